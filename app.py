@@ -1,0 +1,20 @@
+"""Kortrijk 2040 monitoringsbord: the router. Pages live in pages/, logic in src/dashboard."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Kortrijk 2040 – monitoringsbord", page_icon="🌳", layout="wide")
+
+navigation = st.navigation(
+    {
+        "Overzicht": [
+            st.Page("pages/home.py", title="Overzicht", icon="🏠", default=True),
+            st.Page("pages/indicatoren.py", title="Indicatoren en doelen", icon="🎯",
+                    url_path="indicatoren"),
+        ],
+        "Over dit bord": [
+            st.Page("pages/bronnen.py", title="Bronnen en gegevens", icon="📚",
+                    url_path="bronnen"),
+        ],
+    }
+)
+navigation.run()

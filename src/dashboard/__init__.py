@@ -1,0 +1,1 @@
+"""Kortrijk 2040 monitoring board."""

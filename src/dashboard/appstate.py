@@ -1,0 +1,121 @@
+"""Streamlit glue: one store per process, cached geometry and queries.
+
+Pages call these functions; they never open files or run SQL themselves. The store is
+held with ``st.cache_resource`` (one DuckDB connection per process, a cursor per query);
+query results with ``st.cache_data`` and a bounded ``max_entries``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from . import geodata, maps
+from .build import build
+from .errors import InputError
+from .settings import Settings, env_fingerprint, load_settings
+from .store import Store
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: Store
+    manifest: dict
+    problems: list[str] = field(default_factory=list)
+
+
+@st.cache_resource(show_spinner="Het monitoringsbord wordt klaargezet …")
+def _open(_key: tuple) -> App:
+    settings = load_settings()
+    maps.install_leaflet(settings.static_dir)
+    problems: list[str] = []
+    try:
+        build(settings)
+    except InputError as exc:
+        # Official geodata configured but unusable: say why, run on what we have.
+        problems = [str(p) for p in exc.problems]
+        if geodata.read_manifest(settings.geo_dir) is None:
+            geodata.write_store(geodata.schematic_layers(settings), settings,
+                                {"source": "schematic"})
+        build(replace(settings, geodata_dir=None))
+    manifest = geodata.read_manifest(settings.geo_dir) or {}
+    return App(settings, Store(settings.db_path), manifest, problems)
+
+
+def app() -> App:
+    return _open(env_fingerprint())
+
+
+def data_version() -> str:
+    store = app().store
+    return "|".join(str(store.meta(k)) for k in
+                    ("areas_sha256", "catalog_sha256", "illustrative_sha256"))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def spearhead_summary(_version: str) -> pd.DataFrame:
+    return app().store.spearhead_summary()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def indicators(_version: str, spearhead_id: int | None = None) -> pd.DataFrame:
+    return app().store.indicators(spearhead_id)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def goals(_version: str) -> pd.DataFrame:
+    return app().store.goals()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def batches(_version: str) -> pd.DataFrame:
+    return app().store.batches()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def level_geometry(geo_dir: str, level: str, imported_at: str) -> gpd.GeoDataFrame:
+    return geodata.load_level(geo_dir, level)
+
+
+def geometry(level: str) -> gpd.GeoDataFrame:
+    a = app()
+    return level_geometry(str(a.settings.geo_dir), level, str(a.manifest.get("imported_at")))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _home_map(version: str, imported_at: str) -> folium.Map:
+    a = app()
+    wijken = geometry("wijk")
+    latest = a.store.measurements("laadpunten_per_100_inw", level="wijk")
+    tooltips: dict[str, list[tuple[str, str]]] = {}
+    if not latest.empty:
+        year = int(latest["period"].max())
+        for row in latest[latest["period"] == year].itertuples():
+            flag = " (illustratief)" if row.illustrative else ""
+            tooltips[row.area_code] = [
+                (f"Laadpunten per 100 inwoners {year}{flag}", f"{row.value:.2f}".replace(".", ","))
+            ]
+    return maps.area_map(
+        wijken, static_url=a.settings.static_url, attribution=attribution(),
+        quality=a.manifest["levels"]["wijk"]["quality"], tooltips=tooltips,
+        tiles=a.settings.tiles)
+
+
+def home_map() -> folium.Map:
+    return _home_map(data_version(), str(app().manifest.get("imported_at")))
+
+
+def attribution() -> str:
+    m = app().manifest
+    if m.get("source") == "schematic":
+        return "Schematische indeling (geen officiële geodata geladen)"
+    return m.get("attribution", "")
+
+
+def geometry_quality(level: str) -> str:
+    return app().manifest.get("levels", {}).get(level, {}).get("quality", "schematic")

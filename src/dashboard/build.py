@@ -1,0 +1,145 @@
+"""``python -m dashboard build``: catalog + geometry store + generator → the DuckDB file.
+
+Idempotent: each part (areas, catalog, illustrative data) is fingerprinted by the sha256
+of its inputs; a part is rewritten only when its fingerprint changed, in one transaction,
+so running build twice gives the same database content. Measurements that a coordinator
+loaded (batch kind 'load') are never touched by a build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import catalog as catalog_mod
+from . import geodata, illustrative
+from .settings import Settings
+from .store import Store, set_meta
+
+
+@dataclass
+class BuildReport:
+    db_path: Path
+    changed: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    geometry: dict = field(default_factory=dict)
+
+
+def _sha(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _new_batch(cur, kind: str, file_name: str, sha: str, rows: int) -> str:
+    batch_id = f"{kind}-{sha[:12]}"
+    cur.execute("DELETE FROM batch WHERE id = ?", [batch_id])
+    cur.execute(
+        "INSERT INTO batch (id, kind, loaded_at, who, file_name, sha256, row_count) "
+        "VALUES (?, ?, ?, 'build', ?, ?, ?)",
+        [batch_id, kind, _now(), file_name, sha, rows],
+    )
+    return batch_id
+
+
+def area_table(settings: Settings) -> pd.DataFrame:
+    """Areas of every level with parents (project table) and geometry quality (store)."""
+    manifest = geodata.read_manifest(settings.geo_dir) or {"levels": {}}
+    expected = geodata.expected_areas(settings)
+    names = {}
+    for level in geodata.LEVEL_ORDER:
+        gdf = geodata.load_level(settings.geo_dir, level)
+        names.update(dict(zip(gdf["code"], gdf["name"])))
+    expected["name"] = [names.get(c, n) for c, n in zip(expected["code"], expected["name"])]
+    expected["geometry_quality"] = expected["level"].map(
+        lambda lv: manifest["levels"].get(lv, {}).get("quality", "schematic"))
+    return expected[["code", "level", "name", "parent_codes", "geometry_quality"]]
+
+
+def build(settings: Settings, store: Store | None = None) -> BuildReport:
+    """Create or refresh the database; safe to run any number of times."""
+    manifest = geodata.ensure_geometry(settings)
+    cat = catalog_mod.read_catalog(settings.catalog_dir)
+    areas = area_table(settings)
+    sectors = geodata.load_level(settings.geo_dir, "sector")
+    geo_sha = _sha(*(f"{lv}:{manifest['levels'][lv]['file_sha256']}"
+                     for lv in geodata.LEVEL_ORDER))
+    areas_sha = _sha(geo_sha, settings.areas_file.read_text(encoding="utf-8"))
+    seed = int(settings.city.get("illustrative_seed", 0))
+    gen_sha = _sha(areas_sha, cat.sha256, str(seed), illustrative.GENERATOR_VERSION)
+
+    own = store is None
+    store = store or Store(settings.db_path)
+    report = BuildReport(db_path=store.path, geometry=manifest)
+    try:
+        with store.transaction() as cur:
+            if store_meta(cur, "areas_sha256") != areas_sha:
+                cur.execute("DELETE FROM area")
+                frame = areas  # noqa: F841 (read by DuckDB below)
+                cur.execute("INSERT INTO area SELECT code, level, name, parent_codes, "
+                            "geometry_quality FROM frame")
+                set_meta(cur, "areas_sha256", areas_sha)
+                set_meta(cur, "geometry_source", str(manifest.get("source", "")))
+                report.changed.append("areas")
+            if store_meta(cur, "catalog_sha256") != cat.sha256:
+                batch_id = _new_batch(cur, "catalog", "data/catalog/*.csv", cat.sha256,
+                                      len(cat.measurements))
+                catalog_mod.write_catalog(cur, cat, batch_id, settings.nis_code)
+                set_meta(cur, "catalog_sha256", cat.sha256)
+                report.changed.append("catalog")
+            if store_meta(cur, "illustrative_sha256") != gen_sha:
+                _write_illustrative(cur, settings, sectors, areas, seed, gen_sha, cat)
+                set_meta(cur, "illustrative_sha256", gen_sha)
+                report.changed.append("illustrative")
+            set_meta(cur, "nis_code", settings.nis_code)
+            set_meta(cur, "city_name", str(settings.city["name"]))
+        report.counts = {
+            "spearheads": len(store.spearheads()),
+            "indicators": len(store.indicators()),
+            "goals": len(store.goals()),
+            **{f"areas_{k}": v for k, v in store.area_counts().items()},
+        }
+    finally:
+        if own:
+            store.close()
+    return report
+
+
+def store_meta(cur, key: str) -> str | None:
+    row = cur.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def _write_illustrative(cur, settings: Settings, sectors, areas: pd.DataFrame, seed: int,
+                        sha: str, cat: catalog_mod.Catalog) -> None:
+    parents = dict(zip(areas["code"], areas["parent_codes"]))
+    gen = illustrative.generate(sectors[["code", "name", "geometry"]], parents, seed)
+    known = set(cat.indicators["id"])
+    missing = sorted(set(gen.measurements["indicator_id"]) - known)
+    if missing:
+        raise ValueError(f"catalog lacks indicators the generator writes: {missing}")
+    cur.execute("DELETE FROM measurement WHERE batch_id IN "
+                "(SELECT id FROM batch WHERE kind = 'illustrative')")
+    cur.execute("DELETE FROM layer_feature WHERE batch_id IN "
+                "(SELECT id FROM batch WHERE kind = 'illustrative')")
+    cur.execute("DELETE FROM batch WHERE kind = 'illustrative'")
+    batch_id = _new_batch(cur, "illustrative", f"dashboard.illustrative v"
+                          f"{illustrative.GENERATOR_VERSION} seed {seed}", sha,
+                          len(gen.measurements) + len(gen.features))
+    source = illustrative.SOURCE.format(seed=seed)
+    meas = gen.measurements.assign(source=source, illustrative=True, batch_id=batch_id,
+                                   replaced_by=None, note=None)
+    feats = gen.features.assign(source=source, illustrative=True, batch_id=batch_id,
+                                replaced_by=None)
+    frame = meas  # noqa: F841
+    cur.execute("INSERT INTO measurement SELECT indicator_id, area_code, period, value, source, "
+                "illustrative, batch_id, replaced_by, note FROM frame")
+    frame = feats  # noqa: F841
+    cur.execute("INSERT INTO layer_feature SELECT layer, feature_id, name, area_code, properties, "
+                "geometry, source, illustrative, batch_id, replaced_by FROM frame")

@@ -1,0 +1,228 @@
+"""The indicator catalog: human-editable CSV files → validated frames → the store.
+
+Files (see docs/catalog.md): ``spearheads.csv``, ``indicators.csv``, ``goals.csv`` and
+``measurements.csv`` (real, city-level figures reported in the source documents).
+Validation collects every problem, each naming file, row and field, before anything is
+written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .errors import InputError, Problem
+from .store import DIRECTIONS, GOAL_KINDS, LEVELS
+
+FILES = ("spearheads.csv", "indicators.csv", "goals.csv", "measurements.csv")
+
+REQUIRED = {
+    "spearheads.csv": ["id", "slug", "name", "source_section"],
+    "indicators.csv": [
+        "id", "spearhead_id", "name", "unit", "direction", "levels", "definition",
+        "source_document", "source_section",
+    ],
+    "goals.csv": ["indicator_id", "year", "value", "kind", "source_section"],
+    "measurements.csv": ["indicator_id", "period", "value", "source_section"],
+}
+OPTIONAL = {
+    "spearheads.csv": ["sdgs"],
+    "indicators.csv": [
+        "sdgs",
+        "comparison_label", "comparison_value", "comparison_year", "plausible_min",
+        "plausible_max",
+    ],
+    "goals.csv": ["note"],
+    "measurements.csv": ["note"],
+}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    spearheads: pd.DataFrame
+    indicators: pd.DataFrame
+    goals: pd.DataFrame
+    measurements: pd.DataFrame
+    sha256: str
+
+
+def _int_list(text: str) -> list[int]:
+    return [int(p) for p in str(text).split(";") if p.strip()]
+
+
+def _str_list(text: str) -> list[str]:
+    return [p.strip() for p in str(text).split(";") if p.strip()]
+
+
+def catalog_sha256(folder: Path) -> str:
+    h = hashlib.sha256()
+    for name in FILES:
+        h.update(name.encode())
+        h.update((folder / name).read_bytes())
+    return h.hexdigest()
+
+
+def read_catalog(folder: Path) -> Catalog:
+    """Read and validate the four catalog files; raise InputError listing every problem."""
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame] = {}
+    for name in FILES:
+        path = folder / name
+        if not path.exists():
+            problems.append(Problem(str(path), None, None, "bestand ontbreekt"))
+            continue
+        try:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+            problems.append(Problem(str(path), None, None, f"onleesbaar CSV-bestand: {exc}"))
+            continue
+        missing = [c for c in REQUIRED[name] if c not in df.columns]
+        for col in missing:
+            problems.append(Problem(str(path), None, col, "kolom ontbreekt"))
+        for col in OPTIONAL.get(name, []):
+            if col not in df.columns:
+                df[col] = ""
+        df = df.apply(lambda s: s.str.strip())
+        df["_row"] = range(2, len(df) + 2)  # row 1 is the header
+        df["_file"] = str(path)
+        frames[name] = df
+    if problems:
+        raise InputError(problems)
+
+    sp, ind, goals, meas = (frames[n] for n in FILES)
+
+    def bad(df: pd.DataFrame, row: int, field: str, reason: str) -> None:
+        problems.append(Problem(df["_file"].iat[0], row, field, reason))
+
+    def check_required(df: pd.DataFrame, cols: list[str]) -> None:
+        for col in cols:
+            for row in df.loc[df[col] == "", "_row"]:
+                bad(df, int(row), col, "verplicht veld is leeg")
+
+    def check_number(df: pd.DataFrame, col: str, integer: bool = False, optional=False):
+        for value, row in zip(df[col], df["_row"]):
+            if value == "" and (optional or col in REQUIRED[Path(df["_file"].iat[0]).name]):
+                continue  # optional, or already reported as an empty required field
+            try:
+                number = float(value)
+                if integer and number != int(number):
+                    raise ValueError
+            except ValueError:
+                kind = "geheel getal" if integer else "getal"
+                bad(df, int(row), col, f"'{value}' is geen {kind}")
+
+    def check_unique(df: pd.DataFrame, cols: list[str]) -> None:
+        dup = df[df.duplicated(cols, keep="first")]
+        for row in dup["_row"]:
+            bad(df, int(row), "+".join(cols), "dubbele sleutel")
+
+    check_required(sp, REQUIRED["spearheads.csv"])
+    check_number(sp, "id", integer=True)
+    check_unique(sp, ["id"])
+    check_required(ind, REQUIRED["indicators.csv"])
+    check_unique(ind, ["id"])
+    check_number(ind, "spearhead_id", integer=True)
+    for col in ("comparison_value", "plausible_min", "plausible_max"):
+        check_number(ind, col, optional=True)
+    check_number(ind, "comparison_year", integer=True, optional=True)
+    for col, frame in (("sdgs", sp), ("sdgs", ind)):
+        for value, row in zip(frame[col], frame["_row"]):
+            try:
+                sdgs = _int_list(value)  # empty: the source shows no SDG for it
+                if any(not 1 <= s <= 17 for s in sdgs):
+                    raise ValueError
+            except ValueError:
+                bad(frame, int(row), col, f"'{value}' is geen lijst van SDG-nummers 1-17")
+    for value, row in zip(ind["direction"], ind["_row"]):
+        if value not in DIRECTIONS:
+            bad(ind, int(row), "direction", f"'{value}' moet 'higher' of 'lower' zijn")
+    for value, row in zip(ind["levels"], ind["_row"]):
+        levels = _str_list(value)
+        if "gemeente" not in levels or any(lv not in LEVELS for lv in levels):
+            bad(ind, int(row), "levels", f"'{value}': niveaus uit {LEVELS}, met 'gemeente'")
+    spearhead_ids = set(sp["id"])
+    for value, row in zip(ind["spearhead_id"], ind["_row"]):
+        if value not in spearhead_ids:
+            bad(ind, int(row), "spearhead_id", f"onbekend speerpunt '{value}'")
+
+    indicator_ids = set(ind["id"])
+    for frame, year_col in ((goals, "year"), (meas, "period")):
+        check_required(frame, REQUIRED[Path(frame["_file"].iat[0]).name] if len(frame) else [])
+        check_number(frame, year_col, integer=True)
+        check_number(frame, "value")
+        for value, row in zip(frame["indicator_id"], frame["_row"]):
+            if value not in indicator_ids:
+                bad(frame, int(row), "indicator_id", f"onbekende indicator '{value}'")
+    for value, row in zip(goals["kind"], goals["_row"]):
+        if value not in GOAL_KINDS:
+            bad(goals, int(row), "kind", f"'{value}' moet een van {GOAL_KINDS} zijn")
+    check_unique(goals, ["indicator_id", "year", "kind"])
+    check_unique(meas, ["indicator_id", "period"])
+    if problems:
+        raise InputError(problems)
+
+    sp = sp.assign(id=sp["id"].astype(int), sdgs=sp["sdgs"].map(_int_list))
+    num = lambda s: pd.to_numeric(s.replace("", None))  # noqa: E731
+    ind = ind.assign(
+        spearhead_id=ind["spearhead_id"].astype(int),
+        levels=ind["levels"].map(_str_list),
+        sdgs=ind["sdgs"].map(_int_list),
+        comparison_value=num(ind["comparison_value"]),
+        comparison_year=num(ind["comparison_year"]).astype("Int64"),
+        plausible_min=num(ind["plausible_min"]),
+        plausible_max=num(ind["plausible_max"]),
+        comparison_label=ind["comparison_label"].replace("", None),
+        position=range(len(ind)),
+    )
+    goals = goals.assign(year=goals["year"].astype(int), value=goals["value"].astype(float))
+    meas = meas.assign(period=meas["period"].astype(int), value=meas["value"].astype(float))
+    drop = ["_row", "_file"]
+    return Catalog(
+        spearheads=sp.drop(columns=drop),
+        indicators=ind.drop(columns=drop),
+        goals=goals.drop(columns=drop),
+        measurements=meas.drop(columns=drop),
+        sha256=catalog_sha256(folder),
+    )
+
+
+def write_catalog(
+    cur: duckdb.DuckDBPyConnection, cat: Catalog, batch_id: str, area_code: str
+) -> None:
+    """Replace the catalog tables and the catalog's own measurements (inside a transaction).
+
+    Measurements of other batches (illustrative, coordinator loads) are untouched.
+    """
+    cur.execute("DELETE FROM goal")
+    cur.execute("DELETE FROM indicator")
+    cur.execute("DELETE FROM spearhead")
+    cur.execute("DELETE FROM measurement WHERE batch_id IN "
+                "(SELECT id FROM batch WHERE kind = 'catalog')")
+    cur.execute("DELETE FROM batch WHERE kind = 'catalog'")
+    for table, df, cols in (
+        ("spearhead", cat.spearheads, ["id", "slug", "name", "sdgs", "source_section"]),
+        ("indicator", cat.indicators, [
+            "id", "spearhead_id", "name", "unit", "direction", "levels", "sdgs", "definition",
+            "source_document", "source_section", "comparison_label", "comparison_value",
+            "comparison_year", "plausible_min", "plausible_max", "position"]),
+        ("goal", cat.goals, ["indicator_id", "year", "value", "kind", "source_section", "note"]),
+    ):
+        frame = df[cols]  # noqa: F841 (read by DuckDB's replacement scan below)
+        # Table and column names are constants of this function; values are data.
+        cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM frame")
+    docs = cat.indicators.set_index("id")["source_document"]
+    meas = cat.measurements.assign(
+        area_code=area_code,
+        source=[f"{docs[i]}, {s}" for i, s in
+                zip(cat.measurements["indicator_id"], cat.measurements["source_section"])],
+        illustrative=False,
+        batch_id=batch_id,
+        replaced_by=None,
+    )
+    frame = meas[["indicator_id", "area_code", "period", "value", "source", "illustrative",  # noqa: F841
+                  "batch_id", "replaced_by", "note"]]
+    cur.execute("INSERT INTO measurement SELECT * FROM frame")

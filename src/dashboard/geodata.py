@@ -1,0 +1,465 @@
+"""Official district geometry: read, validate, reproject, simplify; the geometry store.
+
+Input: a folder with official layers (GeoJSON, GeoPackage, Shapefile zipped or not) in
+EPSG:31370 (Lambert 72), EPSG:3812 (Lambert 2008) or EPSG:4326 (WGS84), named as in the
+city configuration (``data/city.yaml``). Output: the geometry store under ``geo/``: one
+GeoParquet file per level (sector, wijk, deelgemeente, gemeente) in WGS84, simplified
+as a coverage so neighbouring districts keep their shared borders, and ``manifest.json``
+saying where each level came from and how good it is:
+
+- ``official``: the publisher's polygons.
+- ``approximate``: no official polygons were available (Statbel's sector layer is not
+  in the local folder); each wijk is divided into as many cells as it has sectors. The
+  UI says so on every map that uses them.
+- ``schematic``: no official layer at all; a labelled grid so the app still works.
+
+Every check runs before anything is written; a failing import leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyogrio.errors import DataSourceError
+from shapely.geometry import box
+
+from .errors import GeodataError, Problem
+from .settings import Settings
+
+ALLOWED_EPSG = {31370: "Lambert 72", 3812: "Lambert 2008", 4326: "WGS84"}
+WORK_CRS = 31370  # metres, for validation, simplification and approximation
+STORE_CRS = 4326
+SUPPORTED_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
+# Simplification tolerance in metres per level (coverage-preserving).
+TOLERANCE_M = {"sector": 8.0, "wijk": 8.0, "deelgemeente": 10.0, "gemeente": 10.0}
+LEVEL_ORDER = ("gemeente", "deelgemeente", "wijk", "sector")
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class LevelReport:
+    level: str
+    count: int
+    quality: str
+    source: str
+
+
+# ---------------------------------------------------------------------------- reading
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_layer(path: Path) -> gpd.GeoDataFrame:
+    """Read one vector file, refusing what we cannot trust (clear message, no traceback)."""
+    name = str(path)
+    if not path.exists():
+        raise GeodataError.single(name, "bestand niet gevonden")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise GeodataError.single(
+            name, f"onbekend bestandstype '{suffix or '(geen)'}'; verwacht GeoJSON, "
+            "GeoPackage (.gpkg) of Shapefile (.shp of .zip)")
+    if path.stat().st_size == 0:
+        raise GeodataError.single(name, "leeg bestand (0 bytes)")
+    target = str(path)
+    if suffix == ".zip":
+        if not zipfile.is_zipfile(path):
+            raise GeodataError.single(name, "geen geldig zip-archief (afgebroken of beschadigd)")
+        try:
+            with zipfile.ZipFile(path) as zf:
+                bad = zf.testzip()
+                members = zf.namelist()
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise GeodataError.single(name, f"zip-archief is beschadigd: {exc}") from None
+        if bad is not None:
+            raise GeodataError.single(name, f"zip-archief is beschadigd (lid '{bad}')")
+        shps = [m for m in members if m.lower().endswith(".shp")]
+        if len(shps) != 1:
+            raise GeodataError.single(
+                name, f"zip bevat {len(shps)} .shp-bestanden; verwacht er precies één")
+        target = f"/vsizip/{path}/{shps[0]}"
+    try:
+        gdf = gpd.read_file(target, engine="pyogrio")
+    except (DataSourceError, ValueError, RuntimeError, OSError) as exc:
+        raise GeodataError.single(name, f"onleesbaar als geodata: {exc}") from None
+    if len(gdf) == 0:
+        raise GeodataError.single(name, "bevat geen objecten")
+    if gdf.crs is None:
+        raise GeodataError.single(
+            name, "geen coördinatenstelsel (CRS) opgegeven; verwacht EPSG:31370, 3812 of 4326",
+            field="crs")
+    epsg = gdf.crs.to_epsg()
+    if epsg not in ALLOWED_EPSG:
+        raise GeodataError.single(
+            name, f"coördinatenstelsel {gdf.crs.to_string()} wordt niet ondersteund; "
+            "verwacht Lambert 72 (EPSG:31370), Lambert 2008 (EPSG:3812) of WGS84 (EPSG:4326)",
+            field="crs")
+    return gdf
+
+
+def validate_polygons(gdf: gpd.GeoDataFrame, file: str, code_field: str) -> None:
+    """Every feature a valid (multi)polygon; report each bad feature by its code."""
+    problems = []
+    for i, (code, geom) in enumerate(zip(gdf[code_field], gdf.geometry), start=1):
+        label = f"object {i} ({code_field}={code})"
+        if geom is None or geom.is_empty:
+            problems.append(Problem(file, i, "geometry", f"{label}: lege geometrie"))
+        elif geom.geom_type not in ("Polygon", "MultiPolygon"):
+            problems.append(Problem(file, i, "geometry",
+                                    f"{label}: {geom.geom_type}, verwacht een polygoon"))
+        elif not geom.is_valid:
+            reason = shapely.is_valid_reason(geom)
+            problems.append(Problem(file, i, "geometry", f"{label}: ongeldige polygoon ({reason})"))
+    if problems:
+        raise GeodataError(problems)
+
+
+def _filter_municipality(gdf: gpd.GeoDataFrame, cfg: dict, nis: str, file: str):
+    codes = gdf[cfg["code_field"]].astype(str)
+    if cfg.get("filter") == "code_equals":
+        keep = codes == nis
+    else:
+        keep = codes.str.startswith(nis)
+    out = gdf[keep.to_numpy()].copy()
+    if out.empty:
+        sample = ", ".join(sorted(codes.unique())[:5])
+        raise GeodataError.single(
+            file, f"bevat geen gebieden van de ingestelde gemeente {nis} "
+            f"(gevonden codes o.a.: {sample})", field=cfg["code_field"])
+    return out
+
+
+def _clean_name(name: str, city: str) -> str:
+    for suffix in (f" ({city})", " (Dg.)"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return name
+
+
+def _find_file(folder: Path, files: list[str]) -> Path | None:
+    for f in files:
+        if (folder / f).exists():
+            return folder / f
+    return None
+
+
+def expected_areas(settings: Settings) -> pd.DataFrame:
+    """The project's own table of area codes and names (public facts), all levels."""
+    df = pd.read_csv(settings.areas_file, dtype=str, keep_default_na=False)
+    df["parent_codes"] = df["parent_codes"].map(lambda s: [p for p in s.split(";") if p])
+    return df
+
+
+def read_official_level(folder: Path, level: str, settings: Settings) -> gpd.GeoDataFrame | None:
+    """Read, validate and filter one level from ``folder``; None when no file is there."""
+    cfg = settings.city["geodata"]["layers"][level]
+    path = _find_file(folder, cfg["files"])
+    if path is None:
+        return None
+    gdf = read_layer(path)
+    for fld in (cfg["code_field"], cfg["name_field"]):
+        if fld not in gdf.columns:
+            raise GeodataError.single(str(path), "kolom ontbreekt in de attributen", field=fld)
+    gdf = _filter_municipality(gdf, cfg, settings.nis_code, str(path))
+    validate_polygons(gdf, str(path), cfg["code_field"])
+    expected = expected_areas(settings)
+    expected_codes = set(expected.loc[expected["level"] == level, "code"])
+    found = set(gdf[cfg["code_field"]].astype(str))
+    missing, unknown = expected_codes - found, found - expected_codes
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append("ontbrekende codes: " + ", ".join(sorted(missing)))
+        if unknown:
+            parts.append("onverwachte codes: " + ", ".join(sorted(unknown)))
+        raise GeodataError.single(str(path), "; ".join(parts), field=cfg["code_field"])
+    out = gpd.GeoDataFrame(
+        {
+            "code": gdf[cfg["code_field"]].astype(str).to_numpy(),
+            "name": [_clean_name(str(n), settings.city["name"]) for n in gdf[cfg["name_field"]]],
+            "level": level,
+            "quality": "official",
+        },
+        geometry=gdf.geometry.to_crs(WORK_CRS).to_numpy(),
+        crs=WORK_CRS,
+    )
+    out.attrs["source"] = path.name
+    out.attrs["sha256"] = _sha256(path)
+    return out.sort_values("code").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- derived layers
+def _sector_table(folder: Path | None, settings: Settings) -> pd.DataFrame:
+    """Sector codes, names and their wijk: Statbel's CSV if given, else the project table."""
+    table = settings.city["geodata"].get("sector_table")
+    expected = expected_areas(settings)
+    sectors = expected[expected["level"] == "sector"].copy()
+    sectors["wijk_code"] = sectors["parent_codes"].map(lambda p: p[0])
+    if folder is not None and table and (folder / table).exists():
+        path = folder / table
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        needed = {"sector_code", "sector_naam", "wijk_code"}
+        if not needed <= set(raw.columns):
+            raise GeodataError.single(str(path), "kolommen sector_code, sector_naam, wijk_code "
+                                      "verwacht")
+        raw = raw[raw["wijk_code"].isin(set(sectors["wijk_code"]))]
+        if set(raw["sector_code"]) != set(sectors["code"]):
+            diff = set(raw["sector_code"]) ^ set(sectors["code"])
+            raise GeodataError.single(str(path), "sectorcodes wijken af van de verwachte: "
+                                      + ", ".join(sorted(diff)[:10]), field="sector_code")
+        sectors = sectors.merge(raw[["sector_code", "sector_naam"]], left_on="code",
+                                right_on="sector_code")
+        sectors["name"] = sectors["sector_naam"]
+    return sectors[["code", "name", "wijk_code"]].sort_values("code").reset_index(drop=True)
+
+
+def _partition(polygon, n: int, seed: int):
+    """Split ``polygon`` into ``n`` compact cells that exactly cover it.
+
+    Deterministic: a regular grid of sample points inside the polygon, k-means (Lloyd)
+    from a seeded start, then the Voronoi cells of the centres clipped to the polygon.
+    """
+    if n == 1:
+        return [polygon]
+    minx, miny, maxx, maxy = polygon.bounds
+    step = max(maxx - minx, maxy - miny) / 60
+    xs, ys = np.meshgrid(np.arange(minx, maxx, step), np.arange(miny, maxy, step))
+    pts = np.column_stack([xs.ravel(), ys.ravel()])
+    inside = shapely.contains_xy(polygon, pts[:, 0], pts[:, 1])
+    pts = pts[inside]
+    rng = np.random.default_rng(seed)
+    centres = pts[rng.choice(len(pts), size=n, replace=False)]
+    for _ in range(30):
+        d = ((pts[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        nearest = d.argmin(axis=1)
+        for k in range(n):
+            members = pts[nearest == k]
+            if len(members):
+                centres[k] = members.mean(axis=0)
+    cells = shapely.voronoi_polygons(shapely.multipoints(centres), extend_to=box(*polygon.bounds))
+    parts = [c.intersection(polygon) for c in shapely.get_parts(cells)]
+    # Order cells like their centres so assignment is stable.
+    order = [next(i for i, p in enumerate(parts) if p.contains(shapely.Point(c)) or
+                  p.distance(shapely.Point(c)) < 1e-6) for c in centres]
+    return [parts[i] for i in order]
+
+
+def approximate_sectors(wijken: gpd.GeoDataFrame, sectors: pd.DataFrame, centre_xy,
+                        seed: int) -> gpd.GeoDataFrame:
+    """Approximate sector polygons inside each real wijk polygon (flagged approximate).
+
+    Within a wijk, cells nearer to the city centre get the lower sector codes (Statbel's
+    numbering runs roughly outward from each core); this is a heuristic, nothing more.
+    """
+    rows = []
+    cx, cy = centre_xy
+    for wijk_code, group in sectors.groupby("wijk_code", sort=True):
+        poly = wijken.loc[wijken["code"] == wijk_code].geometry.iloc[0]
+        cells = _partition(poly, len(group), seed + int.from_bytes(wijk_code.encode(), "big") % 997)
+        cells.sort(key=lambda c: (c.centroid.x - cx) ** 2 + (c.centroid.y - cy) ** 2)
+        for (code, name), cell in zip(group[["code", "name"]].itertuples(index=False), cells):
+            rows.append({"code": code, "name": name, "level": "sector",
+                         "quality": "approximate", "geometry": cell})
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=WORK_CRS)
+    return out.sort_values("code").reset_index(drop=True)
+
+
+def schematic_layers(settings: Settings) -> dict[str, gpd.GeoDataFrame]:
+    """A labelled grid so the app works with no official geodata at all.
+
+    Sectors are square cells grouped per wijk; wijken, deelgemeenten and the gemeente
+    are unions of their sectors, so the hierarchy stays consistent.
+    """
+    areas = expected_areas(settings)
+    sectors = _sector_table(None, settings)
+    lat, lon = settings.city["centre"]
+    origin = gpd.GeoSeries([shapely.Point(lon, lat)], crs=STORE_CRS).to_crs(WORK_CRS).iloc[0]
+    cell = 450.0
+    rows = []
+    wijk_codes = sorted(sectors["wijk_code"].unique())
+    per_row = 4
+    block = 4  # a wijk occupies a block of up to 4 x 4 cells
+    for w_i, wijk_code in enumerate(wijk_codes):
+        bx = (w_i % per_row) * (block + 1) * cell - 2 * (block + 1) * cell
+        by = -(w_i // per_row) * (block + 1) * cell + 2 * (block + 1) * cell
+        members = sectors[sectors["wijk_code"] == wijk_code].reset_index(drop=True)
+        for s_i, (code, name) in enumerate(members[["code", "name"]].itertuples(index=False)):
+            x = origin.x + bx + (s_i % block) * cell
+            y = origin.y + by - (s_i // block) * cell
+            rows.append({"code": code, "name": name, "level": "sector", "quality": "schematic",
+                         "geometry": box(x, y - cell, x + cell, y)})
+    sec = gpd.GeoDataFrame(rows, geometry="geometry", crs=WORK_CRS)
+    parents = areas[areas["level"] == "sector"].set_index("code")["parent_codes"]
+    out = {"sector": sec.sort_values("code").reset_index(drop=True)}
+    for level, idx in (("wijk", 0), ("deelgemeente", 1), ("gemeente", 2)):
+        key = sec["code"].map(lambda c: parents[c][idx])
+        dissolved = sec.assign(code=key).dissolve(by="code").reset_index()
+        names = areas.set_index("code")["name"]
+        out[level] = gpd.GeoDataFrame(
+            {"code": dissolved["code"], "name": dissolved["code"].map(names), "level": level,
+             "quality": "schematic"}, geometry=dissolved.geometry.to_numpy(), crs=WORK_CRS)
+    return out
+
+
+# ------------------------------------------------------------------------ simplifying
+def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
+    """Simplify a polygon coverage keeping shared borders shared (GEOS coverage simplify)."""
+    geoms = shapely.coverage_simplify(gdf.geometry.to_numpy(), tolerance)
+    geoms = shapely.make_valid(geoms)
+    out = gdf.copy()
+    out.geometry = geoms
+    return out
+
+
+# ----------------------------------------------------------------------------- store
+def import_geodata(source: Path, settings: Settings, allow_schematic: bool = False
+                   ) -> list[LevelReport]:
+    """Import official layers from ``source`` into the geometry store (all or nothing)."""
+    source = Path(source)
+    if not source.is_dir():
+        raise GeodataError.single(str(source), "map met geodata niet gevonden")
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for level in ("gemeente", "deelgemeente", "wijk", "sector"):
+        gdf = read_official_level(source, level, settings)
+        if gdf is not None:
+            layers[level] = gdf
+    if "wijk" not in layers:
+        if allow_schematic:
+            return write_store(schematic_layers(settings), settings, {"source": "schematic"})
+        files = ", ".join(settings.city["geodata"]["layers"]["wijk"]["files"])
+        raise GeodataError.single(str(source), f"geen wijkenlaag gevonden (verwacht een van: "
+                                  f"{files})")
+    if "sector" not in layers:
+        lat, lon = settings.city["centre"]
+        centre = gpd.GeoSeries([shapely.Point(lon, lat)], crs=STORE_CRS).to_crs(WORK_CRS).iloc[0]
+        sectors = _sector_table(source, settings)
+        layers["sector"] = approximate_sectors(layers["wijk"], sectors, (centre.x, centre.y),
+                                               int(settings.city.get("illustrative_seed", 0)))
+        layers["sector"].attrs["source"] = (
+            f"benaderd binnen {layers['wijk'].attrs['source']}")
+    for level in ("deelgemeente", "gemeente"):
+        if level not in layers:  # derive from sectors' parents (flag approximate)
+            layers[level] = _dissolve_from_sectors(layers["sector"], level, settings)
+    return write_store(layers, settings, {"source": str(source)})
+
+
+def _dissolve_from_sectors(sectors: gpd.GeoDataFrame, level: str, settings: Settings):
+    areas = expected_areas(settings)
+    parents = areas[areas["level"] == "sector"].set_index("code")["parent_codes"]
+    idx = 1 if level == "deelgemeente" else 2
+    key = sectors["code"].map(lambda c: parents[c][idx])
+    dissolved = sectors.assign(code=key).dissolve(by="code").reset_index()
+    names = areas.set_index("code")["name"]
+    out = gpd.GeoDataFrame(
+        {"code": dissolved["code"], "name": dissolved["code"].map(names), "level": level,
+         "quality": "approximate"}, geometry=dissolved.geometry.to_numpy(), crs=WORK_CRS)
+    out.attrs["source"] = "samengevoegd uit sectoren"
+    return out
+
+
+def write_store(layers: dict[str, gpd.GeoDataFrame], settings: Settings, info: dict
+                ) -> list[LevelReport]:
+    """Write the levels atomically-per-file into ``geo/`` (manifest last)."""
+    geo_dir = settings.geo_dir
+    geo_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=geo_dir))
+    reports = []
+    manifest = {
+        "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "nis_code": settings.nis_code,
+        "attribution": " ".join(settings.city["geodata"]["attribution"].split()),
+        "levels": {},
+        **info,
+    }
+    try:
+        for level in LEVEL_ORDER:
+            gdf = layers[level]
+            simplified = simplify_coverage(gdf, TOLERANCE_M[level]).to_crs(STORE_CRS)
+            simplified = simplified[["code", "name", "level", "quality", "geometry"]]
+            target = staging / f"{level}.parquet"
+            simplified.to_parquet(target, index=False)
+            quality = str(gdf["quality"].iloc[0])
+            source = gdf.attrs.get("source", info.get("source", ""))
+            manifest["levels"][level] = {
+                "count": len(gdf), "quality": quality, "source": source,
+                "source_sha256": gdf.attrs.get("sha256"), "file_sha256": _sha256(target),
+            }
+            reports.append(LevelReport(level, len(gdf), quality, source))
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
+                                        encoding="utf-8")
+        for level in LEVEL_ORDER:
+            os.replace(staging / f"{level}.parquet", geo_dir / f"{level}.parquet")
+        os.replace(staging / MANIFEST, geo_dir / MANIFEST)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return reports
+
+
+def read_manifest(geo_dir: Path) -> dict | None:
+    path = Path(geo_dir) / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return None
+
+
+def load_level(geo_dir: Path, level: str) -> gpd.GeoDataFrame:
+    """One level of the geometry store, WGS84, columns code/name/level/quality/geometry."""
+    return gpd.read_parquet(Path(geo_dir) / f"{level}.parquet")
+
+
+def ensure_geometry(settings: Settings) -> dict:
+    """Make sure a geometry store exists: import official data if configured, else schematic.
+
+    Called on first start of the app and by ``build``. Returns the manifest.
+    """
+    manifest = read_manifest(settings.geo_dir)
+    wants_official = settings.geodata_dir is not None
+    if manifest is not None and (manifest.get("source") != "schematic" or not wants_official):
+        return manifest
+    if wants_official:
+        import_geodata(settings.geodata_dir, settings, allow_schematic=True)
+    else:
+        write_store(schematic_layers(settings), settings, {"source": "schematic"})
+    return read_manifest(settings.geo_dir)
+
+
+def download_geodata(settings: Settings, timeout: float = 30.0) -> list[LevelReport]:
+    """Fetch the publishers' files (configured URLs) into a temp folder, then import."""
+    urls: dict = settings.city["geodata"].get("download", {})
+    with tempfile.TemporaryDirectory() as tmp:
+        for level, url in urls.items():
+            files = settings.city["geodata"]["layers"][level]["files"]
+            name = url.rsplit("/", 1)[-1]
+            target = Path(tmp) / (files[0] if not name.endswith(".zip") else name)
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as resp, target.open("wb") as fh:
+                    shutil.copyfileobj(resp, fh)
+            except (urllib.error.URLError, TimeoutError, OSError) as exc:
+                raise GeodataError.single(url, f"downloaden mislukt ({exc}); geen internet? "
+                                          "Gebruik dan 'python -m dashboard geodata --from MAP'"
+                                          ) from None
+            if target.suffix == ".zip" and level == "sector":
+                with zipfile.ZipFile(target) as zf:
+                    zf.extractall(tmp)
+        return import_geodata(Path(tmp), settings)

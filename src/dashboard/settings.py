@@ -1,0 +1,144 @@
+"""Every setting of the board, declared once.
+
+Each setting has a name, the environment variable that sets it, a default and a help
+text. Values come from the environment (and, inside Streamlit, may be mirrored in
+``st.secrets`` by the deployment); nothing else in the code reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "city_config",
+        "DASHBOARD_CITY_CONFIG",
+        str(PROJECT_ROOT / "data" / "city.yaml"),
+        "YAML file describing the municipality: NIS code, catalog, areas, geodata layout.",
+    ),
+    Setting(
+        "db_path",
+        "DASHBOARD_DB_PATH",
+        str(PROJECT_ROOT / "data" / "dashboard.duckdb"),
+        "The DuckDB file holding catalog, areas, measurements and layers (built).",
+    ),
+    Setting(
+        "geo_dir",
+        "DASHBOARD_GEO_DIR",
+        str(PROJECT_ROOT / "geo"),
+        "The project's geometry store (GeoParquet per level, written by `geodata`).",
+    ),
+    Setting(
+        "geodata_dir",
+        "DASHBOARD_GEODATA_DIR",
+        None,
+        "Folder with official geodata to import on first start (e.g. ../shared/geo).",
+    ),
+    Setting(
+        "static_dir",
+        "DASHBOARD_STATIC_DIR",
+        str(PROJECT_ROOT / "static"),
+        "Folder Streamlit serves at /app/static; Leaflet is copied here at start.",
+    ),
+    Setting(
+        "static_url",
+        "DASHBOARD_STATIC_URL",
+        "/app/static",
+        "URL path under which the browser reaches the static folder.",
+    ),
+    Setting(
+        "tiles",
+        "DASHBOARD_TILES",
+        "none",
+        "Base map: 'none' (default, works offline) or 'osm' (OpenStreetMap tiles).",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    city_config: Path
+    db_path: Path
+    geo_dir: Path
+    geodata_dir: Path | None
+    static_dir: Path
+    static_url: str
+    tiles: str
+    city: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def config_dir(self) -> Path:
+        return self.city_config.parent
+
+    @property
+    def nis_code(self) -> str:
+        return str(self.city["nis_code"])
+
+    @property
+    def catalog_dir(self) -> Path:
+        return self.config_dir / self.city["catalog_dir"]
+
+    @property
+    def areas_file(self) -> Path:
+        return self.config_dir / self.city["areas_file"]
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read every setting from ``env`` (default: the process environment)."""
+    env = dict(os.environ if env is None else env)
+    raw = {s.name: env.get(s.env) or s.default for s in SETTINGS}
+    city_config = Path(raw["city_config"]).resolve()
+    with city_config.open(encoding="utf-8") as fh:
+        city = yaml.safe_load(fh)
+    tiles = (raw["tiles"] or "none").lower()
+    if tiles not in {"none", "osm"}:
+        tiles = "none"
+    return Settings(
+        city_config=city_config,
+        db_path=Path(raw["db_path"]).resolve(),
+        geo_dir=Path(raw["geo_dir"]).resolve(),
+        geodata_dir=Path(raw["geodata_dir"]).resolve() if raw["geodata_dir"] else None,
+        static_dir=Path(raw["static_dir"]).resolve(),
+        static_url=raw["static_url"].rstrip("/"),
+        tiles=tiles,
+        city=city,
+    )
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return load_settings()
+
+
+def describe() -> str:
+    """A Markdown table of all settings, for docs and ``--help``."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = s.default
+        if default and default.startswith(str(PROJECT_ROOT)):
+            default = default.replace(str(PROJECT_ROOT), "<project>")
+        lines.append(f"| `{s.env}` | `{default}` | {s.help} |")
+    return "\n".join(lines)
+
+
+def env_fingerprint(env: dict[str, str] | None = None) -> tuple[str | None, ...]:
+    """The values of every setting's variable: a cache key that changes with the config."""
+    env = os.environ if env is None else env
+    return tuple(env.get(s.env) for s in SETTINGS)
