@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import catalog as catalog_mod
 from . import geodata, illustrative
+from .errors import InputError, Problem
 from .settings import Settings
 from .store import Store, set_meta
 
@@ -123,15 +124,17 @@ def _write_illustrative(cur, settings: Settings, sectors, areas: pd.DataFrame, s
     known = set(cat.indicators["id"])
     missing = sorted(set(gen.measurements["indicator_id"]) - known)
     if missing:
-        raise ValueError(f"catalog lacks indicators the generator writes: {missing}")
+        raise InputError([Problem(str(settings.catalog_dir / "indicators.csv"), None, "id",
+                                  f"indicator ontbreekt maar de generator vult ze: {m}")
+                          for m in missing])
     cur.execute("DELETE FROM measurement WHERE batch_id IN "
                 "(SELECT id FROM batch WHERE kind = 'illustrative')")
     cur.execute("DELETE FROM layer_feature WHERE batch_id IN "
                 "(SELECT id FROM batch WHERE kind = 'illustrative')")
-    cur.execute("DELETE FROM batch WHERE kind = 'illustrative'")
     batch_id = _new_batch(cur, "illustrative", f"dashboard.illustrative v"
                           f"{illustrative.GENERATOR_VERSION} seed {seed}", sha,
                           len(gen.measurements) + len(gen.features))
+    cur.execute("DELETE FROM batch WHERE kind = 'illustrative' AND id <> ?", [batch_id])
     source = illustrative.SOURCE.format(seed=seed)
     meas = gen.measurements.assign(source=source, illustrative=True, batch_id=batch_id,
                                    replaced_by=None, note=None)

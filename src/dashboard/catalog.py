@@ -200,9 +200,10 @@ def write_catalog(
     cur.execute("DELETE FROM goal")
     cur.execute("DELETE FROM indicator")
     cur.execute("DELETE FROM spearhead")
+    # Earlier catalog versions are replaced (the catalog's history lives in git).
     cur.execute("DELETE FROM measurement WHERE batch_id IN "
-                "(SELECT id FROM batch WHERE kind = 'catalog')")
-    cur.execute("DELETE FROM batch WHERE kind = 'catalog'")
+                "(SELECT id FROM batch WHERE kind = 'catalog' AND id <> ?)", [batch_id])
+    cur.execute("DELETE FROM batch WHERE kind = 'catalog' AND id <> ?", [batch_id])
     for table, df, cols in (
         ("spearhead", cat.spearheads, ["id", "slug", "name", "sdgs", "source_section"]),
         ("indicator", cat.indicators, [

@@ -112,6 +112,13 @@ def read_layer(path: Path) -> gpd.GeoDataFrame:
             name, f"coördinatenstelsel {gdf.crs.to_string()} wordt niet ondersteund; "
             "verwacht Lambert 72 (EPSG:31370), Lambert 2008 (EPSG:3812) of WGS84 (EPSG:4326)",
             field="crs")
+    if epsg == 4326:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+            raise GeodataError.single(
+                name, "coördinaten passen niet bij WGS84 (lengte/breedte); het bestand vermeldt "
+                "waarschijnlijk zijn coördinatenstelsel niet (bv. Lambert 72 zonder CRS)",
+                field="crs")
     return gdf
 
 
@@ -154,10 +161,12 @@ def _clean_name(name: str, city: str) -> str:
     return name
 
 
-def _find_file(folder: Path, files: list[str]) -> Path | None:
-    for f in files:
-        if (folder / f).exists():
-            return folder / f
+def _find_file(folder: Path, patterns: list[str]) -> Path | None:
+    """The first file matching the configured names/glob patterns, in their order."""
+    for pattern in patterns:
+        matches = sorted(p for p in folder.glob(pattern) if p.is_file())
+        if matches:
+            return matches[0]
     return None
 
 

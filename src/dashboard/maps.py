@@ -92,7 +92,7 @@ def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: st
             "OpenStreetMap", attr="© OpenStreetMap-bijdragers", name="OpenStreetMap"
         ).add_to(m)
     if bounds:
-        m.fit_bounds(bounds)
+        m.fit_bounds(bounds, padding=(12, 12))
     return m
 
 

@@ -1,0 +1,56 @@
+"""Shared fixtures: real DuckDB files built from the real catalog and ../shared/geo."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dashboard.build import build
+from dashboard.settings import PROJECT_ROOT, SETTINGS, Settings, load_settings
+
+SHARED = (PROJECT_ROOT.parent / "shared").resolve()
+SHARED_GEO = SHARED / "geo"
+SEEDS = SHARED / "seeds"
+
+
+def make_env(root: Path, geodata: Path | None = SHARED_GEO) -> dict[str, str]:
+    """Environment variables pointing every writable path into ``root``."""
+    env = {
+        "DASHBOARD_DB_PATH": str(root / "data" / "dashboard.duckdb"),
+        "DASHBOARD_GEO_DIR": str(root / "geo"),
+        "DASHBOARD_STATIC_DIR": str(PROJECT_ROOT / "static"),
+    }
+    if geodata is not None:
+        env["DASHBOARD_GEODATA_DIR"] = str(geodata)
+    return env
+
+
+def settings_for(root: Path, geodata: Path | None = SHARED_GEO) -> Settings:
+    return load_settings(make_env(root, geodata))
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """Remove every DASHBOARD_* variable so tests start from defaults they set."""
+    for s in SETTINGS:
+        monkeypatch.delenv(s.env, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture(scope="session")
+def built_official(tmp_path_factory) -> Settings:
+    """A database built once from the catalog and the official geodata in ../shared/geo."""
+    root = tmp_path_factory.mktemp("official")
+    settings = settings_for(root)
+    build(settings)
+    return settings
+
+
+@pytest.fixture
+def built_copy(built_official, tmp_path) -> Settings:
+    """A private copy of the official build (for tests that write or open read-write)."""
+    shutil.copytree(built_official.db_path.parent, tmp_path / "data")
+    shutil.copytree(built_official.geo_dir, tmp_path / "geo")
+    return settings_for(tmp_path)
