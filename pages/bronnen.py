@@ -38,4 +38,4 @@ st.header("Ladingen")
 batches = appstate.batches(version)
 st.dataframe(batches[["id", "kind", "loaded_at", "file_name", "row_count"]].rename(columns={
     "id": "Lading", "kind": "Soort", "loaded_at": "Tijdstip (UTC)", "file_name": "Bestand",
-    "row_count": "Rijen"}), hide_index=True, use_container_width=True)
+    "row_count": "Rijen"}), hide_index=True, width="stretch")

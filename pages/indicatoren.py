@@ -15,6 +15,6 @@ choice = st.selectbox("Speerpunt", options=list(names), format_func=lambda i: f"
 row = summary[summary["id"] == choice].iloc[0]
 st.markdown(ui.sdg_badges(row["sdgs"]), unsafe_allow_html=True)
 table = tables.indicator_table(appstate.indicators(version, int(choice)), appstate.goals(version))
-st.dataframe(table, hide_index=True, use_container_width=True)
+st.dataframe(table, hide_index=True, width="stretch")
 st.caption(f"{len(table)} indicatoren. 'Niveaus' zegt op welk gebiedsniveau een indicator "
            "bestaat; wijk- en sectorcijfers zijn voorlopig illustratief.")

@@ -30,7 +30,7 @@ class App:
 
 
 @st.cache_resource(show_spinner="Het monitoringsbord wordt klaargezet …")
-def _open(_key: tuple) -> App:
+def _open(key: tuple) -> App:
     settings = load_settings()
     maps.install_leaflet(settings.static_dir)
     problems: list[str] = []
@@ -58,22 +58,22 @@ def data_version() -> str:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def spearhead_summary(_version: str) -> pd.DataFrame:
+def spearhead_summary(version: str) -> pd.DataFrame:
     return app().store.spearhead_summary()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def indicators(_version: str, spearhead_id: int | None = None) -> pd.DataFrame:
+def indicators(version: str, spearhead_id: int | None = None) -> pd.DataFrame:
     return app().store.indicators(spearhead_id)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def goals(_version: str) -> pd.DataFrame:
+def goals(version: str) -> pd.DataFrame:
     return app().store.goals()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def batches(_version: str) -> pd.DataFrame:
+def batches(version: str) -> pd.DataFrame:
     return app().store.batches()
 
 

@@ -1,0 +1,89 @@
+"""Map builders: offline assets only, escaped tooltips, attribution and quality notice."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dashboard import geodata, maps
+from dashboard.settings import PROJECT_ROOT
+
+from .conftest import settings_for
+
+
+@pytest.fixture(scope="module")
+def wijken(tmp_path_factory):
+    settings = settings_for(tmp_path_factory.mktemp("maps"))
+    geodata.import_geodata(settings.geodata_dir, settings)
+    return geodata.load_level(settings.geo_dir, "wijk")
+
+
+def _html(m) -> str:
+    return m.get_root().render()
+
+
+def test_map_references_only_local_scripts_and_styles(wijken):
+    m = maps.area_map(wijken, static_url="/app/static", attribution="bron", quality="official")
+    page = _html(m)
+    srcs = re.findall(r'<script[^>]+src="([^"]+)"', page)
+    hrefs = re.findall(r'<link[^>]+href="([^"]+)"', page)
+    assert srcs and hrefs
+    for url in srcs + hrefs:
+        assert url.startswith("/app/static/leaflet-1.9.3/"), url
+    assert "https://" not in page.replace("https://www.w3.org", "")
+    # streamlit-folium loads what default_js/default_css say: also local only.
+    assert all(u.startswith("/app/static/") for _, u in m.default_js + m.default_css)
+
+
+def test_all_14_wijken_are_features_with_names(wijken):
+    m = maps.area_map(wijken, static_url="/s", attribution="bron", quality="official")
+    page = _html(m)
+    assert page.count('"type": "Feature"') == 14
+    assert "Kortrijk Centrum" in page and "Heule Watermolen" in page
+
+
+def test_tooltip_text_is_escaped(wijken):
+    evil = wijken.copy()
+    evil.loc[0, "name"] = "<img src=x onerror=alert(1)>"
+    m = maps.area_map(evil, static_url="/s", attribution="a</script><script>alert(2)</script>",
+                      quality="approximate",
+                      tooltips={evil.loc[1, "code"]: [("<b>label</b>", "<script>x</script>")]})
+    page = _html(m)
+    assert "<img src=x" not in page and "<script>x</script>" not in page
+    assert "</script><script>alert(2)" not in page  # JSON-encoded inside the script
+    layer = next(c for c in m._children.values() if c._name == "GeoJson")
+    tips = {f["properties"]["code"]: f["properties"]["tooltip"] for f in layer.data["features"]}
+    assert tips[evil.loc[0, "code"]] == "<strong>&lt;img src=x onerror=alert(1)&gt;</strong>"
+    assert "&lt;b&gt;label&lt;/b&gt;: &lt;script&gt;x&lt;/script&gt;" in tips[evil.loc[1, "code"]]
+
+
+def test_tooltip_html_helper():
+    assert maps.tooltip_html("A & B", [("x<y", "1>0")]) == "<strong>A &amp; B</strong><br>x&lt;y: 1&gt;0"
+
+
+@pytest.mark.parametrize("quality", ["approximate", "schematic"])
+def test_quality_notice_on_the_map(wijken, quality):
+    page = _html(maps.area_map(wijken, static_url="/s", attribution="bron", quality=quality))
+    assert maps.QUALITY_NOTES[quality].split(":")[0] in page
+
+
+def test_no_notice_for_official(wijken):
+    page = _html(maps.area_map(wijken, static_url="/s", attribution="bron", quality="official"))
+    assert "dashboard-map-notice" not in page
+
+
+def test_tiles_are_optional(wijken):
+    page = _html(maps.area_map(wijken, static_url="/s", attribution="b", quality="official"))
+    assert "tile.openstreetmap.org" not in page
+    osm = _html(maps.area_map(wijken, static_url="/s", attribution="b", quality="official",
+                              tiles="osm"))
+    assert "tile.openstreetmap.org" in osm
+
+
+def test_install_leaflet_is_idempotent(tmp_path):
+    folder = maps.install_leaflet(tmp_path)
+    assert (folder / "leaflet.js").stat().st_size > 100_000
+    assert (folder / "leaflet.css").exists() and (folder / "images" / "marker-icon.png").exists()
+    assert maps.install_leaflet(tmp_path) == folder
+    assert PROJECT_ROOT.name  # the real app copies into <project>/static (git-ignored)
