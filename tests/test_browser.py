@@ -54,8 +54,12 @@ WIJKEN = set(_csv_column(PROJECT_ROOT / "data" / "areas_kortrijk.csv", "name", l
 
 
 # ------------------------------------------------------------------------------ helpers
-def wait_for(condition, timeout: float, what: str, interval: float = 0.25):
-    """Poll ``condition()`` until it returns something truthy; fail with ``what``."""
+def wait_for(page: Page, condition, timeout: float, what: str, interval: float = 0.25):
+    """Poll ``condition()`` until it returns something truthy; fail with ``what``.
+
+    Waits with ``page.wait_for_timeout``, not ``time.sleep``: the sync API only processes
+    browser events (frames attaching, requests) while a Playwright call runs.
+    """
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while time.monotonic() < deadline:
@@ -66,7 +70,7 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.25):
             value = None
         if value:
             return value
-        time.sleep(interval)
+        page.wait_for_timeout(interval * 1000)
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}"
                 + (f" (last error: {last_error!r})" if last_error else ""))
 
@@ -189,15 +193,15 @@ def map_frame(page: Page) -> Frame:
             if "streamlit_folium" in frame.url and frame.locator(POLYGONS).count() > 0:
                 return frame
         return None
-    return wait_for(ready, PAGE_TIMEOUT, f"the streamlit_folium map frame with {POLYGONS}")
+    return wait_for(page, ready, PAGE_TIMEOUT, f"the streamlit_folium map frame with {POLYGONS}")
 
 
-def settled_count(frame: Frame, selector: str, expected: int) -> int:
+def settled_count(page: Page, frame: Frame, selector: str, expected: int) -> int:
     """Count ``selector`` once it reaches ``expected`` (or after a short grace period)."""
     deadline = time.monotonic() + 10
     count = frame.locator(selector).count()
     while count != expected and time.monotonic() < deadline:
-        time.sleep(0.25)
+        page.wait_for_timeout(250)
         count = frame.locator(selector).count()
     return count
 
@@ -208,7 +212,7 @@ def page_text(page: Page, *needles: str, timeout: float = PAGE_TIMEOUT) -> str:
         text = page.locator("body").inner_text()
         return text if all(n in text for n in needles) else None
     try:
-        return wait_for(ready, timeout, f"page text containing {list(needles)}")
+        return wait_for(page, ready, timeout, f"page text containing {list(needles)}")
     except pytest.fail.Exception:
         text = page.locator("body").inner_text()
         missing = [n for n in needles if n not in text]
@@ -224,14 +228,14 @@ def test_home_official_map_offline(page, official_server):
 
     page.goto(official_server + "/")
     frame = map_frame(page)
-    count = settled_count(frame, POLYGONS, 14)
+    count = settled_count(page, frame, POLYGONS, 14)
     assert count == 14, f"expected 14 wijk polygons on the official map, found {count}"
 
     page_text(page, *SPEARHEADS)
     assert len(SPEARHEADS) == 6
 
     attribution = frame.locator(".leaflet-control-attribution")
-    wait_for(lambda: attribution.is_visible() and ATTRIBUTION in attribution.inner_text(),
+    wait_for(page, lambda: attribution.is_visible() and ATTRIBUTION in attribution.inner_text(),
              15, f"a visible Leaflet attribution containing {ATTRIBUTION!r}")
 
     foreign = [f"{kind}: {url}" for kind, url in requests
@@ -251,11 +255,11 @@ def test_home_schematic_without_geodata(page, schematic_server):
     page_text(page, "python -m dashboard geodata --from")
 
     frame = map_frame(page)
-    count = settled_count(frame, POLYGONS, 14)
+    count = settled_count(page, frame, POLYGONS, 14)
     assert count == 14, f"expected 14 schematic wijk polygons, found {count}"
 
     notice = frame.locator(".dashboard-map-notice")
-    wait_for(lambda: notice.is_visible() and "Schematische kaart" in notice.inner_text(),
+    wait_for(page, lambda: notice.is_visible() and "Schematische kaart" in notice.inner_text(),
              15, "a visible map notice containing 'Schematische kaart'")
     assert ATTRIBUTION not in frame.locator(".leaflet-control-attribution").inner_text()
 
@@ -263,7 +267,7 @@ def test_home_schematic_without_geodata(page, schematic_server):
 def test_tooltip_is_text(page, official_server):
     page.goto(official_server + "/")
     frame = map_frame(page)
-    assert settled_count(frame, POLYGONS, 14) == 14
+    assert settled_count(page, frame, POLYGONS, 14) == 14
     tooltip = frame.locator(".leaflet-tooltip")
     assert tooltip.count() == 0, "a tooltip is open before any hover"
 
