@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Kortrijk 2040 – monitoringsbord", page_icon=":material/park:", layout="wide")
+st.set_page_config(
+    page_title="Kortrijk 2040 – monitoringsbord", page_icon=":material/park:", layout="wide"
+)
 
 navigation = st.navigation(
     {

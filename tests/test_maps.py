@@ -59,7 +59,8 @@ def test_tooltip_text_is_escaped(wijken):
 
 
 def test_tooltip_html_helper():
-    assert maps.tooltip_html("A & B", [("x<y", "1>0")]) == "<strong>A &amp; B</strong><br>x&lt;y: 1&gt;0"
+    expected = "<strong>A &amp; B</strong><br>x&lt;y: 1&gt;0"
+    assert maps.tooltip_html("A & B", [("x<y", "1>0")]) == expected
 
 
 @pytest.mark.parametrize("quality", ["approximate", "schematic"])

@@ -204,17 +204,20 @@ def write_catalog(
     cur.execute("DELETE FROM measurement WHERE batch_id IN "
                 "(SELECT id FROM batch WHERE kind = 'catalog' AND id <> ?)", [batch_id])
     cur.execute("DELETE FROM batch WHERE kind = 'catalog' AND id <> ?", [batch_id])
-    for table, df, cols in (
-        ("spearhead", cat.spearheads, ["id", "slug", "name", "sdgs", "source_section"]),
-        ("indicator", cat.indicators, [
-            "id", "spearhead_id", "name", "unit", "direction", "levels", "sdgs", "definition",
-            "source_document", "source_section", "comparison_label", "comparison_value",
-            "comparison_year", "plausible_min", "plausible_max", "position"]),
-        ("goal", cat.goals, ["indicator_id", "year", "value", "kind", "source_section", "note"]),
-    ):
-        frame = df[cols]  # noqa: F841 (read by DuckDB's replacement scan below)
-        # Table and column names are constants of this function; values are data.
-        cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM frame")
+    frame = cat.spearheads  # noqa: F841 (DuckDB reads local frames by name)
+    cur.execute("INSERT INTO spearhead (id, slug, name, sdgs, source_section) "
+                "SELECT id, slug, name, sdgs, source_section FROM frame")
+    frame = cat.indicators  # noqa: F841
+    cur.execute(
+        "INSERT INTO indicator (id, spearhead_id, name, unit, direction, levels, sdgs, "
+        "definition, source_document, source_section, comparison_label, comparison_value, "
+        "comparison_year, plausible_min, plausible_max, position) "
+        "SELECT id, spearhead_id, name, unit, direction, levels, sdgs, definition, "
+        "source_document, source_section, comparison_label, comparison_value, comparison_year, "
+        "plausible_min, plausible_max, position FROM frame")
+    frame = cat.goals  # noqa: F841
+    cur.execute("INSERT INTO goal (indicator_id, year, value, kind, source_section, note) "
+                "SELECT indicator_id, year, value, kind, source_section, note FROM frame")
     docs = cat.indicators.set_index("id")["source_document"]
     meas = cat.measurements.assign(
         area_code=area_code,

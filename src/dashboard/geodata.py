@@ -319,7 +319,7 @@ def schematic_layers(settings: Settings) -> dict[str, gpd.GeoDataFrame]:
     parents = areas[areas["level"] == "sector"].set_index("code")["parent_codes"]
     out = {"sector": sec.sort_values("code").reset_index(drop=True)}
     for level, idx in (("wijk", 0), ("deelgemeente", 1), ("gemeente", 2)):
-        key = sec["code"].map(lambda c: parents[c][idx])
+        key = sec["code"].map(lambda c, i=idx: parents[c][i])
         dissolved = sec.assign(code=key).dissolve(by="code").reset_index()
         names = areas.set_index("code")["name"]
         out[level] = gpd.GeoDataFrame(

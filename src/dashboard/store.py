@@ -127,10 +127,17 @@ CREATE OR REPLACE VIEW current_layer_feature AS
     WHERE f.replaced_by IS NULL AND b.undone_at IS NULL;
 """
 
-# Tables in the order a checksum or dump walks them.
-TABLES: tuple[str, ...] = (
-    "meta", "batch", "spearhead", "indicator", "goal", "area", "measurement", "layer_feature",
-)
+# Every table with the constant query that dumps it in a stable order (for checksums).
+TABLE_DUMPS: dict[str, str] = {
+    "meta": "SELECT * FROM meta ORDER BY ALL",
+    "batch": "SELECT * FROM batch ORDER BY ALL",
+    "spearhead": "SELECT * FROM spearhead ORDER BY ALL",
+    "indicator": "SELECT * FROM indicator ORDER BY ALL",
+    "goal": "SELECT * FROM goal ORDER BY ALL",
+    "area": "SELECT * FROM area ORDER BY ALL",
+    "measurement": "SELECT * FROM measurement ORDER BY ALL",
+    "layer_feature": "SELECT * FROM layer_feature ORDER BY ALL",
+}
 SCHEMA_VERSION = "1"
 
 
@@ -292,15 +299,9 @@ class Store:
     def table_checksums(self) -> dict[str, str]:
         """A sha256 per table over its rows in a stable order (for 'nothing changed')."""
         out = {}
-        for table in TABLES:
-            cur = self._con.cursor()
-            try:
-                # Table names come from the constant TABLES, never from input.
-                rows = cur.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-            finally:
-                cur.close()
-            digest = hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
-            out[table] = digest
+        for table, sql in TABLE_DUMPS.items():
+            rows = self._rows(sql)
+            out[table] = hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
         return out
 
 
