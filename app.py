@@ -3,7 +3,7 @@
 import streamlit as st
 
 st.set_page_config(
-    page_title="Kortrijk 2040 – monitoringsbord", page_icon=":material/park:", layout="wide"
+    page_title="Kortrijk 2040 – monitoringsbord", layout="wide"
 )
 
 navigation = st.navigation(

@@ -16,6 +16,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -175,25 +177,60 @@ def browser():
             b.close()
 
 
-@pytest.fixture
-def page(browser):
+@dataclass
+class Session:
+    """One browser context (= one Streamlit session) and what its pages did."""
+
+    page: Page
+    requests: list[tuple[str, str]] = field(default_factory=list)   # (resource type, url)
+    responses: list[tuple[str, int]] = field(default_factory=list)  # (url, status)
+    errors: list[str] = field(default_factory=list)                 # uncaught JS errors
+
+
+@contextmanager
+def session(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     pg.set_default_timeout(15_000)
+    s = Session(pg)
+    # Registered before any navigation, so requests from every frame are seen.
+    pg.on("request", lambda r: s.requests.append((r.resource_type, r.url)))
+    pg.on("response", lambda r: s.responses.append((r.url, r.status)))
+    pg.on("pageerror", lambda e: s.errors.append(str(e)))
     try:
-        yield pg
+        yield s
     finally:
         context.close()
 
 
-def map_frame(page: Page) -> Frame:
+def map_frame(s: Session) -> Frame:
     """The streamlit-folium iframe once it holds drawn polygons (polls; fails on timeout)."""
     def ready():
-        for frame in page.frames:
+        for frame in s.page.frames:
             if "streamlit_folium" in frame.url and frame.locator(POLYGONS).count() > 0:
                 return frame
         return None
-    return wait_for(page, ready, PAGE_TIMEOUT, f"the streamlit_folium map frame with {POLYGONS}")
+    frames = lambda: [f.url for f in s.page.frames]  # noqa: E731
+    try:
+        return wait_for(s.page, ready, PAGE_TIMEOUT,
+                        f"the streamlit_folium map frame with {POLYGONS}")
+    except pytest.fail.Exception as exc:
+        pytest.fail(f"{exc}\nframes: {frames()}\nJS errors: {s.errors}")
+
+
+@pytest.fixture(scope="module")
+def official_home(browser, official_server) -> Session:
+    """The official home page, loaded once for the module (request log included)."""
+    with session(browser) as s:
+        s.page.goto(official_server + "/")
+        yield s
+
+
+@pytest.fixture
+def schematic_home(browser, schematic_server) -> Session:
+    with session(browser) as s:
+        s.page.goto(schematic_server + "/")
+        yield s
 
 
 def settled_count(page: Page, frame: Frame, selector: str, expected: int) -> int:
@@ -220,14 +257,9 @@ def page_text(page: Page, *needles: str, timeout: float = PAGE_TIMEOUT) -> str:
 
 
 # -------------------------------------------------------------------------------- tests
-def test_home_official_map_offline(page, official_server):
-    requests = []
-    responses = []
-    page.on("request", lambda r: requests.append((r.resource_type, r.url)))
-    page.on("response", lambda r: responses.append((r.url, r.status)))
-
-    page.goto(official_server + "/")
-    frame = map_frame(page)
+def test_home_official_map_offline(official_home):
+    page = official_home.page
+    frame = map_frame(official_home)
     count = settled_count(page, frame, POLYGONS, 14)
     assert count == 14, f"expected 14 wijk polygons on the official map, found {count}"
 
@@ -238,10 +270,11 @@ def test_home_official_map_offline(page, official_server):
     wait_for(page, lambda: attribution.is_visible() and ATTRIBUTION in attribution.inner_text(),
              15, f"a visible Leaflet attribution containing {ATTRIBUTION!r}")
 
-    foreign = [f"{kind}: {url}" for kind, url in requests
+    foreign = [f"{kind}: {url}" for kind, url in official_home.requests
                if kind in {"script", "stylesheet"} and urlparse(url).hostname not in LOCAL_HOSTS]
     assert not foreign, "scripts/styles fetched from other hosts:\n" + "\n".join(foreign)
 
+    responses = official_home.responses
     leaflet = [(url, status) for url, status in responses
                if urlparse(url).path.endswith("/app/static/leaflet-1.9.3/leaflet.js")]
     assert leaflet, ("leaflet.js was never requested from /app/static/; responses seen:\n"
@@ -250,11 +283,11 @@ def test_home_official_map_offline(page, official_server):
     assert all(urlparse(url).hostname in LOCAL_HOSTS for url, _ in leaflet)
 
 
-def test_home_schematic_without_geodata(page, schematic_server):
-    page.goto(schematic_server + "/")
+def test_home_schematic_without_geodata(schematic_home):
+    page = schematic_home.page
     page_text(page, "python -m dashboard geodata --from")
 
-    frame = map_frame(page)
+    frame = map_frame(schematic_home)
     count = settled_count(page, frame, POLYGONS, 14)
     assert count == 14, f"expected 14 schematic wijk polygons, found {count}"
 
@@ -264,9 +297,9 @@ def test_home_schematic_without_geodata(page, schematic_server):
     assert ATTRIBUTION not in frame.locator(".leaflet-control-attribution").inner_text()
 
 
-def test_tooltip_is_text(page, official_server):
-    page.goto(official_server + "/")
-    frame = map_frame(page)
+def test_tooltip_is_text(official_home):
+    page = official_home.page
+    frame = map_frame(official_home)
     assert settled_count(page, frame, POLYGONS, 14) == 14
     tooltip = frame.locator(".leaflet-tooltip")
     assert tooltip.count() == 0, "a tooltip is open before any hover"

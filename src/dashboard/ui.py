@@ -19,6 +19,9 @@ SDG_COLOURS = {
 
 def sdg_badges(sdgs) -> str:
     """HTML badges 'SDG n' (escaped numbers only; dark text where the colour is light)."""
+    if len(sdgs) == 0:
+        return ('<span style="font-size:0.85em">SDG\'s: niet vermeld in de tekstversie van '
+                "de nota</span>")
     out = []
     for n in sdgs:
         n = int(n)
@@ -26,7 +29,8 @@ def sdg_badges(sdgs) -> str:
         text = "#111" if n in (7, 11, 2, 6) else "#fff"
         out.append(
             f'<span style="background:{colour};color:{text};border-radius:4px;'
-            f'padding:1px 6px;margin-right:4px;font-size:0.85em;font-weight:600">'
+            f'padding:1px 6px;margin:0 4px 4px 0;font-size:0.85em;font-weight:600;'
+            f'display:inline-block;white-space:nowrap">'
             f"SDG {html.escape(str(n))}</span>"
         )
     return "".join(out)
