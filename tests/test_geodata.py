@@ -254,3 +254,22 @@ def test_first_start_replaces_schematic_with_official(tmp_path):
     geodata.ensure_geometry(settings_for(tmp_path, geodata=None))
     manifest = geodata.ensure_geometry(settings_for(tmp_path))
     assert manifest["levels"]["wijk"]["quality"] == "official"
+
+
+def test_official_sector_polygons_give_wijken_by_dissolving(tmp_path):
+    """With a Statbel-style sector layer (and nothing else) every level is derived from it."""
+    first = settings_for(tmp_path / "first")
+    geodata.import_geodata(SHARED_GEO, first)
+    sectors = geodata.load_level(first.geo_dir, "sector").to_crs(31370)
+    src = tmp_path / "statbel" / "unzipped"
+    src.mkdir(parents=True)
+    statbel = sectors.rename(columns={"code": "CS01012024", "name": "T_SEC_NL"})
+    statbel[["CS01012024", "T_SEC_NL", "geometry"]].to_file(
+        src / "sh_statbel_statistical_sectors_31370_20240101.geojson", driver="GeoJSON")
+    settings = settings_for(tmp_path / "second")
+    reports = {r.level: r for r in geodata.import_geodata(tmp_path / "statbel", settings)}
+    assert {lv: (r.count, r.quality) for lv, r in reports.items()} == {
+        "sector": (113, "official"), "wijk": (14, "official"),
+        "deelgemeente": (8, "official"), "gemeente": (1, "official")}
+    wijken = geodata.load_level(settings.geo_dir, "wijk")
+    assert "Kortrijk Centrum" in set(wijken["name"])

@@ -350,6 +350,9 @@ def import_geodata(source: Path, settings: Settings, allow_schematic: bool = Fal
         gdf = read_official_level(source, level, settings)
         if gdf is not None:
             layers[level] = gdf
+    if "wijk" not in layers and "sector" in layers:
+        # Wijken are aggregates of statistical sectors: dissolve the official sectors.
+        layers["wijk"] = _dissolve_from_sectors(layers["sector"], "wijk", settings)
     if "wijk" not in layers:
         if allow_schematic:
             return write_store(schematic_layers(settings), settings, {"source": "schematic"})
@@ -371,16 +374,18 @@ def import_geodata(source: Path, settings: Settings, allow_schematic: bool = Fal
 
 
 def _dissolve_from_sectors(sectors: gpd.GeoDataFrame, level: str, settings: Settings):
+    """A coarser level as the union of its sectors (official sectors → official result)."""
     areas = expected_areas(settings)
     parents = areas[areas["level"] == "sector"].set_index("code")["parent_codes"]
-    idx = 1 if level == "deelgemeente" else 2
+    idx = {"wijk": 0, "deelgemeente": 1, "gemeente": 2}[level]
     key = sectors["code"].map(lambda c: parents[c][idx])
     dissolved = sectors.assign(code=key).dissolve(by="code").reset_index()
     names = areas.set_index("code")["name"]
+    quality = "official" if (sectors["quality"] == "official").all() else "approximate"
     out = gpd.GeoDataFrame(
         {"code": dissolved["code"], "name": dissolved["code"].map(names), "level": level,
-         "quality": "approximate"}, geometry=dissolved.geometry.to_numpy(), crs=WORK_CRS)
-    out.attrs["source"] = "samengevoegd uit sectoren"
+         "quality": quality}, geometry=dissolved.geometry.to_numpy(), crs=WORK_CRS)
+    out.attrs["source"] = f"samengevoegd uit sectoren ({sectors.attrs.get('source', '')})"
     return out
 
 
