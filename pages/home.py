@@ -1,4 +1,4 @@
-"""Overview: the vision, the six spearheads and a map of the wijken."""
+"""Overview: the vision, six spearhead cards with status counts, one city map."""
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -9,18 +9,22 @@ a = appstate.app()
 version = appstate.data_version()
 
 st.title(a.settings.city["vision"])
-st.caption("Monitoringsbord bij de Inspiratienota Kortrijk 2040 (april 2024).")
+st.caption("Monitoringsbord bij de Inspiratienota Kortrijk 2040 (april 2024). Cijfers per wijk "
+           "en sector zijn voorlopig illustratief; stadscijfers komen uit de nota.")
 ui.startup_notices()
 
 st.header("Zes speerpunten")
-summary = appstate.spearhead_summary(version)
+cards = appstate.spearhead_cards(version)
 columns = st.columns(3)
-for i, row in enumerate(summary.itertuples()):
+for i, card in enumerate(cards):
     with columns[i % 3].container(border=True):
-        st.subheader(f"{row.id}. {row.name}")
-        st.markdown(ui.sdg_badges(row.sdgs), unsafe_allow_html=True)
-        st.write(f"{row.indicators} indicatoren, waarvan {row.with_goal} met een doel en "
-                 f"{row.with_data} met een stadscijfer uit de nota.")
+        st.subheader(f"{card['id']}. {card['name']}")
+        st.markdown(ui.sdg_badges(card["sdgs"]), unsafe_allow_html=True)
+        st.markdown(ui.status_line(card["counts"]))
+        for line in card["headlines"]:
+            st.markdown(f"- {line}")
+        st.page_link(f"pages/speerpunt_{card['id']}.py", label="Open dit speerpunt",
+                     icon=":material/arrow_forward:")
 
 st.header("Wijken van Kortrijk")
 st.write("Beweeg over een wijk voor haar naam en het aantal laadpunten per 100 inwoners "

@@ -119,3 +119,53 @@ def attribution() -> str:
 
 def geometry_quality(level: str) -> str:
     return app().manifest.get("levels", {}).get(level, {}).get("quality", "schematic")
+
+
+# ------------------------------------------------------------------ spearhead pages
+@st.cache_data(max_entries=64, show_spinner=False)
+def measurements(version: str, indicator_id: str, level: str | None = None) -> pd.DataFrame:
+    return app().store.measurements(indicator_id, level=level)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def city_measurements(version: str) -> pd.DataFrame:
+    """Every current city-level measurement (for status and charts)."""
+    return app().store.city_measurements()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def layer(version: str, name: str) -> pd.DataFrame:
+    return app().store.layer_features(name)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def areas(version: str) -> pd.DataFrame:
+    return app().store.areas()
+
+
+def map_sections(spearhead_id: int) -> list[dict] | None:
+    return (app().settings.city.get("map_sections") or {}).get(spearhead_id)
+
+
+def district_goal_indicators() -> set[str]:
+    return set(app().settings.city.get("district_goal_indicators") or [])
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def spearhead_cards(version: str) -> list[dict]:
+    """Per spearhead: name, SDGs, status counts and up to three headline figures."""
+    from . import overview
+
+    store = app().store
+    statuses = overview.indicator_statuses(store.indicators(), store.goals(),
+                                           store.city_measurements())
+    counts = overview.status_counts(statuses)
+    cards = []
+    for sp in store.spearheads().itertuples():
+        mine = statuses[statuses["spearhead_id"] == sp.id]
+        cards.append({
+            "id": int(sp.id), "name": sp.name, "sdgs": list(sp.sdgs),
+            "counts": counts.loc[sp.id].to_dict() if sp.id in counts.index else {},
+            "headlines": overview.headlines(mine),
+        })
+    return cards

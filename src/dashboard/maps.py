@@ -54,6 +54,7 @@ class _MapText(MacroElement):
         (function() {
             var map = {{ this._parent.get_name() }};
             map.attributionControl.setPrefix(false);
+            map.attributionControl.getContainer().style.fontSize = '11px';
             map.attributionControl.addAttribution({{ this.attribution|tojson }});
             {% if this.notice %}
             var box = L.control({position: 'topright'});
@@ -79,6 +80,24 @@ class _MapText(MacroElement):
         self.notice = notice
 
 
+# Base maps: none by default (offline). The Flemish ones are Digitaal Vlaanderen's WMTS
+# services in the web-mercator tile matrix set; they load only when the browser is online.
+_VL_WMTS = ("https://geo.api.vlaanderen.be/{service}/wmts?SERVICE=WMTS&REQUEST=GetTile"
+            "&VERSION=1.0.0&LAYER={layer}&STYLE=&FORMAT=image/png&TILEMATRIXSET=GoogleMapsVL"
+            "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}")
+BASEMAPS: dict[str, tuple[str, str | None, str]] = {
+    "none": ("Geen achtergrond (werkt offline)", None, ""),
+    "grb": ("GRB-basiskaart (Digitaal Vlaanderen)",
+            _VL_WMTS.format(service="GRB", layer="grb_bsk"),
+            "GRB-basiskaart © Digitaal Vlaanderen"),
+    "orthofoto": ("Orthofoto (Digitaal Vlaanderen)",
+                  _VL_WMTS.format(service="OMWRGBMRVL", layer="omwrgbmrvl"),
+                  "Orthofotomozaïek © Digitaal Vlaanderen"),
+    "osm": ("OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "© OpenStreetMap-bijdragers"),
+}
+
+
 def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: str = "none",
              height: str | int = "100%") -> folium.Map:
     """An empty folium map whose scripts and styles are served by the app itself."""
@@ -87,10 +106,9 @@ def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: st
     base = f"{static_url}/{LEAFLET_DIR}"
     m.default_js = [("leaflet", f"{base}/leaflet.js")]
     m.default_css = [("leaflet_css", f"{base}/leaflet.css")]
-    if tiles == "osm":
-        folium.TileLayer(
-            "OpenStreetMap", attr="© OpenStreetMap-bijdragers", name="OpenStreetMap"
-        ).add_to(m)
+    _label, url, attr = BASEMAPS.get(tiles, BASEMAPS["none"])
+    if url:
+        folium.TileLayer(url, attr=attr, name=_label, max_zoom=19).add_to(m)
     if bounds:
         m.fit_bounds(bounds, padding=(12, 12))
     return m
@@ -144,5 +162,193 @@ def area_map(
         highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.75},
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=False),
     ).add_to(m)
+    _MapText(attribution, QUALITY_NOTES.get(quality)).add_to(m)
+    return m
+
+
+# ----------------------------------------------------------------------- choropleths
+# ColorBrewer YlGnBu (sequential, colour-blind safe), light → dark.
+PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
+NO_DATA = "#d9d9d9"
+SCHEMES = ("quantiles", "natural_breaks")
+
+
+def classify(values, scheme: str, k: int = 5) -> list[float]:
+    """Upper class bounds (mapclassify); fewer classes when there are fewer distinct values."""
+    import mapclassify
+    import numpy as np
+
+    v = np.asarray([x for x in values if x is not None], dtype=float)
+    if v.size == 0:
+        return []
+    distinct = np.unique(v)
+    k = int(min(k, len(distinct)))
+    if k <= 1:
+        return [float(distinct.max())]
+    if scheme == "quantiles":
+        bins = mapclassify.Quantiles(v, k=k).bins
+    else:
+        bins = mapclassify.FisherJenks(v, k=k).bins
+    return [float(b) for b in np.unique(bins)]
+
+
+def class_colour(value: float | None, bins: list[float]) -> str:
+    if value is None or not bins:
+        return NO_DATA
+    palette = PALETTE if len(bins) >= len(PALETTE) else PALETTE[-len(bins):]
+    for i, upper in enumerate(bins):
+        if value <= upper + 1e-12:
+            return palette[i]
+    return palette[len(bins) - 1]
+
+
+class _Legend(MacroElement):
+    """A legend control; every label is set with textContent (no HTML from data)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: 'bottomleft'});
+            legend.onAdd = function() {
+                var div = L.DomUtil.create('div', 'dashboard-legend');
+                div.setAttribute('role', 'group');
+                div.setAttribute('aria-label', {{ this.title|tojson }});
+                div.style.cssText = 'background:#fff;padding:6px 8px;border:1px solid #999;' +
+                    'font:13px/1.4 sans-serif;color:#111;max-width:240px';
+                var t = document.createElement('strong');
+                t.textContent = {{ this.title|tojson }};
+                div.appendChild(t);
+                {{ this.rows|tojson }}.forEach(function(r) {
+                    var row = document.createElement('div');
+                    var sw = document.createElement('span');
+                    sw.style.cssText = 'display:inline-block;width:14px;height:14px;' +
+                        'margin-right:6px;vertical-align:middle;border:1px solid #555;' +
+                        'background:' + r[0];
+                    row.appendChild(sw);
+                    row.appendChild(document.createTextNode(r[1]));
+                    div.appendChild(row);
+                });
+                {% if this.note %}
+                var n = document.createElement('em');
+                n.textContent = {{ this.note|tojson }};
+                div.appendChild(n);
+                {% endif %}
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, rows: list[tuple[str, str]], note: str | None) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.title = title
+        self.rows = [list(r) for r in rows]
+        self.note = note
+
+
+def legend_rows(bins: list[float], fmt) -> list[tuple[str, str]]:
+    palette = PALETTE if len(bins) >= len(PALETTE) else PALETTE[-len(bins):]
+    rows, lower = [], None
+    for colour, upper in zip(palette, bins):
+        label = f"≤ {fmt(upper)}" if lower is None else f"{fmt(lower)} – {fmt(upper)}"
+        rows.append((colour, label))
+        lower = upper
+    rows.append((NO_DATA, "geen gegevens"))
+    return rows
+
+
+def _geometry(geom) -> dict:
+    return mapping(shapely.set_precision(geom, 1e-5, mode="pointwise"))
+
+
+def choropleth(
+    areas: gpd.GeoDataFrame,
+    values: dict[str, float],
+    *,
+    title: str,
+    unit: str,
+    fmt,
+    scheme: str,
+    static_url: str,
+    attribution: str,
+    quality: str,
+    illustrative: bool,
+    extra_tooltip: dict[str, list[tuple[str, str]]] | None = None,
+    selected: str | None = None,
+    outlines: gpd.GeoDataFrame | None = None,
+    lines: list[tuple[str, dict]] | None = None,
+    points: list[dict] | None = None,
+    points_label: str = "",
+    tiles: str = "none",
+) -> folium.Map:
+    """A classified choropleth (+ optional outlines, lines and sized circle markers).
+
+    ``values``: area code → value; ``fmt``: number formatter for labels; ``points``: dicts
+    with lat, lon, radius, tooltip lines (name + list of (label, value)).
+    """
+    minx, miny, maxx, maxy = areas.total_bounds
+    m = base_map(static_url, [[miny, minx], [maxy, maxx]], tiles=tiles)
+    bins = classify(list(values.values()), scheme)
+    flag = " (illustratief)" if illustrative else ""
+    extra_tooltip = extra_tooltip or {}
+    features = []
+    for code, name, geom in zip(areas["code"], areas["name"], areas.geometry):
+        value = values.get(code)
+        lines_ = [(title + flag, "geen gegevens" if value is None else f"{fmt(value)} {unit}")]
+        lines_ += extra_tooltip.get(code, [])
+        features.append({
+            "type": "Feature", "id": code,
+            "properties": {"code": code, "kind": "area", "fill": class_colour(value, bins),
+                           "tooltip": tooltip_html(name, lines_),
+                           "selected": code == selected},
+            "geometry": _geometry(geom)})
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name="gebieden",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"], "fillOpacity": 0.75,
+            "color": "#000000" if f["properties"]["selected"] else "#3b4a5a",
+            "weight": 3.5 if f["properties"]["selected"] else 1,
+        },
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+    ).add_to(m)
+    if outlines is not None and len(outlines):
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {"name": n}, "geometry": _geometry(g)}
+                for n, g in zip(outlines["name"], outlines.geometry)]},
+            name="zones", interactive=False,
+            style_function=lambda f: {"fill": False, "color": "#D55E00", "weight": 3,
+                                      "dashArray": "6 4"},
+        ).add_to(m)
+    if lines:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {"tooltip": tooltip_html(n)}, "geometry": g}
+                for n, g in lines]},
+            name="leidingen",
+            style_function=lambda f: {"color": "#D55E00", "weight": 4},
+            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        ).add_to(m)
+    if points:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": [
+                {"type": "Feature",
+                 "properties": {"kind": "point", "r": p["radius"],
+                                "tooltip": tooltip_html(p["name"], p.get("lines", []))},
+                 "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]}}
+                for p in points]},
+            name=points_label or "punten",
+            marker=folium.CircleMarker(radius=4, weight=1, color="#000000", fill=True,
+                                       fill_color="#CC79A7", fill_opacity=0.85),
+            style_function=lambda f: {"radius": f["properties"]["r"]},
+            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        ).add_to(m)
+    _Legend(f"{title} ({unit})", legend_rows(bins, fmt),
+            "Illustratieve cijfers" if illustrative else None).add_to(m)
     _MapText(attribution, QUALITY_NOTES.get(quality)).add_to(m)
     return m

@@ -271,6 +271,14 @@ class Store:
             [indicator_id, level, level, period, period],
         )
 
+    def city_measurements(self) -> pd.DataFrame:
+        """Every current measurement at the municipality level."""
+        return self._df(
+            "SELECT indicator_id, period, value, source, illustrative, batch_id "
+            "FROM current_measurement WHERE area_code = ? ORDER BY indicator_id, period",
+            [self.meta("nis_code")],
+        )
+
     def periods(self, indicator_id: str, level: str) -> list[int]:
         rows = self._rows(
             "SELECT DISTINCT m.period FROM current_measurement m JOIN area a "

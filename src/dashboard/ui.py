@@ -55,3 +55,12 @@ def map_caption(level: str) -> None:
     quality = appstate.geometry_quality(level)
     note = QUALITY_NOTES.get(quality)
     st.caption(f"Bron kaart: {appstate.attribution()}" + (f" — {note}" if note else ""))
+
+
+def status_line(counts: dict) -> str:
+    """'✔ 3 op koers · ▲ 1 achter · …' (icon + word + number, never colour alone)."""
+    from .status import STATUS_ICON, STATUS_LABEL, STATUS_ORDER
+
+    parts = [f"{STATUS_ICON[c]} {int(counts.get(c, 0))} {STATUS_LABEL[c]}" for c in STATUS_ORDER
+             if c != "no_goal"]
+    return " · ".join(parts)

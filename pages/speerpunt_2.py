@@ -1,0 +1,5 @@
+"""Spearhead 2: indicators, status, district maps and profile."""
+
+from dashboard import views
+
+views.spearhead_page(2)

@@ -1,0 +1,76 @@
+"""Plotly builders (pure: no Streamlit). Dutch labels, colour-blind-safe colours."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .status import forecast, goal_points, target_year
+from .tables import format_number
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+ACTUAL = "#0072B2"
+GOAL = "#009E73"
+TREND = "#CC79A7"
+COMPARE = "#555555"
+
+
+def indicator_chart(indicator: dict, measurements: pd.DataFrame, goals: pd.DataFrame,
+                    title: str | None = None, height: int = 320) -> go.Figure:
+    """Actual values, the goal path to each target, and the linear trend to the target year.
+
+    ``measurements``: city-level rows (period, value, illustrative).
+    """
+    fig = go.Figure()
+    unit = indicator["unit"]
+    if measurements is not None and not measurements.empty:
+        m = measurements.sort_values("period")
+        illustrative = bool(m["illustrative"].any())
+        fig.add_trace(go.Scatter(
+            x=m["period"], y=m["value"], mode="lines+markers", name="gemeten"
+            + (" (illustratief)" if illustrative else ""),
+            line={"color": ACTUAL, "width": 3}, marker={"size": 8, "symbol": "circle"},
+            hovertemplate="%{x}: %{y:,.2f} " + unit + "<extra></extra>"))
+    points = goal_points(goals, measurements)
+    if points:
+        fig.add_trace(go.Scatter(
+            x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers",
+            name="doelpad", line={"color": GOAL, "dash": "dash", "width": 2},
+            marker={"symbol": "diamond", "size": 10},
+            hovertemplate="doelpad %{x}: %{y:,.2f} " + unit + "<extra></extra>"))
+    until = target_year(goals)
+    if until is not None and measurements is not None:
+        trend = forecast(measurements, until)
+        if trend:
+            fig.add_trace(go.Scatter(
+                x=[t[0] for t in trend], y=[t[1] for t in trend], mode="lines",
+                name="trend (lineair, laatste 5 punten)",
+                line={"color": TREND, "dash": "dot", "width": 2},
+                hovertemplate="trend %{x}: %{y:,.2f} " + unit + "<extra></extra>"))
+    if indicator.get("comparison_value") is not None and not pd.isna(
+            indicator.get("comparison_value")):
+        fig.add_hline(y=float(indicator["comparison_value"]), line_dash="longdash",
+                      line_color=COMPARE,
+                      annotation_text=f"{indicator['comparison_label']}: "
+                      f"{format_number(indicator['comparison_value'])}",
+                      annotation_position="top left")
+    fig.update_layout(
+        title=title, height=height, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        legend={"orientation": "h", "y": -0.2}, separators=",.",
+        yaxis_title=unit, xaxis={"tickformat": "d"},
+        template="plotly_white", font={"size": 14},
+    )
+    return fig
+
+
+def district_bar(values: pd.DataFrame, unit: str, highlight: str | None = None,
+                 height: int = 260) -> go.Figure:
+    """Values per district (area_name, value, area_code), the chosen one highlighted."""
+    v = values.sort_values("value")
+    colours = [ACTUAL if c == highlight else "#9ecae1" for c in v["area_code"]]
+    fig = go.Figure(go.Bar(x=v["value"], y=v["area_name"], orientation="h",
+                           marker_color=colours,
+                           hovertemplate="%{y}: %{x:,.2f} " + unit + "<extra></extra>"))
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      separators=",.", xaxis_title=unit, template="plotly_white")
+    return fig

@@ -1,0 +1,75 @@
+"""Deep-link state: what a page shows, read from and written to the URL's query parameters.
+
+Pure: parsing takes a plain mapping and the valid choices, and returns the state plus a
+notice for every parameter it had to ignore (never an exception).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+PARAMS = {"indicator": "ind", "level": "niveau", "area": "gebied", "year": "jaar"}
+LEVEL_CHOICES = ("wijk", "sector", "deelgemeente")
+
+
+@dataclass
+class ViewState:
+    indicator: str | None = None
+    level: str = "wijk"
+    area: str | None = None
+    year: int | None = None
+    notices: list[str] = field(default_factory=list)
+
+    def to_params(self) -> dict[str, str]:
+        out = {PARAMS["level"]: self.level}
+        if self.indicator:
+            out[PARAMS["indicator"]] = self.indicator
+        if self.area:
+            out[PARAMS["area"]] = self.area
+        if self.year is not None:
+            out[PARAMS["year"]] = str(self.year)
+        return out
+
+
+def _get(params: Mapping[str, str], key: str) -> str | None:
+    value = params.get(PARAMS[key])
+    if isinstance(value, list):  # some callers give lists
+        value = value[-1] if value else None
+    return None if value in (None, "") else str(value)
+
+
+def parse(params: Mapping[str, str], *, indicators: Sequence[str], areas_by_level:
+          Mapping[str, Sequence[str]], years: Sequence[int], default_indicator: str | None
+          ) -> ViewState:
+    """Validate every parameter; unknown values fall back to defaults with a notice."""
+    state = ViewState(indicator=default_indicator)
+    raw = _get(params, "indicator")
+    if raw is not None:
+        if raw in indicators:
+            state.indicator = raw
+        else:
+            state.notices.append(f"Onbekende indicator '{raw}' genegeerd.")
+    raw = _get(params, "level")
+    if raw is not None:
+        if raw in LEVEL_CHOICES and raw in areas_by_level:
+            state.level = raw
+        else:
+            state.notices.append(f"Onbekend niveau '{raw}' genegeerd; toon wijken.")
+    raw = _get(params, "area")
+    if raw is not None:
+        if raw in areas_by_level.get(state.level, ()):
+            state.area = raw
+        else:
+            state.notices.append(f"Onbekend gebied '{raw}' voor niveau {state.level} genegeerd.")
+    raw = _get(params, "year")
+    if raw is not None:
+        try:
+            year = int(raw)
+        except ValueError:
+            year = None
+        if year is not None and year in years:
+            state.year = year
+        else:
+            state.notices.append(f"Ongeldig jaar '{raw}' genegeerd; toon het laatste jaar.")
+    return state

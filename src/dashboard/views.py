@@ -1,0 +1,356 @@
+"""Page composition for the spearhead pages: widgets → pure functions → rendering.
+
+The pages in ``pages/`` call :func:`spearhead_page`; everything here reads through
+:mod:`dashboard.appstate` (cached) and renders what the pure builders return.
+"""
+
+from __future__ import annotations
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from . import appstate, charts, maps, overview, state, ui
+from .status import STATUS_ICON, STATUS_LABEL
+from .tables import format_number
+
+LEVEL_LABEL = {"wijk": "wijken", "sector": "statistische sectoren",
+               "deelgemeente": "deelgemeenten"}
+MAP_HEIGHT = 460
+
+
+def _district_indicators(inds: pd.DataFrame) -> list[str]:
+    return [i for i, lv in zip(inds["id"], inds["levels"]) if "wijk" in lv]
+
+
+def _sections(spearhead_id: int, district_ids: list[str]) -> list[dict]:
+    configured = appstate.map_sections(spearhead_id)
+    if configured:
+        return [s for s in configured if any(i in district_ids for i in s["indicators"])]
+    if not district_ids:
+        return []
+    return [{"key": "kaart", "title": "Kaart", "intro": "", "indicators": district_ids,
+             "scheme": "natural_breaks", "district_goal": "all", "layers": {}}]
+
+
+def _init_from_url(page_key: str, view: state.ViewState) -> None:
+    """Seed the widgets from the deep link once per session and page."""
+    marker = f"_init_{page_key}"
+    if st.session_state.get(marker):
+        return
+    st.session_state[marker] = True
+    st.session_state[f"{page_key}_level"] = view.level
+    if view.year is not None:
+        st.session_state[f"{page_key}_year"] = view.year
+    if view.indicator:
+        st.session_state[f"{page_key}_ind"] = view.indicator
+    if view.area:
+        st.session_state[f"{page_key}_area"] = view.area
+    for n in view.notices:
+        st.toast(n)
+    st.session_state[f"{page_key}_notices"] = view.notices
+
+
+def spearhead_page(spearhead_id: int) -> None:
+    a = appstate.app()
+    version = appstate.data_version()
+    summary = appstate.spearhead_summary(version).set_index("id")
+    if spearhead_id not in summary.index:
+        st.error(f"Speerpunt {spearhead_id} bestaat niet in de catalogus.")
+        return
+    sp = summary.loc[spearhead_id]
+    page_key = f"sp{spearhead_id}"
+    st.title(f"Speerpunt {spearhead_id}: {sp['name']}")
+    st.markdown(ui.sdg_badges(sp["sdgs"]), unsafe_allow_html=True)
+    ui.startup_notices()
+
+    inds = appstate.indicators(version, spearhead_id)
+    goals = appstate.goals(version)
+    statuses = overview.indicator_statuses(inds, goals, appstate.city_measurements(version))
+    district_ids = _district_indicators(inds)
+    areas = appstate.areas(version)
+    areas_by_level = {lv: list(areas.loc[areas["level"] == lv, "code"])
+                      for lv in state.LEVEL_CHOICES}
+    years = sorted({int(y) for i in district_ids
+                    for y in appstate.measurements(version, i, "wijk")["period"]})
+    view = state.parse(st.query_params, indicators=list(inds["id"]),
+                       areas_by_level=areas_by_level, years=years,
+                       default_indicator=str(inds["id"].iloc[0]) if len(inds) else None)
+    _init_from_url(page_key, view)
+    for n in st.session_state.get(f"{page_key}_notices", []):
+        st.info(n)
+
+    _status_summary(statuses)
+
+    st.header("Kaarten per gebied")
+    sections = _sections(spearhead_id, district_ids)
+    if not sections:
+        st.info("De indicatoren van dit speerpunt zijn **alleen gekend voor de hele stad**; er "
+                "is geen kaart per wijk of sector.")
+    else:
+        c1, c2 = st.columns([1, 2])
+        level = c1.radio("Gebiedsniveau", list(state.LEVEL_CHOICES), horizontal=True,
+                         format_func=lambda lv: LEVEL_LABEL[lv], key=f"{page_key}_level")
+        if st.session_state.get(f"{page_key}_year") not in years and years:
+            st.session_state[f"{page_key}_year"] = years[-1]
+        year = c2.select_slider("Jaar", options=years, key=f"{page_key}_year") if len(
+            years) > 1 else (years[0] if years else None)
+        _maps_and_profile(page_key, sections, level, year, inds, goals)
+
+    st.header("Alle indicatoren")
+    _indicator_table(statuses)
+    _indicator_detail(page_key, inds, goals, statuses)
+    _write_url(page_key, district_ids)
+
+
+def _status_summary(statuses: pd.DataFrame) -> None:
+    counts = statuses["status"].value_counts()
+    cols = st.columns(4)
+    for col, code in zip(cols, ("on_track", "behind", "far_behind", "no_data")):
+        col.metric(f"{STATUS_ICON[code]} {STATUS_LABEL[code]}", int(counts.get(code, 0)))
+    st.caption("Status: laatste stadscijfer tegenover het doelpad (rechte lijn van startwaarde "
+               "naar elk doel), rekening houdend met de richting. Op koers: hoogstens 5 % van de "
+               "gevraagde verandering achter; achter: tot 20 %; ver achter: meer. "
+               f"{int(counts.get('no_goal', 0))} contextindicatoren zonder doel.")
+
+
+@st.fragment
+def _maps_and_profile(page_key: str, sections: list[dict], level: str, year: int | None,
+                      inds: pd.DataFrame, goals: pd.DataFrame) -> None:
+    """All maps of the page plus the district profile: a click reruns only this part."""
+    version = appstate.data_version()
+    area_key = f"{page_key}_area"
+    selected = st.session_state.get(area_key)
+    geo = appstate.geometry(level)
+    codes = list(geo["code"])
+    if selected not in codes:
+        selected = None
+        st.session_state[area_key] = None
+    clicked = None
+    for section in sections:
+        result = _map_section(page_key, section, level, year, inds, goals, selected, version)
+        drawing = (result or {}).get("last_active_drawing") or {}
+        code = (drawing.get("properties") or {}).get("code")
+        last_key = f"{page_key}_{section['key']}_lastclick"
+        if code and code in codes and st.session_state.get(last_key) != code:
+            st.session_state[last_key] = code
+            clicked = code
+    if clicked and clicked != selected:
+        st.session_state[area_key] = clicked
+        st.rerun(scope="fragment")
+
+    st.subheader("Gebiedsprofiel")
+    names = dict(zip(geo["code"], geo["name"]))
+    choice = st.selectbox("Kies een gebied (of klik op de kaart)", options=[None] + codes,
+                          format_func=lambda c: "—" if c is None else names[c], key=area_key)
+    if choice:
+        st.query_params[state.PARAMS["area"]] = choice
+    elif state.PARAMS["area"] in st.query_params:
+        del st.query_params[state.PARAMS["area"]]
+    if choice:
+        _profile(choice, names[choice], level, inds, goals, version)
+
+
+def _map_section(page_key: str, section: dict, level: str, year: int | None,
+                 inds: pd.DataFrame, goals: pd.DataFrame, selected: str | None,
+                 version: str) -> dict | None:
+    a = appstate.app()
+    ind_by_id = inds.set_index("id")
+    options = [i for i in section["indicators"] if i in ind_by_id.index]
+    st.subheader(section["title"])
+    if section.get("intro"):
+        st.write(section["intro"])
+    key = f"{page_key}_{section['key']}"
+    default = st.session_state.get(f"{page_key}_ind")
+    if len(options) > 1:
+        if default in options and f"{key}_ind" not in st.session_state:
+            st.session_state[f"{key}_ind"] = default
+        indicator_id = st.radio("Indicator", options, key=f"{key}_ind", horizontal=True,
+                                format_func=lambda i: ind_by_id.loc[i, "name"])
+    else:
+        indicator_id = options[0]
+    ind = ind_by_id.loc[indicator_id]
+    m, values, shown_year, illustrative = _build_map(version, section["key"], indicator_id,
+                                                     level, year, selected,
+                                                     a.settings.tiles)
+    if year is not None and shown_year != year:
+        st.caption(f"Voor {year} zijn er geen cijfers; de kaart toont {shown_year}.")
+    result = st_folium(m, key=f"{key}_map_{level}", height=MAP_HEIGHT,
+                       use_container_width=True, returned_objects=["last_active_drawing"])
+    ui.map_caption(level)
+    geo = appstate.geometry(level)
+    summary = _text_summary(ind["name"], ind["unit"], values, dict(zip(geo["code"], geo["name"])),
+                            shown_year, illustrative)
+    st.caption(summary)
+    if st.toggle("Toon de cijfers als tabel", key=f"{key}_table"):
+        names = dict(zip(geo["code"], geo["name"]))
+        table = pd.DataFrame({
+            "Gebied": [names.get(c, c) for c in values],
+            f"{ind['name']} ({ind['unit']})": [format_number(v) for v in values.values()],
+            "Jaar": shown_year,
+            "Illustratief": "ja" if illustrative else "nee",
+        })
+        st.dataframe(table, hide_index=True, width="stretch")
+    return result
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def _build_map(version: str, section_key: str, indicator_id: str, level: str,
+               year: int | None, selected: str | None, tiles: str
+               ) -> tuple[folium.Map, dict, int | None, bool]:
+    """Build (and cache) one section's map; geometry is read once per level."""
+    a = appstate.app()
+    spearhead_sections = [s for secs in (a.settings.city.get("map_sections") or {}).values()
+                          for s in secs if s["key"] == section_key]
+    section = spearhead_sections[0] if spearhead_sections else {"layers": {},
+                                                                "scheme": "natural_breaks",
+                                                                "district_goal": "all"}
+    ind = a.store.indicator(indicator_id)
+    meas = appstate.measurements(version, indicator_id, level)
+    values, shown_year = overview.district_values(meas, year)
+    illustrative = bool(meas["illustrative"].any()) if len(meas) else False
+    geo = appstate.geometry(level)
+    layers = section.get("layers") or {}
+    outlines = lines = points = None
+    zone_codes: set[str] = set()
+    if layers.get("outlines"):
+        zones = appstate.layer(version, layers["outlines"])
+        zone_codes = set(zones["area_code"])
+        sectors = appstate.geometry("sector")
+        outlines = sectors[sectors["code"].isin(zone_codes)]
+    if layers.get("lines"):
+        import json
+        lines = [(n, json.loads(g)) for n, g in
+                 zip(appstate.layer(version, layers["lines"])["name"],
+                     appstate.layer(version, layers["lines"])["geometry"])]
+    if layers.get("points"):
+        points = _points(appstate.layer(version, layers["points"]), layers.get("size_field"))
+    extra: dict[str, list[tuple[str, str]]] = {}
+    if indicator_id in appstate.district_goal_indicators() and shown_year is not None:
+        g = appstate.goals(version)
+        g = g[g["indicator_id"] == indicator_id]
+        target = g[g["kind"] != "baseline"].sort_values("year")
+        if len(target):
+            t_year, t_value = int(target["year"].iloc[-1]), float(target["value"].iloc[-1])
+            line = [(f"Doel {t_year}", f"{format_number(t_value)} {ind['unit']}")]
+            if section.get("district_goal") == "zones":
+                parents = appstate.areas(version).set_index("code")["parent_codes"]
+                for code in geo["code"]:
+                    in_zone = code in zone_codes or any(
+                        code in list(parents.get(z, [])) for z in zone_codes)
+                    if in_zone:
+                        extra[code] = line
+            else:
+                extra = {code: line for code in geo["code"]}
+    m = maps.choropleth(
+        geo, values, title=ind["name"], unit=ind["unit"], fmt=format_number,
+        scheme=section.get("scheme", "natural_breaks"), static_url=a.settings.static_url,
+        attribution=appstate.attribution(), quality=appstate.geometry_quality(level),
+        illustrative=illustrative, extra_tooltip=extra, selected=selected,
+        outlines=outlines, lines=lines, points=points,
+        points_label=layers.get("points", ""), tiles=tiles)
+    return m, values, shown_year, illustrative
+
+
+def _points(features: pd.DataFrame, size_field: str | None) -> list[dict]:
+    import json
+    import math
+
+    out = []
+    for name, props, geom, flag in zip(features["name"], features["properties"],
+                                       features["geometry"], features["illustrative"]):
+        p = json.loads(props)
+        g = json.loads(geom)
+        size = float(p.get(size_field, 1)) if size_field else 1.0
+        if size_field == "m2":
+            radius = 3 + math.sqrt(size) / 8
+        else:
+            radius = 3 + 2.5 * math.sqrt(size)
+        lines = [(k.replace("_", " "), v) for k, v in sorted(p.items())]
+        if flag:
+            lines.append(("", "illustratief"))
+        out.append({"lat": g["coordinates"][1], "lon": g["coordinates"][0],
+                    "radius": round(min(radius, 16), 1), "name": name, "lines": lines})
+    return out
+
+
+def _text_summary(name: str, unit: str, values: dict, names: dict, year, illustrative) -> str:
+    """A sentence describing the map for screen readers and print."""
+    if not values:
+        return f"Geen cijfers voor {name}."
+    hi = max(values, key=values.get)
+    lo = min(values, key=values.get)
+    flag = " Illustratieve cijfers." if illustrative else ""
+    return (f"Samenvatting: {name} in {year}, {len(values)} gebieden. Hoogste: {names.get(hi, hi)}"
+            f" ({format_number(values[hi])} {unit}); laagste: {names.get(lo, lo)} "
+            f"({format_number(values[lo])} {unit}).{flag}")
+
+
+def _profile(code: str, name: str, level: str, inds: pd.DataFrame, goals: pd.DataFrame,
+             version: str) -> None:
+    district_ids = _district_indicators(inds)
+    level_meas = {i: appstate.measurements(version, i, level) for i in district_ids}
+    table = overview.district_profile(code, level_meas, inds, goals,
+                                      appstate.district_goal_indicators())
+    st.markdown(f"**{name}** ({LEVEL_LABEL[level][:-2] if level == 'wijk' else level})")
+    if table.empty:
+        st.write("Geen cijfers voor dit gebied.")
+        return
+    st.dataframe(table, hide_index=True, width="stretch")
+    first = district_ids[0]
+    series = level_meas[first][level_meas[first]["area_code"] == code]
+    if len(series) > 1:
+        ind = inds.set_index("id").loc[first]
+        fig = charts.indicator_chart({**ind.to_dict(), "id": first, "comparison_value": None},
+                                     series, goals.iloc[0:0], title=f"{ind['name']} – {name}",
+                                     height=260)
+        st.plotly_chart(fig, key=f"profile_chart_{code}")
+
+
+def _indicator_table(statuses: pd.DataFrame) -> None:
+    table = pd.DataFrame({
+        "Indicator": statuses["name"],
+        "Status": statuses["status_label"],
+        "Laatste waarde": [("—" if pd.isna(v) else format_number(v)) + (" (ill.)" if f else "")
+                           for v, f in zip(statuses["value"], statuses["illustrative"])],
+        "Eenheid": statuses["unit"],
+        "Jaar": [("" if pd.isna(y) else str(int(y))) for y in statuses["year"]],
+        "Doelen": statuses["goals"],
+        "Bron": statuses["source"],
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
+                      statuses: pd.DataFrame) -> None:
+    names = dict(zip(inds["id"], inds["name"]))
+    ids = list(inds["id"])
+    current = st.session_state.get(f"{page_key}_ind")
+    if current not in ids:
+        st.session_state[f"{page_key}_ind"] = ids[0]
+    choice = st.selectbox("Grafiek van indicator", ids, format_func=lambda i: names[i],
+                          key=f"{page_key}_ind")
+    version = appstate.data_version()
+    ind = inds.set_index("id").loc[choice].to_dict()
+    city = appstate.city_measurements(version)
+    m = city[city["indicator_id"] == choice]
+    g = goals[goals["indicator_id"] == choice]
+    row = statuses.set_index("id").loc[choice]
+    st.markdown(f"**{names[choice]}** — status: **{row['status_label']}**")
+    st.caption(f"{ind['definition']} Bron: {row['source']}.")
+    st.plotly_chart(charts.indicator_chart(ind, m, g), key=f"{page_key}_chart")
+    st.caption("Trend: rechte lijn door de laatste 5 gemeten punten, doorgetrokken tot het "
+               "doeljaar; geen voorspelling.")
+
+
+def _write_url(page_key: str, district_ids: list[str]) -> None:
+    view = state.ViewState(
+        indicator=st.session_state.get(f"{page_key}_ind"),
+        level=st.session_state.get(f"{page_key}_level", "wijk"),
+        area=st.session_state.get(f"{page_key}_area"),
+        year=st.session_state.get(f"{page_key}_year") if district_ids else None,
+    )
+    params = view.to_params()
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
