@@ -7,6 +7,7 @@ query results with ``st.cache_data`` and a bounded ``max_entries``.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 
 import folium
@@ -107,7 +108,13 @@ def _home_map(version: str, imported_at: str) -> folium.Map:
 
 
 def home_map() -> folium.Map:
-    return _home_map(data_version(), str(app().manifest.get("imported_at")))
+    return fresh(_home_map(data_version(), str(app().manifest.get("imported_at"))))
+
+
+def fresh(m: folium.Map) -> folium.Map:
+    """A copy of a cached map: st_folium renames elements while rendering, so a cached
+    map must never be rendered twice (the second session would get an empty map)."""
+    return copy.deepcopy(m)
 
 
 def attribution() -> str:

@@ -176,7 +176,7 @@ def _map_section(page_key: str, section: dict, level: str, year: int | None,
                                                      a.settings.tiles)
     if year is not None and shown_year != year:
         st.caption(f"Voor {year} zijn er geen cijfers; de kaart toont {shown_year}.")
-    result = st_folium(m, key=f"{key}_map_{level}", height=MAP_HEIGHT,
+    result = st_folium(appstate.fresh(m), key=f"{key}_map_{level}", height=MAP_HEIGHT,
                        use_container_width=True, returned_objects=["last_active_drawing"])
     ui.map_caption(level)
     geo = appstate.geometry(level)
@@ -293,7 +293,7 @@ def _profile(code: str, name: str, level: str, inds: pd.DataFrame, goals: pd.Dat
     level_meas = {i: appstate.measurements(version, i, level) for i in district_ids}
     table = overview.district_profile(code, level_meas, inds, goals,
                                       appstate.district_goal_indicators())
-    st.markdown(f"**{name}** ({LEVEL_LABEL[level][:-2] if level == 'wijk' else level})")
+    st.markdown(f"**{name}** ({level})")
     if table.empty:
         st.write("Geen cijfers voor dit gebied.")
         return
