@@ -88,3 +88,65 @@ def test_install_leaflet_is_idempotent(tmp_path):
     assert (folder / "leaflet.css").exists() and (folder / "images" / "marker-icon.png").exists()
     assert maps.install_leaflet(tmp_path) == folder
     assert PROJECT_ROOT.name  # the real app copies into <project>/static (git-ignored)
+
+
+# ------------------------------------------------------------------ choropleth builder
+def test_classify_quantiles_and_natural_breaks():
+    values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100]
+    q = maps.classify(values, "quantiles")
+    nb = maps.classify(values, "natural_breaks")
+    assert len(q) == 5 and q[-1] == 100
+    assert nb[-1] == 100 and nb != q  # natural breaks isolate the outlier
+    assert maps.classify([3, 3, 3], "quantiles") == [3.0]
+    assert maps.classify([], "quantiles") == []
+    assert maps.classify([0, 1], "natural_breaks") == [0.0, 1.0]
+
+
+def test_class_colours_follow_the_bins():
+    bins = [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert maps.class_colour(0.5, bins) == maps.PALETTE[0]
+    assert maps.class_colour(5, bins) == maps.PALETTE[-1]
+    assert maps.class_colour(None, bins) == maps.NO_DATA
+    # fewer classes use the darker end of the palette, never an out-of-range index
+    assert maps.class_colour(2, [1.0, 2.0]) == maps.PALETTE[-1]
+
+
+def test_choropleth_draws_every_area_points_lines_and_legend(wijken):
+    values = {c: float(i) for i, c in enumerate(wijken["code"])}
+    pts = [{"lat": 50.82, "lon": 3.26 + i / 1000, "radius": 4, "name": f"P{i}",
+            "lines": [("aantal", 2)]} for i in range(1200)]
+    m = maps.choropleth(
+        wijken, values, title="Laadpunten per 100 inwoners", unit="per 100 inwoners",
+        fmt=str, scheme="quantiles", static_url="/s", attribution="bron",
+        quality="official", illustrative=True, points=pts,
+        lines=[("Leiding", {"type": "LineString", "coordinates": [[3.2, 50.8], [3.3, 50.9]]})])
+    layers = [c for c in m._children.values() if c._name == "GeoJson"]
+    assert [len(layer.data["features"]) for layer in layers] == [14, 1, 1200]
+    page = m.get_root().render()
+    assert "Illustratieve cijfers" in page and "geen gegevens" in page
+    tips = [f["properties"]["tooltip"] for f in layers[0].data["features"]]
+    assert all("(illustratief)" in t for t in tips)
+
+
+def test_choropleth_escapes_names_and_marks_missing_values(wijken):
+    evil = wijken.copy()
+    evil.loc[2, "name"] = "<img src=x onerror=alert(1)>"
+    m = maps.choropleth(evil, {}, title="<b>t</b>", unit="u", fmt=str, scheme="quantiles",
+                        static_url="/s", attribution="a", quality="approximate",
+                        illustrative=False)
+    layer = next(c for c in m._children.values() if c._name == "GeoJson")
+    tip = layer.data["features"][2]["properties"]["tooltip"]
+    assert tip.startswith("<strong>&lt;img src=x onerror=alert(1)&gt;</strong>")
+    assert "&lt;b&gt;t&lt;/b&gt;: geen gegevens" in tip
+    assert all(f["properties"]["fill"] == maps.NO_DATA for f in layer.data["features"])
+    assert "<img src=x" not in m.get_root().render()
+
+
+@pytest.mark.parametrize("tiles", ["grb", "orthofoto", "osm"])
+def test_base_layers_carry_attribution(wijken, tiles):
+    page = _html(maps.area_map(wijken, static_url="/s", attribution="b", quality="official",
+                               tiles=tiles))
+    label, url, attr = maps.BASEMAPS[tiles]
+    host = url.split("/")[2]
+    assert host in page
+    assert attr.split("© ")[1] in page  # the attribution (the © may be JSON-escaped)

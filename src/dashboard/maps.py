@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import shutil
+import warnings
 from pathlib import Path
 
 import folium
@@ -188,7 +189,9 @@ def classify(values, scheme: str, k: int = 5) -> list[float]:
     if scheme == "quantiles":
         bins = mapclassify.Quantiles(v, k=k).bins
     else:
-        bins = mapclassify.FisherJenks(v, k=k).bins
+        with warnings.catch_warnings():  # "Numba not installed": exact but slower, fine here
+            warnings.simplefilter("ignore", UserWarning)
+            bins = mapclassify.FisherJenks(v, k=k).bins
     return [float(b) for b in np.unique(bins)]
 
 

@@ -34,6 +34,8 @@ def indicator_statuses(indicators: pd.DataFrame, goals: pd.DataFrame,
             "illustrative": bool(latest["illustrative"]) if latest is not None else False,
             "goals": "; ".join(f"{KIND_LABEL[k]} {y}: {format_number(v)}" for k, y, v in
                                zip(g["kind"], g["year"], g["value"])) or "geen doel in de nota",
+            "comparison": "" if pd.isna(ind.comparison_value) else
+            f"{ind.comparison_label}: {format_number(ind.comparison_value)}",
             "source": f"{ind.source_document}, {ind.source_section}",
         })
     return pd.DataFrame(rows)

@@ -66,7 +66,8 @@ SETTINGS: tuple[Setting, ...] = (
         "tiles",
         "DASHBOARD_TILES",
         "none",
-        "Base map: 'none' (default, works offline) or 'osm' (OpenStreetMap tiles).",
+        "Default base map: 'none' (works offline), 'grb', 'orthofoto' (Digitaal Vlaanderen "
+        "WMTS) or 'osm' (OpenStreetMap).",
     ),
 )
 
@@ -107,7 +108,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     with city_config.open(encoding="utf-8") as fh:
         city = yaml.safe_load(fh)
     tiles = (raw["tiles"] or "none").lower()
-    if tiles not in {"none", "osm"}:
+    if tiles not in {"none", "osm", "grb", "orthofoto"}:
         tiles = "none"
     return Settings(
         city_config=city_config,

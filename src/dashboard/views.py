@@ -96,7 +96,14 @@ def spearhead_page(spearhead_id: int) -> None:
             st.session_state[f"{page_key}_year"] = years[-1]
         year = c2.select_slider("Jaar", options=years, key=f"{page_key}_year") if len(
             years) > 1 else (years[0] if years else None)
-        _maps_and_profile(page_key, sections, level, year, inds, goals)
+        if st.session_state.get("basemap") not in maps.BASEMAPS:
+            st.session_state["basemap"] = a.settings.tiles
+        tiles = st.sidebar.selectbox(
+            "Achtergrondkaart", list(maps.BASEMAPS), key="basemap",
+            format_func=lambda k: maps.BASEMAPS[k][0],
+            help="Zonder internet blijft 'geen achtergrond' de enige die laadt; de gebieden "
+                 "blijven altijd leesbaar.")
+        _maps_and_profile(page_key, sections, level, year, inds, goals, tiles)
 
     st.header("Alle indicatoren")
     _indicator_table(statuses)
@@ -117,7 +124,7 @@ def _status_summary(statuses: pd.DataFrame) -> None:
 
 @st.fragment
 def _maps_and_profile(page_key: str, sections: list[dict], level: str, year: int | None,
-                      inds: pd.DataFrame, goals: pd.DataFrame) -> None:
+                      inds: pd.DataFrame, goals: pd.DataFrame, tiles: str) -> None:
     """All maps of the page plus the district profile: a click reruns only this part."""
     version = appstate.data_version()
     area_key = f"{page_key}_area"
@@ -129,7 +136,8 @@ def _maps_and_profile(page_key: str, sections: list[dict], level: str, year: int
         st.session_state[area_key] = None
     clicked = None
     for section in sections:
-        result = _map_section(page_key, section, level, year, inds, goals, selected, version)
+        result = _map_section(page_key, section, level, year, inds, goals, selected, version,
+                              tiles)
         drawing = (result or {}).get("last_active_drawing") or {}
         code = (drawing.get("properties") or {}).get("code")
         last_key = f"{page_key}_{section['key']}_lastclick"
@@ -154,7 +162,7 @@ def _maps_and_profile(page_key: str, sections: list[dict], level: str, year: int
 
 def _map_section(page_key: str, section: dict, level: str, year: int | None,
                  inds: pd.DataFrame, goals: pd.DataFrame, selected: str | None,
-                 version: str) -> dict | None:
+                 version: str, tiles: str) -> dict | None:
     a = appstate.app()
     ind_by_id = inds.set_index("id")
     options = [i for i in section["indicators"] if i in ind_by_id.index]
@@ -172,8 +180,7 @@ def _map_section(page_key: str, section: dict, level: str, year: int | None,
         indicator_id = options[0]
     ind = ind_by_id.loc[indicator_id]
     m, values, shown_year, illustrative = _build_map(version, section["key"], indicator_id,
-                                                     level, year, selected,
-                                                     a.settings.tiles)
+                                                     level, year, selected, tiles)
     if year is not None and shown_year != year:
         st.caption(f"Voor {year} zijn er geen cijfers; de kaart toont {shown_year}.")
     result = st_folium(appstate.fresh(m), key=f"{key}_map_{level}", height=MAP_HEIGHT,
@@ -317,6 +324,7 @@ def _indicator_table(statuses: pd.DataFrame) -> None:
         "Eenheid": statuses["unit"],
         "Jaar": [("" if pd.isna(y) else str(int(y))) for y in statuses["year"]],
         "Doelen": statuses["goals"],
+        "Vergelijking": statuses["comparison"],
         "Bron": statuses["source"],
     })
     st.dataframe(table, hide_index=True, width="stretch")

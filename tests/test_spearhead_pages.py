@@ -1,0 +1,124 @@
+"""Spearhead pages through AppTest: every page, widgets, deep links, garbage parameters,
+and figures from the note visible on screen."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.settings import PROJECT_ROOT
+
+from .conftest import make_env
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+@pytest.fixture
+def env(built_copy, clean_env, monkeypatch):
+    for key, value in make_env(built_copy.db_path.parent.parent).items():
+        monkeypatch.setenv(key, value)
+
+
+def open_page(n: int, params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.switch_page(f"pages/speerpunt_{n}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def all_text(at: AppTest) -> str:
+    parts = [e.value for e in at.title] + [e.value for e in at.markdown]
+    parts += [e.value for e in at.caption] + [e.value for e in at.info]
+    parts += [str(m.label) + " " + str(m.value) for m in at.metric]
+    for df in at.dataframe:
+        parts += [str(v) for v in df.value.astype(str).to_numpy().ravel()]
+    return "\n".join(parts)
+
+
+def widget(at: AppTest, kind: str, key: str):
+    return next(w for w in getattr(at, kind) if w.key == key)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6])
+def test_every_spearhead_page_runs(env, n):
+    at = open_page(n)
+    assert at.title[0].value.startswith(f"Speerpunt {n}:")
+    table = at.dataframe[-1].value if n not in (4, 5) else at.dataframe[-1].value
+    assert len(table) > 0
+    assert "Status" in table.columns and "Bron" in table.columns
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 6])
+def test_city_only_spearheads_say_so(env, n):
+    at = open_page(n)
+    assert any("alleen gekend voor de hele stad" in i.value for i in at.info)
+
+
+def test_widgets_switch_level_year_indicator_and_district(env):
+    at = open_page(5)
+    widget(at, "radio", "sp5_level").set_value("sector").run()
+    widget(at, "select_slider", "sp5_year").set_value(2020).run()
+    widget(at, "radio", "sp5_laadpunten_ind").set_value("laadpunten").run()
+    widget(at, "selectbox", "sp5_area").set_value("34022A051").run()
+    assert not at.exception
+    text = all_text(at)
+    assert "**Gentse Poort** (sector)" in text
+    assert "in 2020, 113 gebieden" in text  # the map summaries follow level and year
+    assert at.query_params["niveau"] == ["sector"] or at.query_params["niveau"] == "sector"
+    widget(at, "selectbox", "sp5_ind").set_value("co2_reductie").run()
+    assert "CO₂" in all_text(at) or "CO2" in all_text(at)
+
+
+def _qp(at: AppTest, key: str) -> str:
+    value = at.query_params[key]
+    return value[-1] if isinstance(value, list) else value
+
+
+def test_deep_link_reproduces_the_view(env):
+    params = {"ind": "laadpunten_per_100_inw", "niveau": "sector", "gebied": "34022A051",
+              "jaar": "2020"}
+    at = open_page(5, params)
+    assert widget(at, "radio", "sp5_level").value == "sector"
+    assert widget(at, "select_slider", "sp5_year").value == 2020
+    assert widget(at, "selectbox", "sp5_area").value == "34022A051"
+    assert widget(at, "selectbox", "sp5_ind").value == "laadpunten_per_100_inw"
+    assert "**Gentse Poort** (sector)" in all_text(at)
+    assert not at.info or not any("genegeerd" in i.value for i in at.info)
+    for key, value in params.items():
+        assert _qp(at, key) == value
+
+
+def test_garbage_parameters_fall_back_with_a_notice(env):
+    at = open_page(5, {"ind": "<script>", "niveau": "planeet", "gebied": "x'; DROP",
+                       "jaar": "abc"})
+    notices = " ".join(i.value for i in at.info)
+    for word in ("Onbekende indicator", "Onbekend niveau", "Onbekend gebied", "Ongeldig jaar"):
+        assert word in notices
+    assert widget(at, "radio", "sp5_level").value == "wijk"
+    assert widget(at, "select_slider", "sp5_year").value == 2024
+    assert widget(at, "selectbox", "sp5_area").value is None
+
+
+# Ten figures of the Inspiratienota as they must appear on the pages (Dutch format).
+NOTE_FIGURES = [
+    (1, "57,9"),      # kinderopvang per 100 kinderen (1.1)
+    (2, "9,2"),       # sociale woningen per 100 huishoudens (2.1)
+    (2, "11,1"),      # target social housing
+    (3, "48"),        # social cohesion 48 % (3.1)
+    (3, "104,7"),     # crime in centrumsteden per 1,000 (3.6)
+    (5, "6,17"),      # CO2 reduction realised by 2021 (intro 4)
+    (5, "660"),       # charging points early 2024 (5.4)
+    (5, "1.326"),     # 660 + 666 charging points by 2030
+    (5, "56.211"),    # m² still to unseal by 2030 (5.7)
+    (5, "77.746"),    # extra trees 2025-2030 (5.6)
+    (5, "38"),        # GWh industrial waste heat (5.3)
+    (5, "565"),       # cars per 1,000 inhabitants (5.4)
+]
+
+
+@pytest.mark.parametrize(("n", "figure"), NOTE_FIGURES)
+def test_figures_from_the_note_are_on_the_pages(env, n, figure):
+    assert figure in all_text(open_page(n))
