@@ -122,3 +122,12 @@ NOTE_FIGURES = [
 @pytest.mark.parametrize(("n", "figure"), NOTE_FIGURES)
 def test_figures_from_the_note_are_on_the_pages(env, n, figure):
     assert figure in all_text(open_page(n))
+
+
+def test_all_charts_toggle_shows_a_chart_per_indicator(env):
+    at = open_page(2)
+    before = len(at.get("plotly_chart"))
+    widget(at, "toggle", "sp2_all_charts").set_value(True).run()
+    assert not at.exception
+    n_indicators = len(at.dataframe[-1].value)
+    assert len(at.get("plotly_chart")) == before + n_indicators

@@ -163,7 +163,6 @@ def _maps_and_profile(page_key: str, sections: list[dict], level: str, year: int
 def _map_section(page_key: str, section: dict, level: str, year: int | None,
                  inds: pd.DataFrame, goals: pd.DataFrame, selected: str | None,
                  version: str, tiles: str) -> dict | None:
-    a = appstate.app()
     ind_by_id = inds.set_index("id")
     options = [i for i in section["indicators"] if i in ind_by_id.index]
     st.subheader(section["title"])
@@ -350,6 +349,26 @@ def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
     st.plotly_chart(charts.indicator_chart(ind, m, g), key=f"{page_key}_chart")
     st.caption("Trend: rechte lijn door de laatste 5 gemeten punten, doorgetrokken tot het "
                "doeljaar; geen voorspelling.")
+    if st.toggle("Toon de grafieken van alle indicatoren", key=f"{page_key}_all_charts"):
+        columns = st.columns(2)
+        for i, ind_id in enumerate(ids):
+            row = statuses.set_index("id").loc[ind_id]
+            with columns[i % 2]:
+                st.plotly_chart(_cached_chart(version, ind_id),
+                                key=f"{page_key}_chart_{ind_id}")
+                st.caption(f"Status: {row['status_label']}. Bron: {row['source']}.")
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _cached_chart(version: str, indicator_id: str):
+    """One indicator's chart (built once per data version; plotly figures are not mutated)."""
+    store = appstate.app().store
+    ind = store.indicator(indicator_id)
+    city = appstate.city_measurements(version)
+    goals = appstate.goals(version)
+    return charts.indicator_chart(ind, city[city["indicator_id"] == indicator_id],
+                                  goals[goals["indicator_id"] == indicator_id],
+                                  title=ind["name"], height=300)
 
 
 def _write_url(page_key: str, district_ids: list[str]) -> None:
