@@ -83,3 +83,19 @@ def test_forecast_is_linear_over_the_last_five_points():
     assert f == [(2024, pytest.approx(50)), (2025, pytest.approx(60)), (2026, pytest.approx(70))]
     assert forecast(meas((2024, 5)), 2030) == []
     assert forecast(m, 2020) == []
+
+
+def test_chart_has_actual_goal_path_and_trend_traces():
+    from dashboard.charts import indicator_chart
+
+    ind = {"unit": "%", "comparison_value": 41.0, "comparison_label": "Gemiddelde centrumsteden"}
+    m = pd.DataFrame({"period": [2019, 2020, 2021, 2022], "value": [1, 2, 3, 4],
+                      "illustrative": [False] * 4})
+    fig = indicator_chart(ind, m, goals((2019, 1, "baseline"), (2030, 20, "target")))
+    names = [t.name for t in fig.data]
+    assert names == ["gemeten", "doelpad", "trend (lineair, laatste 5 punten)"]
+    assert list(fig.data[2].x) == list(range(2022, 2031))
+    assert fig.layout.shapes[0].y0 == 41.0  # the centrumsteden comparison line
+    single = indicator_chart({"unit": "u"}, meas().assign(illustrative=[]), goals(
+        (2030, 1.5, "target")))
+    assert single.layout.xaxis.range == (2028.5, 2031.5)

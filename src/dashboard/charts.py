@@ -23,15 +23,18 @@ def indicator_chart(indicator: dict, measurements: pd.DataFrame, goals: pd.DataF
     """
     fig = go.Figure()
     unit = indicator["unit"]
+    years: list[int] = []
     if measurements is not None and not measurements.empty:
         m = measurements.sort_values("period")
         illustrative = bool(m["illustrative"].any())
+        years += [int(y) for y in m["period"]]
         fig.add_trace(go.Scatter(
             x=m["period"], y=m["value"], mode="lines+markers", name="gemeten"
             + (" (illustratief)" if illustrative else ""),
             line={"color": ACTUAL, "width": 3}, marker={"size": 8, "symbol": "circle"},
             hovertemplate="%{x}: %{y:,.2f} " + unit + "<extra></extra>"))
     points = goal_points(goals, measurements)
+    years += [p[0] for p in points]
     if points:
         fig.add_trace(go.Scatter(
             x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers",
@@ -57,10 +60,20 @@ def indicator_chart(indicator: dict, measurements: pd.DataFrame, goals: pd.DataF
     fig.update_layout(
         title=title, height=height, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         legend={"orientation": "h", "y": -0.2}, separators=",.",
-        yaxis_title=unit, xaxis={"tickformat": "d"},
+        yaxis_title=unit, xaxis=_year_axis(years),
         template="plotly_white", font={"size": 14},
     )
     return fig
+
+
+def _year_axis(years: list[int]) -> dict:
+    """Whole years on the x axis, with some room around a single point."""
+    if not years:
+        return {"tickformat": "d"}
+    lo, hi = min(years), max(years)
+    span = hi - lo
+    return {"tickformat": "d", "dtick": 1 if span <= 10 else 5 if span <= 40 else 10,
+            "range": [lo - 0.5 - (span == 0), hi + 0.5 + (span == 0)]}
 
 
 def district_bar(values: pd.DataFrame, unit: str, highlight: str | None = None,
