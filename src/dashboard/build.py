@@ -53,11 +53,6 @@ def area_table(settings: Settings) -> pd.DataFrame:
     """Areas of every level with parents (project table) and geometry quality (store)."""
     manifest = geodata.read_manifest(settings.geo_dir) or {"levels": {}}
     expected = geodata.expected_areas(settings)
-    names = {}
-    for level in geodata.LEVEL_ORDER:
-        gdf = geodata.load_level(settings.geo_dir, level)
-        names.update(dict(zip(gdf["code"], gdf["name"])))
-    expected["name"] = [names.get(c, n) for c, n in zip(expected["code"], expected["name"])]
     expected["geometry_quality"] = expected["level"].map(
         lambda lv: manifest["levels"].get(lv, {}).get("quality", "schematic"))
     return expected[["code", "level", "name", "parent_codes", "geometry_quality"]]
@@ -71,7 +66,7 @@ def build(settings: Settings, store: Store | None = None) -> BuildReport:
     sectors = geodata.load_level(settings.geo_dir, "sector")
     geo_sha = _sha(*(f"{lv}:{manifest['levels'][lv]['file_sha256']}"
                      for lv in geodata.LEVEL_ORDER))
-    areas_sha = _sha(geo_sha, settings.areas_file.read_text(encoding="utf-8"))
+    areas_sha = _sha(geo_sha, areas.to_csv(index=False))
     seed = int(settings.city.get("illustrative_seed", 0))
     gen_sha = _sha(areas_sha, cat.sha256, str(seed), illustrative.GENERATOR_VERSION)
 
@@ -98,6 +93,8 @@ def build(settings: Settings, store: Store | None = None) -> BuildReport:
                 _write_illustrative(cur, settings, sectors, areas, seed, gen_sha, cat)
                 set_meta(cur, "illustrative_sha256", gen_sha)
                 report.changed.append("illustrative")
+            if {"catalog", "illustrative"} & set(report.changed):
+                _reapply_loads(cur)
             set_meta(cur, "nis_code", settings.nis_code)
             set_meta(cur, "city_name", str(settings.city["name"]))
         report.counts = {
@@ -110,6 +107,21 @@ def build(settings: Settings, store: Store | None = None) -> BuildReport:
         if own:
             store.close()
     return report
+
+
+def _reapply_loads(cur) -> None:
+    """Rewritten catalog/generator rows stay replaced by coordinator loads still in force."""
+    cur.execute(
+        """
+        UPDATE measurement m SET replaced_by = l.batch_id
+        FROM (SELECT lm.indicator_id, lm.area_code, lm.period, lm.batch_id
+              FROM measurement lm JOIN batch b ON b.id = lm.batch_id
+              WHERE b.kind = 'load' AND b.undone_at IS NULL AND lm.replaced_by IS NULL) l
+        WHERE m.indicator_id = l.indicator_id AND m.area_code = l.area_code
+          AND m.period = l.period AND m.replaced_by IS NULL
+          AND m.batch_id IN (SELECT id FROM batch WHERE kind IN ('catalog', 'illustrative'))
+        """
+    )
 
 
 def store_meta(cur, key: str) -> str | None:

@@ -39,6 +39,74 @@ def _cmd_geodata(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    """Validate and (unless --dry-run) commit one file; exit 0 only when it was committed."""
+    from . import geodata, loads
+    from .store import Store
+
+    settings = load_settings()
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"Fout: {path}: bestand niet gevonden; niets geschreven.", file=sys.stderr)
+        return 2
+    data = path.read_bytes()
+    with Store(settings.db_path) as store:
+        if args.layer:
+            validated = loads.validate_layer_file(
+                data, path.name, args.layer, geodata.load_level(settings.geo_dir, "gemeente"),
+                geodata.load_level(settings.geo_dir, "sector"))
+        else:
+            validated = loads.validate_file(data, path.name, store, indicator=args.indicator,
+                                            sheet=args.sheet)
+        if not validated.ok:
+            errors = validated.errors
+            print(f"Fout: {len(errors)} probleem/problemen in {path.name}; niets geschreven.",
+                  file=sys.stderr)
+            for r, f, why in zip(errors["row"], errors["field"], errors["reason"]):
+                where = path.name + (f", rij {r}" if r else "") + (f", kolom '{f}'" if f else "")
+                print(f"  {where}: {why}", file=sys.stderr)
+            return 2
+        for r, f, why in zip(validated.warnings["row"], validated.warnings["field"],
+                             validated.warnings["reason"]):
+            print(f"Waarschuwing: {path.name}, rij {r}, kolom '{f}': {why}", file=sys.stderr)
+        if not args.layer:
+            print(loads.preview(store, validated).to_string(index=False))
+        if args.dry_run:
+            print("Proefrun (--dry-run): niets geschreven.")
+            return 1
+        try:
+            result = loads.commit(store, validated, who=args.who,
+                                  confirm_warnings=args.confirm_warnings)
+        except loads.LoadRefused as exc:
+            print(f"Fout: {exc}. Bevestig met --confirm-warnings.", file=sys.stderr)
+            return 3
+    print(f"Geladen als {result['batch_id']}: {result['rows']} rijen, "
+          f"{result['replaced']} vervangen.")
+    return 0
+
+
+def _cmd_undo(args: argparse.Namespace) -> int:
+    from .store import Store
+
+    with Store(load_settings().db_path) as store:
+        try:
+            result = store.undo_batch(args.batch)
+        except ValueError as exc:
+            print(f"Fout: {exc}", file=sys.stderr)
+            return 2
+    print(f"Lading {args.batch} ongedaan gemaakt; {result['restored']} vorige waarden terug.")
+    return 0
+
+
+def _cmd_hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from .auth import hash_password
+
+    print(hash_password(getpass.getpass("Wachtwoord voor de beheerpagina: ")))
+    return 0
+
+
 def _cmd_settings(args: argparse.Namespace) -> int:
     print(describe())
     return 0
@@ -57,6 +125,22 @@ def parser() -> argparse.ArgumentParser:
     src.add_argument("--download", action="store_true",
                      help="download van de uitgevers (Statbel, Provincies in Cijfers)")
     g.set_defaults(func=_cmd_geodata)
+    i = sub.add_parser("import", help="valideer en laad een CSV/Excel- of GIS-bestand")
+    i.add_argument("file", metavar="FILE")
+    i.add_argument("--indicator", help="indicator-id als het bestand geen kolom indicator heeft")
+    i.add_argument("--layer", choices=["laadpunten", "warmtenet_leiding", "warmtenet_zone",
+                                       "ontharding_project"], help="laad een GIS-laag")
+    i.add_argument("--sheet", help="werkblad in een .xlsx (standaard het eerste)")
+    i.add_argument("--dry-run", action="store_true", help="valideer en toon, schrijf niets")
+    i.add_argument("--who", default="cli", help="wie laadt (voor de geschiedenis)")
+    i.add_argument("--confirm-warnings", action="store_true",
+                   help="bevestig de waarschuwingen (sprongen, sommen)")
+    i.set_defaults(func=_cmd_import)
+    u = sub.add_parser("undo", help="maak een lading ongedaan")
+    u.add_argument("batch", metavar="BATCH_ID")
+    u.set_defaults(func=_cmd_undo)
+    h = sub.add_parser("hash-password", help="maak de hash van het beheerderswachtwoord")
+    h.set_defaults(func=_cmd_hash_password)
     s = sub.add_parser("settings", help="toon alle instellingen")
     s.set_defaults(func=_cmd_settings)
     return p

@@ -295,6 +295,125 @@ class Store:
     def batches(self) -> pd.DataFrame:
         return self._df("SELECT * FROM batch ORDER BY loaded_at, id")
 
+    # -- coordinator loads ---------------------------------------------------------------
+    def current_values(self, indicator_ids: Sequence[str]) -> pd.DataFrame:
+        """Current (indicator, area, period, value) rows of some indicators."""
+        return self._df(
+            "SELECT indicator_id, area_code, period, value, batch_id FROM current_measurement "
+            "WHERE list_contains(?, indicator_id)",
+            [list(indicator_ids)],
+        )
+
+    def preview_load(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Per indicator and year: rows added, replaced (other value) and unchanged."""
+        frame = rows[["indicator_id", "area_code", "period", "value"]]  # noqa: F841
+        cur = self._con.cursor()
+        try:
+            return cur.execute(
+                """
+                SELECT f.indicator_id, f.period,
+                       count(*) FILTER (WHERE c.value IS NULL) AS toegevoegd,
+                       count(*) FILTER (WHERE c.value IS NOT NULL AND c.value <> f.value)
+                           AS vervangen,
+                       count(*) FILTER (WHERE c.value = f.value) AS ongewijzigd
+                FROM frame f LEFT JOIN current_measurement c
+                  ON c.indicator_id = f.indicator_id AND c.area_code = f.area_code
+                 AND c.period = f.period
+                GROUP BY ALL ORDER BY 1, 2
+                """
+            ).df()
+        finally:
+            cur.close()
+
+    def commit_load(self, batch: dict, rows: pd.DataFrame) -> dict[str, int]:
+        """One transaction: batch row, mark replaced values, insert new ones.
+
+        Rows equal to the current value are skipped. Returns counts.
+        """
+        frame = rows[["indicator_id", "area_code", "period", "value", "source", "note"]]  # noqa: F841
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO batch (id, kind, loaded_at, who, file_name, sha256, row_count, "
+                "warnings_confirmed) VALUES (?, 'load', ?, ?, ?, ?, 0, ?)",
+                [batch["id"], batch["loaded_at"], batch["who"], batch["file_name"],
+                 batch["sha256"], batch.get("warnings_confirmed")],
+            )
+            cur.execute("CREATE TEMP TABLE load_rows AS SELECT f.* FROM frame f "
+                        "LEFT JOIN current_measurement c ON c.indicator_id = f.indicator_id "
+                        "AND c.area_code = f.area_code AND c.period = f.period "
+                        "WHERE c.value IS NULL OR c.value <> f.value")
+            replaced = cur.execute(
+                """
+                UPDATE measurement m SET replaced_by = ?
+                FROM load_rows f
+                WHERE m.indicator_id = f.indicator_id AND m.area_code = f.area_code
+                  AND m.period = f.period AND m.replaced_by IS NULL
+                  AND m.batch_id IN (SELECT id FROM batch WHERE undone_at IS NULL
+                                     AND id <> ?)
+                """,
+                [batch["id"], batch["id"]],
+            ).fetchone()[0]
+            added = cur.execute(
+                "INSERT INTO measurement SELECT indicator_id, area_code, period, value, "
+                "CASE WHEN source = '' THEN ? ELSE source END, false, ?, NULL, "
+                "NULLIF(note, '') FROM load_rows",
+                [batch["file_name"], batch["id"]],
+            ).fetchone()[0]
+            cur.execute("UPDATE batch SET row_count = ? WHERE id = ?", [added, batch["id"]])
+            cur.execute("DROP TABLE load_rows")
+        return {"rows": int(added), "replaced": int(replaced),
+                "unchanged": int(len(rows) - added)}
+
+    def undo_batch(self, batch_id: str) -> dict[str, int]:
+        """Undo a coordinator load: its rows leave the current view, replaced ones return.
+
+        Refused when a later load replaced some of its rows (undo that one first).
+        Nothing is deleted: the batch is marked undone.
+        """
+        rows = self._rows("SELECT kind, undone_at FROM batch WHERE id = ?", [batch_id])
+        if not rows:
+            raise ValueError(f"lading '{batch_id}' bestaat niet")
+        kind, undone = rows[0]
+        if kind != "load":
+            raise ValueError("alleen ladingen van de coördinator kunnen ongedaan gemaakt worden")
+        if undone is not None:
+            raise ValueError(f"lading '{batch_id}' is al ongedaan gemaakt")
+        later = self._rows(
+            "SELECT DISTINCT replaced_by FROM measurement WHERE batch_id = ? AND replaced_by "
+            "IS NOT NULL UNION SELECT DISTINCT replaced_by FROM layer_feature WHERE "
+            "batch_id = ? AND replaced_by IS NOT NULL", [batch_id, batch_id])
+        if later:
+            raise ValueError("latere lading(en) vervingen waarden van deze lading; maak eerst "
+                             + ", ".join(sorted(r[0] for r in later)) + " ongedaan")
+        with self.transaction() as cur:
+            restored = cur.execute("UPDATE measurement SET replaced_by = NULL WHERE "
+                                   "replaced_by = ?", [batch_id]).fetchone()[0]
+            restored += cur.execute("UPDATE layer_feature SET replaced_by = NULL WHERE "
+                                    "replaced_by = ?", [batch_id]).fetchone()[0]
+            cur.execute("UPDATE batch SET undone_at = now()::TIMESTAMP WHERE id = ?",
+                        [batch_id])
+        return {"restored": int(restored)}
+
+    def commit_layer(self, batch: dict, layer: str, features: pd.DataFrame) -> dict[str, int]:
+        """Replace a whole layer by the features of one load (one transaction)."""
+        frame = features[["feature_id", "name", "area_code", "properties", "geometry"]]  # noqa: F841
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO batch (id, kind, loaded_at, who, file_name, sha256, row_count, "
+                "warnings_confirmed) VALUES (?, 'load', ?, ?, ?, ?, ?, ?)",
+                [batch["id"], batch["loaded_at"], batch["who"], batch["file_name"],
+                 batch["sha256"], len(frame), batch.get("warnings_confirmed")],
+            )
+            replaced = cur.execute(
+                "UPDATE layer_feature SET replaced_by = ? WHERE layer = ? AND replaced_by IS "
+                "NULL AND batch_id IN (SELECT id FROM batch WHERE undone_at IS NULL AND id <> ?)",
+                [batch["id"], layer, batch["id"]]).fetchone()[0]
+            cur.execute(
+                "INSERT INTO layer_feature SELECT ?, feature_id, name, area_code, properties, "
+                "geometry, ?, false, ?, NULL FROM frame", [layer, batch["file_name"],
+                                                           batch["id"]])
+        return {"rows": len(frame), "replaced": int(replaced)}
+
     # -- meta --------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
         rows = self._rows("SELECT value FROM meta WHERE key = ?", [key])

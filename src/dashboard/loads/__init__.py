@@ -1,0 +1,56 @@
+"""Coordinator loads: read → validate (every problem at once) → preview → commit → undo.
+
+A load is one batch; commit is one DuckDB transaction (all rows land or none); a replaced
+value is marked, never deleted, so undo restores exactly what was there before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pandas as pd
+
+from ..store import Store
+from .layers import LAYERS, ValidatedLayer, validate_layer_file
+from .measurements import Validated, validate_file
+
+__all__ = ["LAYERS", "LoadRefused", "Validated", "ValidatedLayer", "commit", "preview",
+           "validate_file", "validate_layer_file"]
+
+
+class LoadRefused(Exception):
+    """Commit refused: errors, or warnings not confirmed."""
+
+
+def _batch(validated, who: str, confirmed: bool) -> dict:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    warnings = validated.warnings
+    return {
+        "id": f"load-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}",
+        "loaded_at": now,
+        "who": who or "onbekend",
+        "file_name": validated.file,
+        "sha256": validated.sha256,
+        "warnings_confirmed": ("; ".join(warnings["reason"].head(20)) if confirmed and
+                               len(warnings) else None),
+    }
+
+
+def preview(store: Store, validated: Validated) -> pd.DataFrame:
+    return store.preview_load(validated.rows)
+
+
+def commit(store: Store, validated, who: str, confirm_warnings: bool = False) -> dict:
+    """Commit a validated load in one transaction; returns counts and the batch id."""
+    if not validated.ok:
+        raise LoadRefused(f"{len(validated.errors)} fout(en): niets geschreven")
+    if len(validated.warnings) and not confirm_warnings:
+        raise LoadRefused(f"{len(validated.warnings)} waarschuwing(en) niet bevestigd: "
+                          "niets geschreven")
+    batch = _batch(validated, who, confirm_warnings)
+    if isinstance(validated, ValidatedLayer):
+        counts = store.commit_layer(batch, validated.layer, validated.features)
+    else:
+        counts = store.commit_load(batch, validated.rows)
+    return {"batch_id": batch["id"], **counts}

@@ -1,0 +1,140 @@
+"""Validating GIS layer loads: charging points, heat-network lines and zones, unsealing projects.
+
+GeoJSON, zipped Shapefile or GeoPackage in EPSG:31370, 3812 or 4326. Problems are reported
+per feature (null or invalid geometry, wrong geometry type, outside the municipality,
+missing or duplicate id); nothing is written until commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry import mapping
+
+from ..errors import InputError
+from ..geodata import read_layer
+
+# layer → allowed geometry types and the property columns kept (besides id and naam)
+LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "laadpunten": (("Point",), ("aantal", "vermogen_kw")),
+    "warmtenet_leiding": (("LineString", "MultiLineString"), ("type",)),
+    "warmtenet_zone": (("Polygon", "MultiPolygon"), ("doel_aandeel_2040",)),
+    "ontharding_project": (("Point", "Polygon", "MultiPolygon"), ("m2", "jaar")),
+}
+ID_FIELDS = ("id", "feature_id", "fid_code", "code")
+NAME_FIELDS = ("naam", "name")
+BOUNDARY_TOLERANCE_M = 50
+
+
+@dataclass
+class ValidatedLayer:
+    file: str
+    sha256: str
+    layer: str
+    features: pd.DataFrame
+    errors: pd.DataFrame
+    warnings: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        return self.errors.empty
+
+
+def _frame(rows: list[tuple[int, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["row", "field", "reason"]).astype(
+        {"row": int, "field": str, "reason": str})
+
+
+def validate_layer_file(data: bytes, file: str, layer: str, municipality: gpd.GeoDataFrame,
+                        sectors: gpd.GeoDataFrame | None = None) -> ValidatedLayer:
+    """Read and check a layer file; ``municipality`` in any CRS (the gemeente polygon)."""
+    sha = hashlib.sha256(data).hexdigest()
+    if layer not in LAYERS:
+        e = _frame([(0, "laag", f"onbekende laag '{layer}'; kies uit {', '.join(LAYERS)}")])
+        return ValidatedLayer(file, sha, layer, pd.DataFrame(), e, _frame([]))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(file).name
+        path.write_bytes(data)
+        try:
+            gdf = read_layer(path)
+        except InputError as exc:
+            reasons = [(0, p.field or "", p.reason) for p in exc.problems]
+            return ValidatedLayer(file, sha, layer, pd.DataFrame(), _frame(reasons),
+                                  _frame([]))
+    kinds, props = LAYERS[layer]
+    problems: list[tuple[int, str, str]] = []
+    cols = {c.lower(): c for c in gdf.columns}
+    id_col = next((cols[c] for c in ID_FIELDS if c in cols), None)
+    name_col = next((cols[c] for c in NAME_FIELDS if c in cols), None)
+    if id_col is None:
+        problems.append((0, "id", "kolom 'id' ontbreekt"))
+    gdf = gdf.to_crs(31370)
+    boundary = municipality.to_crs(31370).geometry.union_all().buffer(BOUNDARY_TOLERANCE_M)
+    ids = gdf[id_col].astype(str) if id_col else pd.Series([""] * len(gdf))
+    seen: dict[str, int] = {}
+    for i, (fid, geom) in enumerate(zip(ids, gdf.geometry), start=1):
+        label = f"object {i}" + (f" (id {fid})" if fid else "")
+        if id_col and (fid == "" or fid == "None"):
+            problems.append((i, "id", f"{label}: id ontbreekt"))
+        elif id_col and fid in seen:
+            problems.append((i, "id", f"{label}: dubbele id (ook object {seen[fid]})"))
+        else:
+            seen[fid] = i
+        if geom is None or geom.is_empty:
+            problems.append((i, "geometry", f"{label}: lege geometrie"))
+            continue
+        if geom.geom_type not in kinds:
+            problems.append((i, "geometry", f"{label}: {geom.geom_type}, verwacht "
+                             + " of ".join(kinds)))
+            continue
+        if not geom.is_valid:
+            problems.append((i, "geometry", f"{label}: ongeldige geometrie "
+                             f"({shapely.is_valid_reason(geom)})"))
+            continue
+        if not boundary.contains(geom):
+            problems.append((i, "geometry", f"{label}: ligt (deels) buiten de gemeente"))
+    for prop in props:
+        if prop in cols:
+            bad = pd.to_numeric(gdf[cols[prop]], errors="coerce").isna() & gdf[cols[prop]].notna()
+            if prop == "type":
+                continue
+            for i in [k + 1 for k, b in enumerate(bad) if b]:
+                problems.append((i, prop, f"object {i}: '{gdf[cols[prop]].iloc[i - 1]}' is "
+                                 "geen getal"))
+    errors = _frame(problems)
+    if not errors.empty:
+        return ValidatedLayer(file, sha, layer, pd.DataFrame(), errors, _frame([]))
+    wgs = gdf.to_crs(4326)
+    area_codes = [None] * len(gdf)
+    if sectors is not None and len(sectors):
+        sec = sectors.to_crs(31370)
+        reps = gdf.geometry.representative_point()
+        joined = gpd.sjoin(gpd.GeoDataFrame(geometry=reps, crs=31370), sec[["code", "geometry"]],
+                           how="left", predicate="within")
+        joined = joined[~joined.index.duplicated()]
+        area_codes = [None if pd.isna(c) else c for c in joined["code"]]
+    features = pd.DataFrame({
+        "feature_id": ids.to_numpy(),
+        "name": gdf[name_col].astype(str).to_numpy() if name_col else ids.to_numpy(),
+        "area_code": area_codes,
+        "properties": [json.dumps({p: _jsonable(gdf[cols[p]].iloc[k]) for p in props
+                                   if p in cols}, ensure_ascii=False, sort_keys=True)
+                       for k in range(len(gdf))],
+        "geometry": [json.dumps(mapping(shapely.set_precision(g, 1e-6))) for g in wgs.geometry],
+    })
+    return ValidatedLayer(file, sha, layer, features, errors, _frame([]))
+
+
+def _jsonable(value):
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value

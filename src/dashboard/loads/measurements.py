@@ -1,0 +1,292 @@
+"""Validating a measurement file: every problem at once, each with row, column and reason.
+
+Columns (Dutch template; aliases accepted, see ``read.ALIASES``): ``indicator`` (optional
+when the indicator is given separately), ``gebied`` (code, or exact name; ``niveau`` may
+disambiguate), ``jaar``, ``waarde``, optional ``eenheid``, ``bron``, ``opmerking``.
+
+Errors block the load; warnings (big year-on-year jumps, district values that do not add up
+to the city total) must be confirmed explicitly before committing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Problem
+from .read import RawTable, read_table
+
+FIRST_YEAR = 2000
+JUMP_WARNING = 0.5          # warn when a value changes more than 50 % on the previous year
+SUM_TOLERANCE = 0.01        # districts within 1 % of the city total
+ADDITIVE_UNITS = {"aantal", "m²", "aantal personen", "gwh", "mw", "mwp", "aantal inwoners"}
+NEEDED_COLUMNS = {"area", "period", "value"}
+
+
+@dataclass
+class Validated:
+    file: str
+    sha256: str
+    rows: pd.DataFrame                       # indicator_id, area_code, period, value, ...
+    errors: pd.DataFrame                     # row, field, reason
+    warnings: pd.DataFrame                   # row, field, reason
+    sheet: str | None = None
+    problems_preview: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors.empty
+
+    def error_list(self, limit: int | None = None) -> list[Problem]:
+        e = self.errors if limit is None else self.errors.head(limit)
+        return [Problem(self.file, int(r) if r else None, f or None, why)
+                for r, f, why in zip(e["row"], e["field"], e["reason"])]
+
+    def warning_list(self, limit: int | None = None) -> list[Problem]:
+        w = self.warnings if limit is None else self.warnings.head(limit)
+        return [Problem(self.file, int(r) if r else None, f or None, why)
+                for r, f, why in zip(w["row"], w["field"], w["reason"])]
+
+
+_THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+
+
+def parse_numbers(text: pd.Series) -> pd.Series:
+    """Dutch and plain number formats → float (NaN where not a number).
+
+    '1.234,5' and '1234,5' → 1234.5; '56.211' (dot groups of three) → 56211; '1.5' → 1.5;
+    spaces and non-breaking spaces inside numbers are ignored.
+    """
+    s = text.astype(str).str.replace("\u00a0", "", regex=False).str.replace(" ", "",
+                                                                            regex=False)
+    has_comma = s.str.contains(",", regex=False)
+    has_dot = s.str.contains(".", regex=False)
+    both = has_comma & has_dot
+    comma_last = s.str.rfind(",") > s.str.rfind(".")
+    out = s.copy()
+    # both separators: the last one is the decimal separator
+    m = both & comma_last
+    out[m] = s[m].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    m = both & ~comma_last
+    out[m] = s[m].str.replace(",", "", regex=False)
+    m = has_comma & ~has_dot
+    out[m] = s[m].str.replace(",", ".", regex=False)
+    m = has_dot & ~has_comma & s.str.match(_THOUSANDS_DOT)
+    out[m] = s[m].str.replace(".", "", regex=False)
+    values = pd.to_numeric(out, errors="coerce")
+    values[~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))] = np.nan
+    return values
+
+
+def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.DataFrame,
+             current: pd.DataFrame | None = None, indicator: str | None = None,
+             today: dt.date | None = None) -> Validated:
+    """Check every row; ``current`` holds the store's current values for the warnings."""
+    f = raw.frame
+    errors: list[pd.DataFrame] = []
+
+    def err(mask: pd.Series | np.ndarray, fld: str, reasons) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            rs = reasons[mask] if isinstance(reasons, pd.Series) else reasons
+            errors.append(pd.DataFrame({"row": f.loc[mask, "_row"].to_numpy(), "field": fld,
+                                        "reason": rs}))
+
+    missing = NEEDED_COLUMNS - set(f.columns)
+    if indicator is None and "indicator" not in f.columns:
+        missing.add("indicator")
+    if missing:
+        names = {"area": "gebied", "period": "jaar", "value": "waarde", "indicator": "indicator"}
+        e = pd.DataFrame({"row": 0, "field": [names[m] for m in sorted(missing)],
+                          "reason": "kolom ontbreekt"})
+        return Validated(raw.file, sha256, f.iloc[0:0], e, _empty(), raw.sheet)
+    if f.empty:
+        e = pd.DataFrame({"row": [0], "field": [""], "reason": ["geen gegevensrijen"]})
+        return Validated(raw.file, sha256, f, e, _empty(), raw.sheet)
+
+    ind = indicators.set_index("id")
+    if indicator is not None:
+        if indicator not in ind.index:
+            e = pd.DataFrame({"row": [0], "field": ["indicator"],
+                              "reason": [f"onbekende indicator '{indicator}'"]})
+            return Validated(raw.file, sha256, f.iloc[0:0], e, _empty(), raw.sheet)
+        if "indicator" not in f.columns:
+            f = f.assign(indicator=indicator)
+        else:
+            f = f.assign(indicator=f["indicator"].where(f["indicator"] != "", indicator))
+    ind_ok = f["indicator"].isin(ind.index)
+    err(~ind_ok, "indicator", "onbekende indicator '" + f["indicator"] + "'")
+    if indicator is not None:
+        other = ind_ok & (f["indicator"] != indicator)
+        err(other, "indicator", "andere indicator dan gekozen ('" + f["indicator"] + "')")
+
+    # Areas: code first, else exact name (case-insensitive), with `niveau` if given.
+    area = f["area"]
+    lower = area.str.lower()
+    level_col = f["level"].str.lower() if "level" in f.columns else pd.Series("", index=f.index)
+    names = areas.assign(k=areas["name"].str.lower())
+    by_name = names.groupby("k")["code"].agg(list)
+    by_pair = names.groupby(["k", "level"])["code"].agg(list)
+    resolved = area.where(area.isin(set(areas["code"])))
+    need = resolved.isna() & (area != "")
+    ambiguous = pd.Series(False, index=f.index)
+    if need.any():
+        idx = need[need].index
+        found, amb = [], []
+        for k, lv in zip(lower[idx], level_col[idx]):
+            codes = by_pair.get((k, lv), []) if lv else by_name.get(k, [])
+            found.append(codes[0] if len(codes) == 1 else None)
+            amb.append(len(codes) > 1)
+        resolved.loc[idx] = found
+        ambiguous.loc[idx] = amb
+    err(ambiguous, "gebied",
+        "naam '" + area + "' komt meer dan eens voor; geef de code of de kolom niveau")
+    err(resolved.isna() & ~ambiguous & (area != ""), "gebied",
+        "onbekend gebied '" + area + "'")
+    err(area == "", "gebied", pd.Series("gebied ontbreekt", index=f.index))
+    area_level = resolved.map(areas.set_index("code")["level"])
+
+    # Level allowed for the indicator.
+    allowed = f["indicator"].map(ind["levels"]) if "levels" in ind else None
+    if allowed is not None:
+        ok_level = [not (isinstance(al, (list, np.ndarray)) and isinstance(lv, str))
+                    or lv in list(al) for al, lv in zip(allowed, area_level)]
+        bad_level = ind_ok & resolved.notna() & ~pd.Series(ok_level, index=f.index)
+        err(bad_level, "gebied", "indicator '" + f["indicator"] + "' bestaat niet op niveau "
+            + area_level.fillna("") + "")
+
+    # Period.
+    today = today or dt.date.today()
+    period = pd.to_numeric(f["period"], errors="coerce")
+    not_int = period.isna() | (period != period.round())
+    err(not_int, "jaar", "'" + f["period"] + "' is geen jaartal")
+    out_of_range = ~not_int & ((period < FIRST_YEAR) | (period > today.year))
+    err(out_of_range, "jaar", "jaar " + f["period"] + f" valt buiten {FIRST_YEAR}–{today.year}")
+
+    # Value.
+    value = parse_numbers(f["value"])
+    err(value.isna(), "waarde", "'" + f["value"] + "' is geen getal")
+    lo = f["indicator"].map(ind["plausible_min"]).astype(float)
+    hi = f["indicator"].map(ind["plausible_max"]).astype(float)
+    negative = value.notna() & (value < 0) & (lo.fillna(-np.inf) >= 0)
+    err(negative, "waarde", "negatieve waarde kan niet voor deze indicator")
+    outside = value.notna() & ~negative & (((value < lo) & lo.notna()) |
+                                           ((value > hi) & hi.notna()))
+    err(outside, "waarde", "waarde " + f["value"] + " buiten het plausibele bereik "
+        + lo.map(_fmt) + " – " + hi.map(_fmt))
+
+    # Unit.
+    if "unit" in f.columns:
+        expected_unit = f["indicator"].map(ind["unit"]).fillna("")
+        wrong = ind_ok & (f["unit"] != "") & (f["unit"].str.lower() != expected_unit.str.lower())
+        err(wrong, "eenheid", "eenheid '" + f["unit"] + "' verschilt van '" + expected_unit + "'")
+
+    if "_extra" in f.columns:
+        err(f["_extra"] == "1", "", pd.Series("meer cellen dan kolommen in de kopregel",
+                                              index=f.index))
+
+    # Duplicates inside the file.
+    key = pd.DataFrame({"i": f["indicator"], "a": resolved, "p": period})
+    dup = key.duplicated(keep="first") & resolved.notna() & ~not_int
+    if dup.any():
+        first_row = key.assign(r=f["_row"]).groupby(["i", "a", "p"])["r"].transform("first")
+        err(dup, "gebied+jaar", "dubbel: zelfde indicator, gebied en jaar als rij "
+            + first_row.astype(str))
+
+    errors_df = (pd.concat(errors, ignore_index=True) if errors else _empty()
+                 ).sort_values(["row", "field"], kind="stable").reset_index(drop=True)
+    rows = pd.DataFrame({
+        "indicator_id": f["indicator"], "area_code": resolved, "period": period,
+        "value": value, "source": f["source"] if "source" in f.columns else "",
+        "note": f["note"] if "note" in f.columns else "", "_row": f["_row"],
+    })
+    if not errors_df.empty:
+        return Validated(raw.file, sha256, rows, errors_df, _empty(), raw.sheet)
+    rows["period"] = rows["period"].astype(int)
+    warnings_df = _warnings(rows, current, ind, areas)
+    return Validated(raw.file, sha256, rows, errors_df, warnings_df, raw.sheet)
+
+
+def _fmt(x: float) -> str:
+    return "—" if pd.isna(x) else f"{x:g}"
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({"row": pd.Series(dtype=int), "field": pd.Series(dtype=str),
+                         "reason": pd.Series(dtype=str)})
+
+
+def _warnings(rows: pd.DataFrame, current: pd.DataFrame | None, ind: pd.DataFrame,
+              areas: pd.DataFrame) -> pd.DataFrame:
+    out: list[pd.DataFrame] = []
+    cols = ["indicator_id", "area_code", "period", "value"]
+    known = rows[cols]
+    if current is not None and len(current):
+        keys = set(zip(rows["indicator_id"], rows["area_code"], rows["period"]))
+        cur = current[cols]
+        cur = cur[[k not in keys for k in zip(cur["indicator_id"], cur["area_code"],
+                                              cur["period"])]]
+        known = pd.concat([cur, known], ignore_index=True)
+    prev = known.rename(columns={"period": "prev_period", "value": "prev_value"})
+    prev = prev.assign(period=prev["prev_period"] + 1)
+    joined = rows.merge(prev, on=["indicator_id", "area_code", "period"], how="inner")
+    jump = (joined["prev_value"] != 0) & (
+        (joined["value"] - joined["prev_value"]).abs() / joined["prev_value"].abs() > JUMP_WARNING)
+    if jump.any():
+        j = joined[jump]
+        out.append(pd.DataFrame({
+            "row": j["_row"].to_numpy(), "field": "waarde",
+            "reason": [f"sprong van {(v - p) / abs(p):+.0%} t.o.v. {int(y) - 1} ({p:g} → {v:g})"
+                       for v, p, y in zip(j["value"], j["prev_value"], j["period"])]}))
+    # District values vs the city total, for additive units, when a whole level is present.
+    additive = {i for i, u in ind["unit"].items() if str(u).lower() in ADDITIVE_UNITS}
+    lv = areas.set_index("code")["level"]
+    by_level = rows.assign(level=rows["area_code"].map(lv))
+    city_code = areas.loc[areas["level"] == "gemeente", "code"]
+    if len(city_code):
+        city_code = city_code.iloc[0]
+        city = known[known["area_code"] == city_code].set_index(["indicator_id", "period"]
+                                                                )["value"]
+        level_sizes = lv.value_counts()
+        for (indicator_id, period, level), g in by_level[by_level["level"] != "gemeente"
+                                                         ].groupby(["indicator_id", "period",
+                                                                    "level"]):
+            if indicator_id not in additive or len(g) != level_sizes.get(level, -1):
+                continue
+            total = city.get((indicator_id, period))
+            if total is None or total == 0:
+                continue
+            s = g["value"].sum()
+            if abs(s - total) / abs(total) > SUM_TOLERANCE:
+                out.append(pd.DataFrame({
+                    "row": [int(g["_row"].min())], "field": ["waarde"],
+                    "reason": [f"som van de {level}s voor {indicator_id} {period} is {s:g}, "
+                               f"stadstotaal is {total:g}"]}))
+    return (pd.concat(out, ignore_index=True) if out else _empty())
+
+
+def validate_file(data: bytes, file: str, store, indicator: str | None = None,
+                  sheet: str | None = None) -> Validated:
+    """Read + validate; reading problems come back as errors too (never an exception)."""
+    from ..errors import InputError
+
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        raw = read_table(data, file, NEEDED_COLUMNS, sheet)
+    except InputError as exc:
+        e = pd.DataFrame({"row": [p.row or 0 for p in exc.problems],
+                          "field": [p.field or "" for p in exc.problems],
+                          "reason": [p.reason for p in exc.problems]})
+        return Validated(file, sha, pd.DataFrame(), e, _empty())
+    indicators = store.indicators()
+    areas = store.areas()
+    ids = sorted(set(raw.frame["indicator"])) if "indicator" in raw.frame.columns else []
+    if indicator:
+        ids = sorted(set(ids) | {indicator})
+    current = store.current_values([i for i in ids if i])
+    return validate(raw, sha, indicators, areas, current, indicator)
