@@ -55,7 +55,8 @@ def app() -> App:
 def data_version() -> str:
     store = app().store
     return "|".join(str(store.meta(k)) for k in
-                    ("areas_sha256", "catalog_sha256", "illustrative_sha256"))
+                    ("areas_sha256", "catalog_sha256", "illustrative_sha256",
+                     "loads_version"))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -63,6 +63,26 @@ SETTINGS: tuple[Setting, ...] = (
         "URL path under which the browser reaches the static folder.",
     ),
     Setting(
+        "public_mode",
+        "PUBLIC_MODE",
+        "0",
+        "1 = public read-only deployment: the editor and history pages do not exist.",
+    ),
+    Setting(
+        "editor_password_hash",
+        "DASHBOARD_EDITOR_PASSWORD_HASH",
+        None,
+        "pbkdf2 hash of the editor password (python -m dashboard hash-password); may also "
+        "be `editor_password_hash` in .streamlit/secrets.toml. Not used when [auth] is set.",
+    ),
+    Setting(
+        "editors",
+        "DASHBOARD_EDITORS",
+        "",
+        "Comma-separated e-mail allow-list for st.login (OIDC, [auth] in secrets.toml); may "
+        "also be `editors = [...]` in secrets.toml.",
+    ),
+    Setting(
         "tiles",
         "DASHBOARD_TILES",
         "none",
@@ -81,6 +101,9 @@ class Settings:
     static_dir: Path
     static_url: str
     tiles: str
+    public_mode: bool = False
+    editor_password_hash: str | None = None
+    editors: tuple[str, ...] = ()
     city: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -118,6 +141,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         static_dir=Path(raw["static_dir"]).resolve(),
         static_url=raw["static_url"].rstrip("/"),
         tiles=tiles,
+        public_mode=str(raw["public_mode"]).strip().lower() in {"1", "true", "yes", "ja"},
+        editor_password_hash=raw["editor_password_hash"] or None,
+        editors=tuple(e.strip().lower() for e in (raw["editors"] or "").split(",") if e.strip()),
         city=city,
     )
 

@@ -361,6 +361,7 @@ class Store:
             ).fetchone()[0]
             cur.execute("UPDATE batch SET row_count = ? WHERE id = ?", [added, batch["id"]])
             cur.execute("DROP TABLE load_rows")
+            set_meta(cur, "loads_version", batch["id"])
         return {"rows": int(added), "replaced": int(replaced),
                 "unchanged": int(len(rows) - added)}
 
@@ -392,6 +393,7 @@ class Store:
                                     "replaced_by = ?", [batch_id]).fetchone()[0]
             cur.execute("UPDATE batch SET undone_at = now()::TIMESTAMP WHERE id = ?",
                         [batch_id])
+            set_meta(cur, "loads_version", f"undo:{batch_id}")
         return {"restored": int(restored)}
 
     def commit_layer(self, batch: dict, layer: str, features: pd.DataFrame) -> dict[str, int]:
@@ -412,6 +414,7 @@ class Store:
                 "INSERT INTO layer_feature SELECT ?, feature_id, name, area_code, properties, "
                 "geometry, ?, false, ?, NULL FROM frame", [layer, batch["file_name"],
                                                            batch["id"]])
+            set_meta(cur, "loads_version", batch["id"])
         return {"rows": len(frame), "replaced": int(replaced)}
 
     # -- meta --------------------------------------------------------------------------

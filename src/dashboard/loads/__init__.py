@@ -54,3 +54,15 @@ def commit(store: Store, validated, who: str, confirm_warnings: bool = False) ->
     else:
         counts = store.commit_load(batch, validated.rows)
     return {"batch_id": batch["id"], **counts}
+
+
+def template_csv(indicator: dict, areas: pd.DataFrame, year: int) -> bytes:
+    """A fill-in template for one indicator: every area at every level it exists at."""
+    levels = list(indicator["levels"])
+    rows = areas[areas["level"].isin(levels)].sort_values(["level", "code"])
+    frame = pd.DataFrame({
+        "indicator": indicator["id"], "gebied": rows["code"], "naam": rows["name"],
+        "niveau": rows["level"], "jaar": year, "waarde": "", "eenheid": indicator["unit"],
+        "bron": "", "opmerking": "",
+    })
+    return frame.to_csv(index=False, sep=";").encode("utf-8-sig")
