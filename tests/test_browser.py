@@ -407,3 +407,75 @@ def test_click_on_gentse_poort_opens_its_profile(official_home, browser, officia
         text = s.page.locator("body").inner_text()
         assert text.index("Gentse Poort (sector)") > text.index("Gebiedsprofiel")
         wait_for(s.page, lambda: "gebied=34022A051" in s.page.url, 15, "area in the URL")
+
+
+# ------------------------------------------------------------------------------ XSS
+XSS_NAME = '<img src=x onerror="window.top.__xss=1">'
+XSS_SOURCE = '<script>window.top.__xss=2</script>'
+
+
+@pytest.fixture(scope="module")
+def xss_server(tmp_path_factory):
+    """A server whose data holds HTML/script from a coordinator load (layer and values)."""
+    root = tmp_path_factory.mktemp("browser_xss")
+    env = _server_env(root, SHARED_GEO)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "dashboard", *a], env=env,  # noqa: E731
+                                    cwd=PROJECT_ROOT, capture_output=True, text=True,
+                                    timeout=300, check=False)
+    assert run("build").returncode == 0
+    layer = root / "evil.geojson"
+    features = [{"type": "Feature", "properties": {"id": f"X{i}", "naam": XSS_NAME,
+                                                   "aantal": 4, "vermogen_kw": 22},
+                 "geometry": {"type": "Point", "coordinates": [3.262 + i / 500, 50.826]}}
+                for i in range(3)]
+    import json
+    layer.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    result = run("import", str(layer), "--layer", "laadpunten", "--who", XSS_NAME)
+    assert result.returncode == 0, result.stderr
+    values = root / "evil.csv"
+    values.write_text("indicator;gebied;jaar;waarde;bron\n"
+                      f"laadpunten;34022;2024;661;{XSS_SOURCE}\n", encoding="utf-8")
+    result = run("import", str(values), "--who", XSS_NAME, "--confirm-warnings")
+    assert result.returncode == 0, result.stderr
+    yield from _serve(root, SHARED_GEO)
+
+
+def test_loaded_html_is_shown_as_text_and_never_runs(browser, xss_server):
+    with session(browser) as warm:
+        warm.page.goto(xss_server + "/")
+        map_frame(warm)
+    with session(browser) as s:
+        dialogs: list[str] = []
+        s.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        s.page.goto(xss_server + "/speerpunt-5?niveau=wijk")
+        frames = _frames_with_paths(s, 3)
+        # Find the loaded charging locations in whichever map draws them and hover one:
+        # its tooltip must show the markup as text.
+        shown = ""
+        for frame in frames:
+            handle = frame.evaluate_handle("""() => {
+                for (const k of Object.keys(window)) {
+                    const v = window[k];
+                    if (v && v instanceof L.GeoJSON) {
+                        let found = null;
+                        v.eachLayer(l => { const p = l.feature && l.feature.properties;
+                            if (p && p.kind === 'point' && String(p.tooltip).includes('onerror'))
+                                found = l; });
+                        if (found) return found.getElement();
+                    }
+                }
+                return null;
+            }""").as_element()
+            if handle is None:
+                continue
+            handle.dispatch_event("mouseover")
+            tip = frame.locator(".leaflet-tooltip")
+            tip.first.wait_for(state="visible", timeout=5_000)
+            shown = tip.first.inner_text()
+            assert frame.locator(".leaflet-tooltip img").count() == 0
+            break
+        assert XSS_NAME in shown, f"loaded name not shown as text; last tooltip: {shown!r}"
+        s.page.wait_for_timeout(1000)
+        for frame in s.page.frames:
+            assert frame.evaluate("() => window.top.__xss === undefined")
+        assert not dialogs and not s.errors, (dialogs, s.errors)

@@ -8,7 +8,9 @@ import time
 import pandas as pd
 import streamlit as st
 
-from . import appstate, loads
+from streamlit_folium import st_folium
+
+from . import appstate, loads, maps
 from .auth import failure_delay, verify_password
 
 
@@ -112,6 +114,11 @@ def load_page() -> None:
     st.success(f"{upload.name}: geen fouten gevonden.")
     if layer:
         st.write(f"{len(validated.features)} objecten vervangen de huidige laag '{layer}'.")
+        st_folium(maps.layer_preview(validated.features, static_url=a.settings.static_url,
+                                     attribution=appstate.attribution(),
+                                     outline=appstate.geometry("gemeente")),
+                  height=380, use_container_width=True, returned_objects=[],
+                  key="layer_preview")
         st.dataframe(validated.features[["feature_id", "name", "area_code", "properties"]],
                      hide_index=True, width="stretch")
     else:

@@ -355,3 +355,35 @@ def choropleth(
             "Illustratieve cijfers" if illustrative else None).add_to(m)
     _MapText(attribution, QUALITY_NOTES.get(quality)).add_to(m)
     return m
+
+
+def layer_preview(features, *, static_url: str, attribution: str,
+                  outline: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """Preview of a layer load: every feature drawn, its name (escaped) as tooltip."""
+    import json as _json
+
+    geoms = [_json.loads(g) for g in features["geometry"]]
+    shapes = gpd.GeoSeries([shapely.geometry.shape(g) for g in geoms], crs=4326)
+    minx, miny, maxx, maxy = (outline.total_bounds if outline is not None and len(outline)
+                              else shapes.total_bounds)
+    m = base_map(static_url, [[miny, minx], [maxy, maxx]])
+    if outline is not None and len(outline):
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {}, "geometry": _geometry(g)}
+                for g in outline.geometry]},
+            name="gemeente", interactive=False,
+            style_function=lambda f: {"fill": False, "color": "#3b4a5a", "weight": 2},
+        ).add_to(m)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"tooltip": tooltip_html(n, [("id", i)])},
+             "geometry": g} for n, i, g in zip(features["name"], features["feature_id"], geoms)]},
+        name="nieuwe laag",
+        marker=folium.CircleMarker(radius=5, weight=1, color="#000000", fill=True,
+                                   fill_color="#CC79A7", fill_opacity=0.9),
+        style_function=lambda f: {"color": "#D55E00", "weight": 3},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+    ).add_to(m)
+    _MapText(attribution, None).add_to(m)
+    return m
