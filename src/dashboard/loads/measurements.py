@@ -64,10 +64,13 @@ def parse_numbers(text: pd.Series) -> pd.Series:
     """
     s = text.astype(str).str.replace("\u00a0", "", regex=False).str.replace(" ", "",
                                                                             regex=False)
+    plain = pd.to_numeric(s, errors="coerce")
+    if plain.notna().all():
+        return plain.where(np.isfinite(plain))
     has_comma = s.str.contains(",", regex=False)
     has_dot = s.str.contains(".", regex=False)
     both = has_comma & has_dot
-    comma_last = s.str.rfind(",") > s.str.rfind(".")
+    comma_last = s.str.contains(r",[^.]*$", regex=True)
     out = s.copy()
     # both separators: the last one is the decimal separator
     m = both & comma_last
@@ -91,11 +94,15 @@ def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.Dat
     errors: list[pd.DataFrame] = []
 
     def err(mask: pd.Series | np.ndarray, fld: str, reasons) -> None:
+        """Record rows in ``mask``; ``reasons`` is a text or a function of the row subset
+        (messages are only built for the rows that fail)."""
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
-            rs = reasons[mask] if isinstance(reasons, pd.Series) else reasons
-            errors.append(pd.DataFrame({"row": f.loc[mask, "_row"].to_numpy(), "field": fld,
-                                        "reason": rs}))
+            sub = f.loc[mask]
+            rs = reasons(sub) if callable(reasons) else reasons
+            errors.append(pd.DataFrame({"row": sub["_row"].to_numpy(), "field": fld,
+                                        "reason": rs.to_numpy() if isinstance(rs, pd.Series)
+                                        else rs}))
 
     missing = NEEDED_COLUMNS - set(f.columns)
     if indicator is None and "indicator" not in f.columns:
@@ -120,10 +127,11 @@ def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.Dat
         else:
             f = f.assign(indicator=f["indicator"].where(f["indicator"] != "", indicator))
     ind_ok = f["indicator"].isin(ind.index)
-    err(~ind_ok, "indicator", "onbekende indicator '" + f["indicator"] + "'")
+    err(~ind_ok, "indicator", lambda d: "onbekende indicator '" + d["indicator"] + "'")
     if indicator is not None:
         other = ind_ok & (f["indicator"] != indicator)
-        err(other, "indicator", "andere indicator dan gekozen ('" + f["indicator"] + "')")
+        err(other, "indicator", lambda d: "andere indicator dan gekozen ('" + d["indicator"]
+            + "')")
 
     # Areas: code first, else exact name (case-insensitive), with `niveau` if given.
     area = f["area"]
@@ -144,59 +152,58 @@ def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.Dat
             amb.append(len(codes) > 1)
         resolved.loc[idx] = found
         ambiguous.loc[idx] = amb
-    err(ambiguous, "gebied",
-        "naam '" + area + "' komt meer dan eens voor; geef de code of de kolom niveau")
+    err(ambiguous, "gebied", lambda d: "naam '" + d["area"]
+        + "' komt meer dan eens voor; geef de code of de kolom niveau")
     err(resolved.isna() & ~ambiguous & (area != ""), "gebied",
-        "onbekend gebied '" + area + "'")
-    err(area == "", "gebied", pd.Series("gebied ontbreekt", index=f.index))
+        lambda d: "onbekend gebied '" + d["area"] + "'")
+    err(area == "", "gebied", "gebied ontbreekt")
     area_level = resolved.map(areas.set_index("code")["level"])
 
-    # Level allowed for the indicator.
-    allowed = f["indicator"].map(ind["levels"]) if "levels" in ind else None
-    if allowed is not None:
-        ok_level = [not (isinstance(al, (list, np.ndarray)) and isinstance(lv, str))
-                    or lv in list(al) for al, lv in zip(allowed, area_level)]
-        bad_level = ind_ok & resolved.notna() & ~pd.Series(ok_level, index=f.index)
-        err(bad_level, "gebied", "indicator '" + f["indicator"] + "' bestaat niet op niveau "
-            + area_level.fillna("") + "")
+    # Level allowed for the indicator (vectorised: a set of allowed (indicator, level) keys).
+    allowed_keys = pd.Index([f"{i}|{lv}" for i, levels in ind["levels"].items() for lv in levels])
+    level_ok = (f["indicator"] + "|" + area_level.fillna("")).isin(allowed_keys)
+    bad_level = ind_ok & resolved.notna() & ~level_ok
+    err(bad_level, "gebied", lambda d: "indicator '" + d["indicator"]
+        + "' bestaat niet op niveau " + area_level[d.index])
 
     # Period.
     today = today or dt.date.today()
     period = pd.to_numeric(f["period"], errors="coerce")
     not_int = period.isna() | (period != period.round())
-    err(not_int, "jaar", "'" + f["period"] + "' is geen jaartal")
+    err(not_int, "jaar", lambda d: "'" + d["period"] + "' is geen jaartal")
     out_of_range = ~not_int & ((period < FIRST_YEAR) | (period > today.year))
-    err(out_of_range, "jaar", "jaar " + f["period"] + f" valt buiten {FIRST_YEAR}–{today.year}")
+    err(out_of_range, "jaar",
+        lambda d: "jaar " + d["period"] + f" valt buiten {FIRST_YEAR}–{today.year}")
 
     # Value.
     value = parse_numbers(f["value"])
-    err(value.isna(), "waarde", "'" + f["value"] + "' is geen getal")
+    err(value.isna(), "waarde", lambda d: "'" + d["value"] + "' is geen getal")
     lo = f["indicator"].map(ind["plausible_min"]).astype(float)
     hi = f["indicator"].map(ind["plausible_max"]).astype(float)
     negative = value.notna() & (value < 0) & (lo.fillna(-np.inf) >= 0)
     err(negative, "waarde", "negatieve waarde kan niet voor deze indicator")
     outside = value.notna() & ~negative & (((value < lo) & lo.notna()) |
                                            ((value > hi) & hi.notna()))
-    err(outside, "waarde", "waarde " + f["value"] + " buiten het plausibele bereik "
-        + lo.map(_fmt) + " – " + hi.map(_fmt))
+    err(outside, "waarde", lambda d: "waarde " + d["value"] + " buiten het plausibele bereik "
+        + lo[d.index].map(_fmt) + " – " + hi[d.index].map(_fmt))
 
     # Unit.
     if "unit" in f.columns:
         expected_unit = f["indicator"].map(ind["unit"]).fillna("")
         wrong = ind_ok & (f["unit"] != "") & (f["unit"].str.lower() != expected_unit.str.lower())
-        err(wrong, "eenheid", "eenheid '" + f["unit"] + "' verschilt van '" + expected_unit + "'")
+        err(wrong, "eenheid", lambda d: "eenheid '" + d["unit"] + "' verschilt van '"
+            + expected_unit[d.index] + "'")
 
     if "_extra" in f.columns:
-        err(f["_extra"] == "1", "", pd.Series("meer cellen dan kolommen in de kopregel",
-                                              index=f.index))
+        err(f["_extra"] == "1", "", "meer cellen dan kolommen in de kopregel")
 
     # Duplicates inside the file.
     key = pd.DataFrame({"i": f["indicator"], "a": resolved, "p": period})
     dup = key.duplicated(keep="first") & resolved.notna() & ~not_int
     if dup.any():
         first_row = key.assign(r=f["_row"]).groupby(["i", "a", "p"])["r"].transform("first")
-        err(dup, "gebied+jaar", "dubbel: zelfde indicator, gebied en jaar als rij "
-            + first_row.astype(str))
+        err(dup, "gebied+jaar", lambda d: "dubbel: zelfde indicator, gebied en jaar als rij "
+            + first_row[d.index].astype(str))
 
     errors_df = (pd.concat(errors, ignore_index=True) if errors else _empty()
                  ).sort_values(["row", "field"], kind="stable").reset_index(drop=True)
@@ -223,18 +230,16 @@ def _empty() -> pd.DataFrame:
 
 def _warnings(rows: pd.DataFrame, current: pd.DataFrame | None, ind: pd.DataFrame,
               areas: pd.DataFrame) -> pd.DataFrame:
+    """Year-on-year jumps and district sums that miss the city total (all vectorised)."""
     out: list[pd.DataFrame] = []
-    cols = ["indicator_id", "area_code", "period", "value"]
-    known = rows[cols]
+    keys = ["indicator_id", "area_code", "period"]
+    known = rows[[*keys, "value"]]
     if current is not None and len(current):
-        keys = set(zip(rows["indicator_id"], rows["area_code"], rows["period"]))
-        cur = current[cols]
-        cur = cur[[k not in keys for k in zip(cur["indicator_id"], cur["area_code"],
-                                              cur["period"])]]
+        cur = current[[*keys, "value"]].merge(rows[keys], on=keys, how="left", indicator=True)
+        cur = cur[cur["_merge"] == "left_only"].drop(columns="_merge")
         known = pd.concat([cur, known], ignore_index=True)
-    prev = known.rename(columns={"period": "prev_period", "value": "prev_value"})
-    prev = prev.assign(period=prev["prev_period"] + 1)
-    joined = rows.merge(prev, on=["indicator_id", "area_code", "period"], how="inner")
+    prev = known.rename(columns={"value": "prev_value"}).assign(period=known["period"] + 1)
+    joined = rows.merge(prev, on=keys, how="inner")
     jump = (joined["prev_value"] != 0) & (
         (joined["value"] - joined["prev_value"]).abs() / joined["prev_value"].abs() > JUMP_WARNING)
     if jump.any():
@@ -244,29 +249,29 @@ def _warnings(rows: pd.DataFrame, current: pd.DataFrame | None, ind: pd.DataFram
             "reason": [f"sprong van {(v - p) / abs(p):+.0%} t.o.v. {int(y) - 1} ({p:g} → {v:g})"
                        for v, p, y in zip(j["value"], j["prev_value"], j["period"])]}))
     # District values vs the city total, for additive units, when a whole level is present.
-    additive = {i for i, u in ind["unit"].items() if str(u).lower() in ADDITIVE_UNITS}
-    lv = areas.set_index("code")["level"]
-    by_level = rows.assign(level=rows["area_code"].map(lv))
-    city_code = areas.loc[areas["level"] == "gemeente", "code"]
-    if len(city_code):
-        city_code = city_code.iloc[0]
-        city = known[known["area_code"] == city_code].set_index(["indicator_id", "period"]
-                                                                )["value"]
-        level_sizes = lv.value_counts()
-        for (indicator_id, period, level), g in by_level[by_level["level"] != "gemeente"
-                                                         ].groupby(["indicator_id", "period",
-                                                                    "level"]):
-            if indicator_id not in additive or len(g) != level_sizes.get(level, -1):
-                continue
-            total = city.get((indicator_id, period))
-            if total is None or total == 0:
-                continue
-            s = g["value"].sum()
-            if abs(s - total) / abs(total) > SUM_TOLERANCE:
-                out.append(pd.DataFrame({
-                    "row": [int(g["_row"].min())], "field": ["waarde"],
-                    "reason": [f"som van de {level}s voor {indicator_id} {period} is {s:g}, "
-                               f"stadstotaal is {total:g}"]}))
+    city_codes = areas.loc[areas["level"] == "gemeente", "code"]
+    additive = [i for i, u in ind["unit"].items() if str(u).lower() in ADDITIVE_UNITS]
+    if len(city_codes) and additive:
+        level_of = areas.set_index("code")["level"]
+        level_sizes = level_of.value_counts()
+        sub = rows[rows["indicator_id"].isin(additive)].assign(
+            level=lambda d: d["area_code"].map(level_of))
+        sub = sub[sub["level"] != "gemeente"]
+        sums = sub.groupby(["indicator_id", "period", "level"]).agg(
+            total=("value", "sum"), n=("value", "size"), row=("_row", "min")).reset_index()
+        sums = sums[sums["n"] == sums["level"].map(level_sizes)]
+        city = known[known["area_code"] == city_codes.iloc[0]][["indicator_id", "period",
+                                                                "value"]]
+        sums = sums.merge(city, on=["indicator_id", "period"], how="inner")
+        off = sums[(sums["value"] != 0) &
+                   ((sums["total"] - sums["value"]).abs() / sums["value"].abs() > SUM_TOLERANCE)]
+        if len(off):
+            out.append(pd.DataFrame({
+                "row": off["row"].to_numpy(), "field": "waarde",
+                "reason": [f"som van de {lv}s voor {i} {p} is {t:g}, stadstotaal is {c:g}"
+                           for i, p, lv, t, c in zip(off["indicator_id"], off["period"],
+                                                     off["level"], off["total"],
+                                                     off["value"])]}))
     return (pd.concat(out, ignore_index=True) if out else _empty())
 
 
