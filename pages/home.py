@@ -1,9 +1,7 @@
 """Overview: the vision, six spearhead cards with status counts, one city map."""
 
 import streamlit as st
-from streamlit_folium import st_folium
-
-from dashboard import appstate, ui
+from dashboard import appstate, mapview, ui
 
 a = appstate.app()
 version = appstate.data_version()
@@ -29,6 +27,6 @@ for i, card in enumerate(cards):
 st.header("Wijken van Kortrijk")
 st.write("Beweeg over een wijk voor haar naam en het aantal laadpunten per 100 inwoners "
          "(illustratieve wijkcijfers, geen officiële reeks).")
-st_folium(appstate.home_map(), height=480, use_container_width=True, returned_objects=[],
-          key="home_map")
+mapview.show_map(appstate.home_map(), ("home", appstate.data_version()), key="home_map",
+                 height=480)
 ui.map_caption("wijk")

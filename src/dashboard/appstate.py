@@ -52,11 +52,13 @@ def app() -> App:
     return _open(env_fingerprint())
 
 
+VERSION_KEYS = ("areas_sha256", "catalog_sha256", "illustrative_sha256", "loads_version")
+
+
 def data_version() -> str:
-    store = app().store
-    return "|".join(str(store.meta(k)) for k in
-                    ("areas_sha256", "catalog_sha256", "illustrative_sha256",
-                     "loads_version"))
+    """Changes whenever the data changes (build or load): part of every cache key."""
+    meta = app().store.all_meta()
+    return "|".join(str(meta.get(k)) for k in VERSION_KEYS)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -109,7 +111,8 @@ def _home_map(version: str, imported_at: str) -> folium.Map:
 
 
 def home_map() -> folium.Map:
-    return fresh(_home_map(data_version(), str(app().manifest.get("imported_at"))))
+    """The cached home map (show it with mapview.show_map, which never mutates it)."""
+    return _home_map(data_version(), str(app().manifest.get("imported_at")))
 
 
 def fresh(m: folium.Map) -> folium.Map:
@@ -149,6 +152,16 @@ def layer(version: str, name: str) -> pd.DataFrame:
 @st.cache_data(max_entries=8, show_spinner=False)
 def areas(version: str) -> pd.DataFrame:
     return app().store.areas()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def statuses(version: str, spearhead_id: int | None = None) -> pd.DataFrame:
+    """Computed status of every indicator (of one spearhead)."""
+    from . import overview
+
+    store = app().store
+    return overview.indicator_statuses(store.indicators(spearhead_id), store.goals(),
+                                       store.city_measurements())
 
 
 def map_sections(spearhead_id: int) -> list[dict] | None:

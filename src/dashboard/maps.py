@@ -281,7 +281,6 @@ def choropleth(
     quality: str,
     illustrative: bool,
     extra_tooltip: dict[str, list[tuple[str, str]]] | None = None,
-    selected: str | None = None,
     outlines: gpd.GeoDataFrame | None = None,
     lines: list[tuple[str, dict]] | None = None,
     points: list[dict] | None = None,
@@ -306,15 +305,13 @@ def choropleth(
         features.append({
             "type": "Feature", "id": code,
             "properties": {"code": code, "kind": "area", "fill": class_colour(value, bins),
-                           "tooltip": tooltip_html(name, lines_),
-                           "selected": code == selected},
+                           "tooltip": tooltip_html(name, lines_)},
             "geometry": _geometry(geom)})
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name="gebieden",
         style_function=lambda f: {
-            "fillColor": f["properties"]["fill"], "fillOpacity": 0.75,
-            "color": "#000000" if f["properties"]["selected"] else "#3b4a5a",
-            "weight": 3.5 if f["properties"]["selected"] else 1,
+            "fillColor": f["properties"]["fill"], "fillOpacity": 0.75, "color": "#3b4a5a",
+            "weight": 1,
         },
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
@@ -338,22 +335,39 @@ def choropleth(
             tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
         ).add_to(m)
     if points:
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": [
-                {"type": "Feature",
-                 "properties": {"kind": "point", "r": p["radius"],
+        # One layer per marker size (no per-feature style map in the payload).
+        by_radius: dict[float, list[dict]] = {}
+        for k, p in enumerate(points):
+            by_radius.setdefault(p["radius"], []).append(
+                {"type": "Feature", "id": f"p{k}",
+                 "properties": {"kind": "point",
                                 "tooltip": tooltip_html(p["name"], p.get("lines", []))},
-                 "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]}}
-                for p in points]},
-            name=points_label or "punten",
-            marker=folium.CircleMarker(radius=4, weight=1, color="#000000", fill=True,
-                                       fill_color="#CC79A7", fill_opacity=0.85),
-            style_function=lambda f: {"radius": f["properties"]["r"]},
-            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-        ).add_to(m)
+                 "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]}})
+        for radius, feats in sorted(by_radius.items()):
+            folium.GeoJson(
+                {"type": "FeatureCollection", "features": feats},
+                name=f"{points_label or 'punten'} ({radius:g})",
+                marker=folium.CircleMarker(radius=radius, weight=1, color="#000000",
+                                           fill=True, fill_color="#CC79A7",
+                                           fill_opacity=0.85),
+                tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+            ).add_to(m)
     _Legend(f"{title} ({unit})", legend_rows(bins, fmt),
             "Illustratieve cijfers" if illustrative else None).add_to(m)
     _MapText(attribution, QUALITY_NOTES.get(quality)).add_to(m)
+    return m
+
+
+def highlight(m: folium.Map, areas: gpd.GeoDataFrame) -> folium.Map:
+    """Outline the chosen area(s) on a (copied) map, without restyling the choropleth."""
+    if len(areas):
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {}, "geometry": _geometry(g)}
+                for g in areas.geometry]},
+            name="gekozen gebied", interactive=False,
+            style_function=lambda f: {"fill": False, "color": "#000000", "weight": 4},
+        ).add_to(m)
     return m
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import folium
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
-from . import appstate, charts, maps, overview, state, ui
+from . import appstate, charts, mapview, maps, overview, state, ui
 from .status import STATUS_ICON, STATUS_LABEL
 from .tables import format_number
 
@@ -67,7 +66,7 @@ def spearhead_page(spearhead_id: int) -> None:
 
     inds = appstate.indicators(version, spearhead_id)
     goals = appstate.goals(version)
-    statuses = overview.indicator_statuses(inds, goals, appstate.city_measurements(version))
+    statuses = appstate.statuses(version, spearhead_id)
     district_ids = _district_indicators(inds)
     areas = appstate.areas(version)
     areas_by_level = {lv: list(areas.loc[areas["level"] == lv, "code"])
@@ -179,11 +178,14 @@ def _map_section(page_key: str, section: dict, level: str, year: int | None,
         indicator_id = options[0]
     ind = ind_by_id.loc[indicator_id]
     m, values, shown_year, illustrative = _build_map(version, section["key"], indicator_id,
-                                                     level, year, selected, tiles)
+                                                     level, year, tiles)
     if year is not None and shown_year != year:
         st.caption(f"Voor {year} zijn er geen cijfers; de kaart toont {shown_year}.")
-    result = st_folium(appstate.fresh(m), key=f"{key}_map_{level}", height=MAP_HEIGHT,
-                       use_container_width=True, returned_objects=["last_active_drawing"])
+    if selected:
+        m = _highlighted(version, section["key"], indicator_id, level, year, tiles, selected)
+    result = mapview.show_map(m, (version, section["key"], indicator_id, level, year, tiles,
+                                  selected), key=f"{key}_map_{level}", height=MAP_HEIGHT,
+                              returned_objects=["last_active_drawing"])
     ui.map_caption(level)
     geo = appstate.geometry(level)
     summary = _text_summary(ind["name"], ind["unit"], values, dict(zip(geo["code"], geo["name"])),
@@ -203,7 +205,7 @@ def _map_section(page_key: str, section: dict, level: str, year: int | None,
 
 @st.cache_resource(max_entries=48, show_spinner=False)
 def _build_map(version: str, section_key: str, indicator_id: str, level: str,
-               year: int | None, selected: str | None, tiles: str
+               year: int | None, tiles: str
                ) -> tuple[folium.Map, dict, int | None, bool]:
     """Build (and cache) one section's map; geometry is read once per level."""
     a = appstate.app()
@@ -227,9 +229,9 @@ def _build_map(version: str, section_key: str, indicator_id: str, level: str,
         outlines = sectors[sectors["code"].isin(zone_codes)]
     if layers.get("lines"):
         import json
+        line_features = appstate.layer(version, layers["lines"])
         lines = [(n, json.loads(g)) for n, g in
-                 zip(appstate.layer(version, layers["lines"])["name"],
-                     appstate.layer(version, layers["lines"])["geometry"])]
+                 zip(line_features["name"], line_features["geometry"])]
     if layers.get("points"):
         points = _points(appstate.layer(version, layers["points"]), layers.get("size_field"))
     extra: dict[str, list[tuple[str, str]]] = {}
@@ -253,10 +255,19 @@ def _build_map(version: str, section_key: str, indicator_id: str, level: str,
         geo, values, title=ind["name"], unit=ind["unit"], fmt=format_number,
         scheme=section.get("scheme", "natural_breaks"), static_url=a.settings.static_url,
         attribution=appstate.attribution(), quality=appstate.geometry_quality(level),
-        illustrative=illustrative, extra_tooltip=extra, selected=selected,
+        illustrative=illustrative, extra_tooltip=extra,
         outlines=outlines, lines=lines, points=points,
         points_label=layers.get("points", ""), tiles=tiles)
     return m, values, shown_year, illustrative
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def _highlighted(version: str, section_key: str, indicator_id: str, level: str,
+                 year: int | None, tiles: str, selected: str) -> folium.Map:
+    """The section's map with the chosen area outlined (a copy; the base stays cached)."""
+    m = appstate.fresh(_build_map(version, section_key, indicator_id, level, year, tiles)[0])
+    geo = appstate.geometry(level)
+    return maps.highlight(m, geo[geo["code"] == selected])
 
 
 def _points(features: pd.DataFrame, size_field: str | None) -> list[dict]:
@@ -304,14 +315,22 @@ def _profile(code: str, name: str, level: str, inds: pd.DataFrame, goals: pd.Dat
         st.write("Geen cijfers voor dit gebied.")
         return
     st.dataframe(table, hide_index=True, width="stretch")
-    first = district_ids[0]
-    series = level_meas[first][level_meas[first]["area_code"] == code]
-    if len(series) > 1:
-        ind = inds.set_index("id").loc[first]
-        fig = charts.indicator_chart({**ind.to_dict(), "id": first, "comparison_value": None},
-                                     series, goals.iloc[0:0], title=f"{ind['name']} – {name}",
-                                     height=260)
+    fig = _profile_chart(version, district_ids[0], level, code, name)
+    if fig is not None:
         st.plotly_chart(fig, key=f"profile_chart_{code}")
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _profile_chart(version: str, indicator_id: str, level: str, code: str, name: str):
+    """The small chart of a district profile (built once per district and data version)."""
+    series = appstate.measurements(version, indicator_id, level)
+    series = series[series["area_code"] == code]
+    if len(series) < 2:
+        return None
+    ind = appstate.app().store.indicator(indicator_id)
+    return charts.indicator_chart({**ind, "comparison_value": None}, series,
+                                  appstate.goals(version).iloc[0:0],
+                                  title=f"{ind['name']} – {name}", height=260)
 
 
 def _indicator_table(statuses: pd.DataFrame) -> None:
@@ -329,6 +348,7 @@ def _indicator_table(statuses: pd.DataFrame) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
 
+@st.fragment
 def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
                       statuses: pd.DataFrame) -> None:
     names = dict(zip(inds["id"], inds["name"]))
@@ -340,13 +360,10 @@ def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
                           key=f"{page_key}_ind")
     version = appstate.data_version()
     ind = inds.set_index("id").loc[choice].to_dict()
-    city = appstate.city_measurements(version)
-    m = city[city["indicator_id"] == choice]
-    g = goals[goals["indicator_id"] == choice]
     row = statuses.set_index("id").loc[choice]
     st.markdown(f"**{names[choice]}** — status: **{row['status_label']}**")
     st.caption(f"{ind['definition']} Bron: {row['source']}.")
-    st.plotly_chart(charts.indicator_chart(ind, m, g), key=f"{page_key}_chart")
+    st.plotly_chart(_cached_chart(version, choice), key=f"{page_key}_chart")
     st.caption("Trend: rechte lijn door de laatste 5 gemeten punten, doorgetrokken tot het "
                "doeljaar; geen voorspelling.")
     if st.toggle("Toon de grafieken van alle indicatoren", key=f"{page_key}_all_charts"):
