@@ -48,8 +48,37 @@ def _open(key: tuple) -> App:
     return App(settings, Store(settings.db_path), manifest, problems)
 
 
+@st.cache_resource(show_spinner=False)
+def _replica(snapshot_dir: str):
+    from .snapshot import Replica
+
+    return Replica(snapshot_dir)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _open_snapshot(key: tuple, folder: str) -> App:
+    """A public replica: the published snapshot, read-only, no build."""
+    settings = load_settings()
+    maps.install_leaflet(settings.static_dir)
+    store = _replica(str(settings.snapshot_dir)).store()
+    settings = replace(settings, db_path=store.path, geo_dir=store.path.parent / "geo")
+    manifest = geodata.read_manifest(settings.geo_dir) or {}
+    return App(settings, store, manifest, [])
+
+
 def app() -> App:
-    return _open(env_fingerprint())
+    key = env_fingerprint()
+    settings = load_settings()
+    if settings.public_mode and settings.snapshot_dir is not None:
+        from .snapshot import current
+
+        folder = current(settings.snapshot_dir)
+        if folder is None:
+            st.error("Er is nog geen momentopname gepubliceerd; de redactie publiceert er "
+                     "een met 'python -m dashboard publish' of op de pagina Geschiedenis.")
+            st.stop()
+        return _open_snapshot(key, str(folder))
+    return _open(key)
 
 
 VERSION_KEYS = ("areas_sha256", "catalog_sha256", "illustrative_sha256", "loads_version")

@@ -98,6 +98,21 @@ def _cmd_undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from . import snapshot
+    from .store import Store
+
+    settings = load_settings()
+    target = Path(args.to) if args.to else settings.snapshot_dir
+    if target is None:
+        print("Fout: geef --to MAP of zet DASHBOARD_SNAPSHOT_DIR.", file=sys.stderr)
+        return 2
+    with Store(settings.db_path) as store:
+        folder = snapshot.publish(store, settings.geo_dir, target)
+    print(f"Momentopname gepubliceerd: {folder}")
+    return 0
+
+
 def _cmd_hash_password(args: argparse.Namespace) -> int:
     import getpass
 
@@ -139,6 +154,10 @@ def parser() -> argparse.ArgumentParser:
     u = sub.add_parser("undo", help="maak een lading ongedaan")
     u.add_argument("batch", metavar="BATCH_ID")
     u.set_defaults(func=_cmd_undo)
+    p = sub.add_parser("publish", help="publiceer een alleen-lezen momentopname voor replica's")
+    p.add_argument("--to", metavar="DIR", help="map met momentopnamen (standaard "
+                   "DASHBOARD_SNAPSHOT_DIR)")
+    p.set_defaults(func=_cmd_publish)
     h = sub.add_parser("hash-password", help="maak de hash van het beheerderswachtwoord")
     h.set_defaults(func=_cmd_hash_password)
     s = sub.add_parser("settings", help="toon alle instellingen")

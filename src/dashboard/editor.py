@@ -172,6 +172,21 @@ def history_page() -> None:
         st.success(f"{choice} ongedaan gemaakt; {result['restored']} vorige waarden terug.")
     st.caption("Niets wordt fysiek gewist: vervangen waarden blijven bewaard en een ongedane "
                "lading blijft in de geschiedenis staan.")
+    _publish_block()
+
+
+def _publish_block() -> None:
+    a = appstate.app()
+    if a.settings.snapshot_dir is None:
+        return
+    from . import snapshot
+
+    st.subheader("Publiceren voor de publieke versie")
+    now = snapshot.current(a.settings.snapshot_dir)
+    st.write(f"Huidige momentopname: {now.name if now else 'nog geen'}.")
+    if st.button("Publiceer de huidige gegevens"):
+        folder = snapshot.publish(a.store, a.settings.geo_dir, a.settings.snapshot_dir)
+        st.success(f"Gepubliceerd als {folder.name}; de publieke replica's nemen ze over.")
 
 
 __all__ = ["history_page", "load_page", "require_editor"]

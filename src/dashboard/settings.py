@@ -83,6 +83,13 @@ SETTINGS: tuple[Setting, ...] = (
         "also be `editors = [...]` in secrets.toml.",
     ),
     Setting(
+        "snapshot_dir",
+        "DASHBOARD_SNAPSHOT_DIR",
+        None,
+        "Folder of published read-only snapshots. Editor: where `publish` writes; public "
+        "replica (with PUBLIC_MODE=1): serve the snapshot CURRENT points to, no build.",
+    ),
+    Setting(
         "tiles",
         "DASHBOARD_TILES",
         "none",
@@ -104,6 +111,7 @@ class Settings:
     public_mode: bool = False
     editor_password_hash: str | None = None
     editors: tuple[str, ...] = ()
+    snapshot_dir: Path | None = None
     city: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -144,6 +152,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         public_mode=str(raw["public_mode"]).strip().lower() in {"1", "true", "yes", "ja"},
         editor_password_hash=raw["editor_password_hash"] or None,
         editors=tuple(e.strip().lower() for e in (raw["editors"] or "").split(",") if e.strip()),
+        snapshot_dir=Path(raw["snapshot_dir"]).resolve() if raw["snapshot_dir"] else None,
         city=city,
     )
 

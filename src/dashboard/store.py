@@ -138,6 +138,17 @@ TABLE_DUMPS: dict[str, str] = {
     "measurement": "SELECT * FROM measurement ORDER BY ALL",
     "layer_feature": "SELECT * FROM layer_feature ORDER BY ALL",
 }
+# Constant statements that copy a fetched table (the local variable ``data``) into a table.
+INSERT_FROM_DATA: dict[str, str] = {
+    "meta": "INSERT INTO meta SELECT * FROM data",
+    "batch": "INSERT INTO batch SELECT * FROM data",
+    "spearhead": "INSERT INTO spearhead SELECT * FROM data",
+    "indicator": "INSERT INTO indicator SELECT * FROM data",
+    "goal": "INSERT INTO goal SELECT * FROM data",
+    "area": "INSERT INTO area SELECT * FROM data",
+    "measurement": "INSERT INTO measurement SELECT * FROM data",
+    "layer_feature": "INSERT INTO layer_feature SELECT * FROM data",
+}
 SCHEMA_VERSION = "1"
 
 
@@ -416,6 +427,30 @@ class Store:
                                                            batch["id"]])
             set_meta(cur, "loads_version", batch["id"])
         return {"rows": len(frame), "replaced": int(replaced)}
+
+    # -- snapshots ------------------------------------------------------------------------
+    def export_copy(self, target: Path) -> None:
+        """Write a consistent copy of every table to a new DuckDB file ``target``.
+
+        All tables are read inside one read transaction (one snapshot of the data), then
+        written to the new file with the same schema.
+        """
+        cur = self._con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            tables = {name: cur.sql(sql).to_arrow_table()
+                      for name, sql in TABLE_DUMPS.items()}
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
+        out = duckdb.connect(str(target))
+        try:
+            out.execute(SCHEMA)
+            for name, data in tables.items():  # noqa: B007 (read by DuckDB by name)
+                out.execute(INSERT_FROM_DATA[name])
+            out.execute("CHECKPOINT")
+        finally:
+            out.close()
 
     # -- meta --------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
