@@ -1,0 +1,20 @@
+# Kortrijk 2040 monitoringsbord. One image, two roles (see docs/deploy.md):
+#   public replica:  -e PUBLIC_MODE=1 -e DASHBOARD_SNAPSHOT_DIR=/snapshots  (read-only)
+#   editor instance: -e DASHBOARD_EDITOR_PASSWORD_HASH=... -e DASHBOARD_SNAPSHOT_DIR=/snapshots
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    DASHBOARD_DB_PATH=/data/dashboard.duckdb DASHBOARD_GEO_DIR=/data/geo \
+    DASHBOARD_STATIC_DIR=/app/static
+WORKDIR /app
+COPY requirements.txt pyproject.toml ./
+COPY src ./src
+RUN pip install -r requirements.txt
+COPY . .
+COPY deploy/config.toml .streamlit/config.toml
+RUN useradd --create-home --uid 10001 board && mkdir -p /data /snapshots static \
+    && chown -R board /data /snapshots /app/static
+USER board
+EXPOSE 8501
+HEALTHCHECK CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=3)"
+CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0"]
