@@ -358,6 +358,7 @@ def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
         st.session_state[f"{page_key}_ind"] = ids[0]
     choice = st.selectbox("Grafiek van indicator", ids, format_func=lambda i: names[i],
                           key=f"{page_key}_ind")
+    st.query_params[state.PARAMS["indicator"]] = choice  # a fragment rerun updates the URL too
     version = appstate.data_version()
     ind = inds.set_index("id").loc[choice].to_dict()
     row = statuses.set_index("id").loc[choice]
