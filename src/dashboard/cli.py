@@ -154,10 +154,11 @@ def parser() -> argparse.ArgumentParser:
     u = sub.add_parser("undo", help="maak een lading ongedaan")
     u.add_argument("batch", metavar="BATCH_ID")
     u.set_defaults(func=_cmd_undo)
-    p = sub.add_parser("publish", help="publiceer een alleen-lezen momentopname voor replica's")
-    p.add_argument("--to", metavar="DIR", help="map met momentopnamen (standaard "
-                   "DASHBOARD_SNAPSHOT_DIR)")
-    p.set_defaults(func=_cmd_publish)
+    pub = sub.add_parser("publish",
+                         help="publiceer een alleen-lezen momentopname voor replica's")
+    pub.add_argument("--to", metavar="DIR", help="map met momentopnamen (standaard "
+                     "DASHBOARD_SNAPSHOT_DIR)")
+    pub.set_defaults(func=_cmd_publish)
     h = sub.add_parser("hash-password", help="maak de hash van het beheerderswachtwoord")
     h.set_defaults(func=_cmd_hash_password)
     s = sub.add_parser("settings", help="toon alle instellingen")

@@ -208,10 +208,19 @@ class Store:
             cur.close()
         self.checkpoint()
 
-    def checkpoint(self) -> None:
+    def checkpoint(self) -> bool:
+        """Fold the WAL into the database file; best effort.
+
+        DuckDB refuses a CHECKPOINT while other transactions of this database are running
+        (readers of other sessions): the commit is already durable in the WAL then, and
+        DuckDB checkpoints by itself later. Returns whether it ran now.
+        """
         cur = self._con.cursor()
         try:
             cur.execute("CHECKPOINT")
+            return True
+        except duckdb.TransactionException:
+            return False
         finally:
             cur.close()
 
