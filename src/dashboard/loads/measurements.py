@@ -69,6 +69,9 @@ def parse_numbers(text: pd.Series) -> pd.Series:
         return plain.where(np.isfinite(plain))
     has_comma = s.str.contains(",", regex=False)
     has_dot = s.str.contains(".", regex=False)
+    if not has_dot.any():  # the common Dutch case: decimal commas only
+        values = pd.to_numeric(s.str.replace(",", ".", regex=False), errors="coerce")
+        return values.where(np.isfinite(values))
     both = has_comma & has_dot
     comma_last = s.str.contains(r",[^.]*$", regex=True)
     out = s.copy()
@@ -290,7 +293,8 @@ def validate_file(data: bytes, file: str, store, indicator: str | None = None,
         return Validated(file, sha, pd.DataFrame(), e, _empty())
     indicators = store.indicators()
     areas = store.areas()
-    ids = sorted(set(raw.frame["indicator"])) if "indicator" in raw.frame.columns else []
+    ids = (sorted(raw.frame["indicator"].unique().tolist())
+           if "indicator" in raw.frame.columns else [])
     if indicator:
         ids = sorted(set(ids) | {indicator})
     current = store.current_values([i for i in ids if i])
