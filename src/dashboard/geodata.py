@@ -98,7 +98,8 @@ def read_layer(path: Path) -> gpd.GeoDataFrame:
         target = f"/vsizip/{path}/{shps[0]}"
     try:
         gdf = gpd.read_file(target, engine="pyogrio")
-    except (DataSourceError, ValueError, RuntimeError, OSError) as exc:
+    except (DataSourceError, ValueError, RuntimeError, OSError,
+            shapely.errors.GEOSException) as exc:
         raise GeodataError.single(name, f"onleesbaar als geodata: {exc}") from None
     if len(gdf) == 0:
         raise GeodataError.single(name, "bevat geen objecten")

@@ -161,12 +161,19 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = duckdb.connect(str(self.path), read_only=read_only)
         self._write_lock = threading.Lock()
-        if not read_only:
+        if not read_only and self._needs_schema():
+            # Only a new (or older) file gets the schema: opening an existing database
+            # writes nothing, so a refused load leaves the file byte for byte unchanged.
             self._con.execute(SCHEMA)
             self._con.execute(
                 "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
                 [SCHEMA_VERSION],
             )
+
+    def _needs_schema(self) -> bool:
+        names = {r[0] for r in self._con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        return not set(TABLE_DUMPS) | {"current_measurement", "current_layer_feature"} <= names
 
     def close(self) -> None:
         self._con.close()

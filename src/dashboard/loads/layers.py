@@ -77,11 +77,12 @@ def validate_layer_file(data: bytes, file: str, layer: str, municipality: gpd.Ge
         problems.append((0, "id", "kolom 'id' ontbreekt"))
     gdf = gdf.to_crs(31370)
     boundary = municipality.to_crs(31370).geometry.union_all().buffer(BOUNDARY_TOLERANCE_M)
-    ids = gdf[id_col].astype(str) if id_col else pd.Series([""] * len(gdf))
+    ids = (gdf[id_col].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v))
+                           else str(v).strip()) if id_col else pd.Series([""] * len(gdf)))
     seen: dict[str, int] = {}
     for i, (fid, geom) in enumerate(zip(ids, gdf.geometry), start=1):
         label = f"object {i}" + (f" (id {fid})" if fid else "")
-        if id_col and (fid == "" or fid == "None"):
+        if id_col and fid in ("", "None", "nan"):
             problems.append((i, "id", f"{label}: id ontbreekt"))
         elif id_col and fid in seen:
             problems.append((i, "id", f"{label}: dubbele id (ook object {seen[fid]})"))

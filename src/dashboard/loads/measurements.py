@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,40 +52,33 @@ class Validated:
                 for r, f, why in zip(w["row"], w["field"], w["reason"])]
 
 
-_THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+# Dot-grouped thousands: 1 to 3 leading digits (not a leading zero), then groups of three.
+_THOUSANDS_DOT = r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$"
 
 
 def parse_numbers(text: pd.Series) -> pd.Series:
-    """Dutch and plain number formats → float (NaN where not a number).
+    """Dutch and plain number formats → float (NaN where not a number), value by value.
 
-    '1.234,5' and '1234,5' → 1234.5; '56.211' (dot groups of three) → 56211; '1.5' → 1.5;
-    spaces and non-breaking spaces inside numbers are ignored.
+    '1.234,5' and '1234,5' → 1234.5; '56.211' (dot groups of three) → 56211; '1.5' and
+    '0.125' → decimals; with both separators the last one is the decimal separator; spaces
+    inside numbers are ignored. Each value is read on its own (never depends on other rows).
     """
     s = text.astype(str).str.replace("\u00a0", "", regex=False).str.replace(" ", "",
                                                                             regex=False)
-    plain = pd.to_numeric(s, errors="coerce")
-    if plain.notna().all():
-        return plain.where(np.isfinite(plain))
     has_comma = s.str.contains(",", regex=False)
     has_dot = s.str.contains(".", regex=False)
-    if not has_dot.any():  # the common Dutch case: decimal commas only
-        values = pd.to_numeric(s.str.replace(",", ".", regex=False), errors="coerce")
-        return values.where(np.isfinite(values))
-    both = has_comma & has_dot
     comma_last = s.str.contains(r",[^.]*$", regex=True)
     out = s.copy()
-    # both separators: the last one is the decimal separator
-    m = both & comma_last
+    m = has_comma & has_dot & comma_last          # 1.234,5
     out[m] = s[m].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    m = both & ~comma_last
+    m = has_comma & has_dot & ~comma_last         # 1,234.5
     out[m] = s[m].str.replace(",", "", regex=False)
-    m = has_comma & ~has_dot
+    m = has_comma & ~has_dot                      # 1234,5
     out[m] = s[m].str.replace(",", ".", regex=False)
-    m = has_dot & ~has_comma & s.str.match(_THOUSANDS_DOT)
+    m = has_dot & ~has_comma & s.str.match(_THOUSANDS_DOT)   # 56.211
     out[m] = s[m].str.replace(".", "", regex=False)
     values = pd.to_numeric(out, errors="coerce")
-    values[~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))] = np.nan
-    return values
+    return values.where(np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)))
 
 
 def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.DataFrame,

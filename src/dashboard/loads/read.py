@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -53,17 +54,29 @@ def decode(data: bytes, file: str) -> str:
 
 
 def _find_header(rows: list[list[str]], file: str, needed: set[str]) -> int:
+    """The header row: the first row with the most recognised column names (at least two).
+
+    Missing required columns are named in the error."""
+    best, best_names = -1, set()
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        names = {ALIASES.get(str(c).strip().lower()) for c in row}
+        names = {ALIASES.get(str(c).strip().lower()) for c in row} - {None}
+        if len(names) > len(best_names):
+            best, best_names = i, names
         if needed <= names:
             return i
+    if best >= 0 and len(best_names) >= 2:
+        label = {"area": "gebied", "period": "jaar", "value": "waarde", "indicator": "indicator"}
+        raise InputError([Problem(file, None, label.get(n, n), "kolom ontbreekt")
+                          for n in sorted(needed - best_names)])
     wanted = ", ".join(sorted({k for k, v in ALIASES.items() if v in needed and k.isalpha()}))
     raise _problem(file, f"geen kopregel gevonden in de eerste {HEADER_SCAN_ROWS} rijen; "
                    f"verwacht kolommen zoals: {wanted}")
 
 
 def _to_frame(rows: list[list[str]], header_at: int, file: str) -> pd.DataFrame:
-    header = [str(c).strip().lower() for c in rows[header_at]]
+    """Rows below the header → canonical columns; ``_extra`` marks a value in a column
+    without a header (openpyxl pads rows to the sheet width, so look at the cells)."""
+    header = [str(c).strip().lower() if c is not None else "" for c in rows[header_at]]
     mapped = [ALIASES.get(h) for h in header]
     seen: set[str] = set()
     for name, raw in zip(mapped, header):
@@ -72,34 +85,42 @@ def _to_frame(rows: list[list[str]], header_at: int, file: str) -> pd.DataFrame:
                            field=raw)
         if name:
             seen.add(name)
+    names = [m for m in mapped if m]
     records = []
     for offset, row in enumerate(rows[header_at + 1:], start=header_at + 2):
         cells = [("" if c is None else str(c)).strip() for c in row]
         if not any(cells):
             continue  # blank lines are not data
-        rec = {"_row": offset}
-        for name, value in zip(mapped, cells + [""] * (len(mapped) - len(cells))):
-            if name:
-                rec[name] = value
-        if len(cells) > len(mapped) and any(cells[len(mapped):]):
-            rec["_extra"] = "1"
+        rec = dict.fromkeys(names, "")
+        rec["_row"] = offset
+        rec["_extra"] = ""
+        for i, value in enumerate(cells):
+            if i < len(mapped) and mapped[i]:
+                rec[mapped[i]] = value
+            elif value and (i >= len(header) or header[i] == ""):
+                rec["_extra"] = "1"
         records.append(rec)
-    columns = ["_row"] + [m for m in mapped if m]
-    frame = pd.DataFrame.from_records(records, columns=columns + ["_extra"])
-    return frame.fillna("")
+    return pd.DataFrame.from_records(records, columns=["_row", *names, "_extra"])
 
 
 def read_csv_bytes(data: bytes, file: str, needed: set[str]) -> RawTable:
     text = decode(data, file)
     if not text.strip():
         raise _problem(file, "leeg bestand")
-    sample = text[:20_000]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    head_lines = text.splitlines()[:HEADER_SCAN_ROWS]
-    try:
-        head = list(csv.reader(io.StringIO("\n".join(head_lines)), delimiter=delimiter))
-    except csv.Error as exc:
-        raise _problem(file, f"onleesbare CSV: {exc}") from None
+    # Lines as pandas splits them (\r\n, \n, \r; not form feeds or other separators).
+    head_lines = re.split(r"\r\n|\n|\r", text, maxsplit=HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]
+    # The delimiter is the one that makes a header appear (ties: more recognised names).
+    best = None
+    for delimiter in (";", ","):
+        try:
+            head = list(csv.reader(io.StringIO("\n".join(head_lines)), delimiter=delimiter))
+        except csv.Error as exc:
+            raise _problem(file, f"onleesbare CSV: {exc}") from None
+        score = max((len({ALIASES.get(c.strip().lower()) for c in row} - {None})
+                     for row in head), default=0)
+        if best is None or score > best[0]:
+            best = (score, delimiter, head)
+    _score, delimiter, head = best
     header_at = _find_header(head, file, needed)
     header = [c.strip().lower() for c in head[header_at]]
     mapped = [ALIASES.get(h) for h in header]
@@ -107,22 +128,27 @@ def read_csv_bytes(data: bytes, file: str, needed: set[str]) -> RawTable:
         if name is not None and name in mapped[:i]:
             raise _problem(file, f"kolom '{header[i]}' komt twee keer voor", row=header_at + 1,
                            field=header[i])
+    spare = 32  # cells beyond the header are read too, to report them per row
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, header=None,
                             skiprows=header_at + 1, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=False, names=range(len(header)),
-                            engine="c", on_bad_lines="error")
+                            skip_blank_lines=False, names=range(len(header) + spare),
+                            index_col=False, engine="c", on_bad_lines="error")
     except (pd.errors.ParserError, ValueError) as exc:
         raise _problem(file, f"onleesbare CSV (te veel velden of ongesloten aanhalingsteken): "
                        f"{str(exc).strip()[:200]}") from None
     frame["_row"] = frame.index + header_at + 2
     keep = {i: name for i, name in enumerate(mapped) if name}
+    unnamed = [i for i in range(len(header) + spare) if i >= len(header) or header[i] == ""]
+    extra = (frame[unnamed].fillna("").astype(str).apply(lambda c: c.str.strip()) != ""
+             ).any(axis=1) if unnamed else pd.Series(False, index=frame.index)
     frame = frame.rename(columns=keep)[["_row", *keep.values()]]
     for col in keep.values():
-        frame[col] = frame[col].str.strip()
+        frame[col] = frame[col].fillna("").astype(str).str.strip()
     values = frame[list(keep.values())]
-    frame = frame[(values != "").any(axis=1)].reset_index(drop=True)
-    frame["_extra"] = ""
+    nonblank = (values != "").any(axis=1) | extra
+    frame = frame.assign(_extra=extra.map({True: "1", False: ""}))[nonblank]
+    frame = frame.reset_index(drop=True)
     return RawTable(file, frame)
 
 
@@ -151,10 +177,14 @@ def read_excel_bytes(data: bytes, file: str, needed: set[str], sheet: str | None
 
 
 def _cell(value) -> str:
+    """Excel cells as text; numbers with a decimal comma so that '125.375' (a float) is
+    never read as the Dutch thousands '125.375' = 125375."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")
     return str(value)
 
 
