@@ -14,7 +14,7 @@ Every case is a small real file in ``tests/load_cases/``. Each one goes through
 A few good-path tests check that real-looking files commit, that undo restores exactly the
 previous values and that warnings need ``--confirm-warnings``.
 
-Known app bugs are shown by ``xfail(strict=True)`` tests; each reason names the bug.
+Cases that once showed app bugs stay as regression tests (see the comments above CASES).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ NO_HEADER = "geen kopregel gevonden in de eerste 20 rijen"
 BAD_CSV = "onleesbare CSV (te veel velden of ongesloten aanhalingsteken)"
 NOT_XLSX = "geen geldig .xlsx-bestand (beschadigd of ander formaat)"
 
-# The app gets these cases wrong today; the xfail reasons stay short, the details are here.
+# Bugs these cases found (all fixed; the cases stay as regressions):
 #
 # read.py read_csv_bytes: when the FIRST data row has more cells than the header (e.g. an
 #   unquoted Dutch decimal comma '76,4' in a comma CSV) pandas turns the extra column into
