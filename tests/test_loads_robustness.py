@@ -367,8 +367,8 @@ def test_readers_see_the_old_or_the_new_totals_never_between(built_copy, big_fil
 def test_commit_returns_normally_while_readers_run(built_copy, big_file):
     """The app holds ONE Store per process; other sessions read while a coordinator loads.
 
-    Up to 5 loads of the laadpunten rows (all levels) with 20 readers running; each commit
-    must return its counts. Today the first one raises (10 of 10 tries on this machine).
+    Two loads of the laadpunten rows (all levels) with 20 readers running; each commit
+    must return its counts (before the fix, the first one raised 10 of 10 times).
     """
     file, _ = big_file
     frame = pd.read_csv(file, sep=";", dtype=str)
@@ -379,7 +379,7 @@ def test_commit_returns_normally_while_readers_run(built_copy, big_file):
     try:
         with Readers(store) as readers:
             readers.wait_each(1)
-            for k in range(5):
+            for k in range(2):
                 changed = (value.astype(float) * (1 + 0.01 * (k + 1))).round(2)
                 data = frame.assign(waarde=dutch(changed)).to_csv(sep=";", index=False)
                 v = loads.validate_file(data.encode(), f"laadpunten_{k}.csv", store)
