@@ -59,6 +59,7 @@ import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT / "src"))
+sys.path.insert(0, str(PROJECT_ROOT))
 
 from dashboard import loads  # noqa: E402
 from dashboard.build import build  # noqa: E402
@@ -433,6 +434,26 @@ def main(argv: list[str] | None = None) -> int:
                            batch["id"])
                 assert current_count(store, batch["id"]) == 0
 
+        # 5b. One valid 1,000,000-row file at Flanders scale (bench/scale.py): the app path.
+        g = "1,000,000-row valid file (Flanders scale)"
+        from bench.scale import scale_store
+
+        with scale_store(tmp / "scale_src.duckdb", SHARED_GEO) as store:
+            scale_csv = to_csv(valid_frame(store).iloc[:BIG_ROWS])
+        facts["scale_mb"] = len(scale_csv) / 2**20
+        for rep in range(args.repeat):
+            db = copy_db(tmp / "scale_src.duckdb", tmp / f"scale{rep}")
+            with Store(db) as store:
+                val = phases.run(g, "read + validate (validate_file)", BIG_ROWS,
+                                 loads.validate_file, scale_csv, "vlaanderen.csv", store)
+                if not val.ok:
+                    raise SystemExit(f"scale file refused: {val.error_list(5)}")
+                res = phases.run(g, "commit (loads.commit)", BIG_ROWS, loads.commit, store,
+                                 val, who="bench", confirm_warnings=True)
+                assert res["rows"] == BIG_ROWS, res
+                phases.run(g, "undo (undo_batch)", BIG_ROWS, store.undo_batch,
+                           res["batch_id"])
+
         # 6. Profiles of the slow phases.
         if not args.no_profile:
             print("  profiling …", flush=True)
@@ -466,8 +487,14 @@ def verdict_lines(phases: Phases, facts: dict) -> str:
             + phases.get(g, f"commit ({n} × loads.commit)")["seconds"])
     store_c = phases.get("store level, 1 transaction", "commit (Store.commit_load)")["seconds"]
     ok = "met" if real <= TARGET_SECONDS else "NOT met"
+    gs = "1,000,000-row valid file (Flanders scale)"
+    scale = (phases.get(gs, "read + validate (validate_file)")["seconds"]
+             + phases.get(gs, "commit (loads.commit)")["seconds"])
+    scale_ok = "met" if scale <= TARGET_SECONDS else "NOT met"
     return "\n".join([
         f"Target: validate + commit of 1,000,000 rows <= {TARGET_SECONDS:g} s.",
+        f"- one valid 1,000,000-row file at Flanders scale (2,730 wijken, bench/scale.py): "
+        f"validate + commit {scale:.1f} s: target {scale_ok}.",
         f"- one 1,000,000-row file: cannot be valid (largest valid file: "
         f"{facts['max_valid_rows']:,} rows); read + validate alone takes {big_v:.1f} s "
         f"({'over' if big_v > TARGET_SECONDS else 'within'} the target) and commit refuses it.",

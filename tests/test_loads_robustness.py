@@ -453,3 +453,73 @@ def test_undo_of_two_stacked_loads_in_reverse_order_restores_the_start(built_cop
         assert _current(store) == middle
         store.undo_batch(first["batch_id"])
         assert _current(store) == before
+
+
+# -- a2. kill test with 1,000,000 rows (Flanders scale) ---------------------------------
+def _fast_state(db: Path) -> tuple:
+    """Open (fresh), checkpoint, read every table; a DuckDB-side fingerprint of the data
+    (batch ids differ between runs, so only whether a row is replaced counts)."""
+    with Store(db) as store:
+        store.checkpoint()
+        state = tuple(store._rows(
+            "SELECT (SELECT count(*) FROM measurement), "
+            "(SELECT sum(hash(indicator_id, area_code, period, value, replaced_by IS NULL)) "
+            " FROM measurement), "
+            "(SELECT count(*) FROM batch WHERE kind = 'load'), "
+            "(SELECT count(*) FROM current_measurement)")[0])
+        store._rows("SELECT count(*), count(COLUMNS(*)) FROM layer_feature")
+    return state
+
+
+def test_killed_million_row_import_leaves_before_or_after(tmp_path):
+    """A valid 1,000,000-row load (Flanders-scale store, bench/scale.py) killed with
+    SIGKILL at 10 seeded moments: the database always opens, checkpoints, and holds exactly
+    the state before the load or the completed load, nothing in between."""
+    from bench.scale import scale_store
+
+    from .conftest import SHARED_GEO
+
+    source = tmp_path / "scale.duckdb"
+    with scale_store(source, SHARED_GEO) as store:
+        frame = valid_frame(store).iloc[:1_000_000]
+    file = tmp_path / "vlaanderen_1m.csv"
+    file.write_bytes(to_csv(frame))
+    before = _fast_state(source)
+
+    def run(name: str) -> tuple[Path, subprocess.Popen, Path]:
+        env = {**os.environ, **make_env(tmp_path / name), "PYTHONUNBUFFERED": "1"}
+        env.pop("DASHBOARD_GEODATA_DIR", None)
+        db = Path(env["DASHBOARD_DB_PATH"])
+        db.parent.mkdir(parents=True)
+        shutil.copy2(source, db)
+        out = tmp_path / f"{name}.out"
+        return db, start_import(file, env, out), out
+
+    t0 = time.perf_counter()
+    ref_db, proc, out = run("ref")
+    assert proc.wait(300) == 0, out.read_text()[-2000:]
+    duration = time.perf_counter() - t0
+    assert "1000000 rijen" in out.read_text(), out.read_text()[-500:]
+    after = _fast_state(ref_db)
+    assert after != before and after[2] == 1
+
+    rng = random.Random(KILL_SEED)
+    log = []
+    for i in range(KILLS):
+        db, proc, out = run(f"kill{i}")
+        if i % 2 == 0:   # anywhere in the run (mostly reading and validating)
+            delay = rng.uniform(0.5, duration)
+            time.sleep(delay)
+        else:            # in the commit phase: after the preview was printed
+            delay = rng.uniform(0, 1.0)
+            if wait_for(out, PREVIEW_MARKER, proc, 300) is not None:
+                time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        code = proc.wait(60)
+        state = _fast_state(db)
+        assert state in (before, after), f"kill {i} at {delay:.2f} s: in between: {state}"
+        log.append(f"kill {i} at {delay:.2f}/{duration:.2f} s, exit {code}: "
+                   f"{'before' if state == before else 'after'}")
+    print("\n".join(log))
+    assert any("exit -9" in line for line in log), "no kill landed before the run ended"
