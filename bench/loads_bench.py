@@ -66,69 +66,16 @@ from dashboard.build import build  # noqa: E402
 from dashboard.settings import load_settings  # noqa: E402
 from dashboard.store import Store  # noqa: E402
 
+from bench.loadfiles import (  # noqa: E402
+    FIRST_YEAR, max_valid_rows, to_csv, valid_frame,
+)
+
 SHARED_GEO = (PROJECT_ROOT.parent / "shared" / "geo").resolve()
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 BIG_ROWS = 1_000_000
 TARGET_SECONDS = 10.0          # validate + commit of 1,000,000 rows on this 2-core machine
-FIRST_YEAR = 2000
-ADDITIVE_UNITS = {"aantal", "m²", "aantal personen", "gwh", "mw", "mwp", "aantal inwoners"}
-COLUMNS = ["indicator", "gebied", "jaar", "waarde", "eenheid", "bron"]
 
 
-# -- data ------------------------------------------------------------------------------
-def dutch(values) -> list[str]:
-    """Floats → Dutch notation with two decimals: 1234.5 → '1.234,50'."""
-    return [f"{x:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".") for x in values]
-
-
-def valid_frame(store: Store, seed: int = 1, last_year: int | None = None) -> pd.DataFrame:
-    """Every valid (indicator, area, year) once, with plausible, consistent values.
-
-    Columns: indicator, gebied, jaar, v (float), eenheid. Values change −2..+3 % a year from
-    a base inside the plausible range (no jump warnings) and, for additive units, the areas
-    of each level share the city total exactly (no sum warnings).
-    """
-    rng = np.random.default_rng(seed)
-    last_year = last_year or dt.date.today().year
-    years = np.arange(FIRST_YEAR, last_year + 1)
-    ind = store.indicators()
-    areas = store.areas()
-    parts = []
-    for r in ind.itertuples():
-        lo = 0.0 if pd.isna(r.plausible_min) else max(float(r.plausible_min), 0.0)
-        hi = 1000.0 if pd.isna(r.plausible_max) else float(r.plausible_max)
-        factor = (1 + rng.uniform(-0.02, 0.03)) ** (years - FIRST_YEAR)
-        base = lo + rng.uniform(0.15, 0.35) * (hi - lo)
-        additive = str(r.unit).lower() in ADDITIVE_UNITS
-        for level in list(r.levels):
-            codes = areas.loc[areas["level"] == level, "code"].to_numpy()
-            if additive:
-                share = rng.uniform(0.5, 1.5, len(codes))
-                values = np.outer(share / share.sum(), base * factor)
-            else:
-                values = np.outer(lo + rng.uniform(0.15, 0.35, len(codes)) * (hi - lo), factor)
-            parts.append(pd.DataFrame({
-                "indicator": r.id, "gebied": np.repeat(codes, len(years)),
-                "jaar": np.tile(years, len(codes)), "v": values.ravel(), "eenheid": r.unit}))
-    return pd.concat(parts, ignore_index=True)
-
-
-def max_valid_rows(store: Store, last_year: int | None = None) -> int:
-    """The largest number of rows one valid file can hold (unique keys, allowed levels)."""
-    last_year = last_year or dt.date.today().year
-    counts = store.area_counts()
-    years = last_year - FIRST_YEAR + 1
-    return int(sum(sum(counts.get(lv, 0) for lv in levels) * years
-                   for levels in store.indicators()["levels"]))
-
-
-def to_csv(frame: pd.DataFrame, scale: float = 1.0) -> bytes:
-    """Semicolon CSV with Dutch decimals (UTF-8), the coordinator template's columns."""
-    out = frame.assign(waarde=dutch(frame["v"].to_numpy() * scale), bron="benchmark")
-    return out[COLUMNS].to_csv(sep=";", index=False).encode("utf-8")
-
-
-# -- measuring -------------------------------------------------------------------------
 def _reset_peak() -> bool:
     try:
         with open("/proc/self/clear_refs", "w") as fh:

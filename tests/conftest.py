@@ -54,3 +54,18 @@ def built_copy(built_official, tmp_path) -> Settings:
     shutil.copytree(built_official.db_path.parent, tmp_path / "data")
     shutil.copytree(built_official.geo_dir, tmp_path / "geo")
     return settings_for(tmp_path)
+
+
+def run_app(page: str | None = None, params: dict[str, str] | None = None):
+    """Run the real app in AppTest on ``page`` (a path under pages/), with query params;
+    fails on any exception the page raised."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    if page:
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

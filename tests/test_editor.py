@@ -10,7 +10,7 @@ from dashboard.auth import failure_delay, hash_password, verify_password
 from dashboard.settings import PROJECT_ROOT
 from dashboard.store import Store
 
-from .conftest import make_env
+from .conftest import make_env, run_app
 
 APP = str(PROJECT_ROOT / "app.py")
 PASSWORD = "kortrijk-2040-test"
@@ -38,11 +38,7 @@ def editor_env(built_copy, clean_env, monkeypatch):
 
 
 def _page(path: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page(path)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_app(path)
 
 
 def _login(at: AppTest, password: str = PASSWORD) -> AppTest:

@@ -23,7 +23,6 @@ Whole file: 40–60 s on the 2-core machine (the kill test about 30 s of it).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import math
 import os
@@ -37,74 +36,31 @@ import time
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 
 from dashboard import loads
 from dashboard.store import TABLE_DUMPS, Store
 
+from bench.loadfiles import dutch, max_valid_rows, to_csv, valid_frame
+
 from .conftest import make_env
 
-FIRST_YEAR = 2000
-ADDITIVE_UNITS = {"aantal", "m²", "aantal personen", "gwh", "mw", "mwp", "aantal inwoners"}
 KILLS = 10
 KILL_SEED = 2040
 READERS = 20
 
 
 # -- the largest valid file (same generator as bench/loads_bench.py) ------------------------
-def dutch(values) -> list[str]:
-    return [f"{x:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".") for x in values]
-
-
-def valid_frame(store: Store, seed: int = 1) -> pd.DataFrame:
-    """Every valid (indicator, area, year) once; plausible, smooth, additive values add up."""
-    rng = np.random.default_rng(seed)
-    years = np.arange(FIRST_YEAR, dt.date.today().year + 1)
-    areas = store.areas()
-    parts = []
-    for r in store.indicators().itertuples():
-        lo = 0.0 if pd.isna(r.plausible_min) else max(float(r.plausible_min), 0.0)
-        hi = 1000.0 if pd.isna(r.plausible_max) else float(r.plausible_max)
-        factor = (1 + rng.uniform(-0.02, 0.03)) ** (years - FIRST_YEAR)
-        base = lo + rng.uniform(0.15, 0.35) * (hi - lo)
-        additive = str(r.unit).lower() in ADDITIVE_UNITS
-        for level in list(r.levels):
-            codes = areas.loc[areas["level"] == level, "code"].to_numpy()
-            if additive:
-                share = rng.uniform(0.5, 1.5, len(codes))
-                values = np.outer(share / share.sum(), base * factor)
-            else:
-                values = np.outer(lo + rng.uniform(0.15, 0.35, len(codes)) * (hi - lo), factor)
-            parts.append(pd.DataFrame({
-                "indicator": r.id, "gebied": np.repeat(codes, len(years)),
-                "jaar": np.tile(years, len(codes)), "v": values.ravel(), "eenheid": r.unit}))
-    return pd.concat(parts, ignore_index=True)
-
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    out = frame.assign(waarde=dutch(frame["v"]), bron="robuustheidstest")
-    return out[["indicator", "gebied", "jaar", "waarde", "eenheid", "bron"]].to_csv(
-        sep=";", index=False).encode("utf-8")
-
-
-def expected_rows(store: Store) -> int:
-    counts = store.area_counts()
-    years = dt.date.today().year - FIRST_YEAR + 1
-    return int(sum(sum(counts.get(lv, 0) for lv in levels) * years
-                   for levels in store.indicators()["levels"]))
-
-
 @pytest.fixture(scope="module")
 def big_file(built_official, tmp_path_factory) -> tuple[Path, int]:
     """The largest valid file (semicolon, Dutch decimals) and its row count."""
     with Store(built_official.db_path, read_only=True) as store:
         frame = valid_frame(store, seed=1)
-        n = expected_rows(store)
+        n = max_valid_rows(store)
     assert len(frame) == n
     path = tmp_path_factory.mktemp("loads") / "grootste_geldige_lading.csv"
-    path.write_bytes(to_csv(frame))
+    path.write_bytes(to_csv(frame, source="robuustheidstest"))
     return path, n
 
 

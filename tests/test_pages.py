@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.settings import PROJECT_ROOT
 
-from .conftest import make_env
+from .conftest import make_env, run_app
 
 APP = str(PROJECT_ROOT / "app.py")
 SPEARHEADS = [r["name"] for r in csv.DictReader(
@@ -19,13 +19,7 @@ SPEARHEADS = [r["name"] for r in csv.DictReader(
 def _run(monkeypatch, env: dict[str, str], page: str | None = None) -> AppTest:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_app(page)
 
 
 def _texts(at: AppTest) -> str:

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.settings import PROJECT_ROOT
 
-from .conftest import make_env
+from .conftest import make_env, run_app
 
 APP = str(PROJECT_ROOT / "app.py")
 
@@ -20,13 +20,7 @@ def env(built_copy, clean_env, monkeypatch):
 
 
 def open_page(n: int, params: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.switch_page(f"pages/speerpunt_{n}.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_app(f"pages/speerpunt_{n}.py", params)
 
 
 def all_text(at: AppTest) -> str:

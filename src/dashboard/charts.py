@@ -75,15 +75,3 @@ def _year_axis(years: list[int]) -> dict:
     return {"tickformat": "d", "dtick": 1 if span <= 10 else 5 if span <= 40 else 10,
             "range": [lo - 0.5 - (span == 0), hi + 0.5 + (span == 0)]}
 
-
-def district_bar(values: pd.DataFrame, unit: str, highlight: str | None = None,
-                 height: int = 260) -> go.Figure:
-    """Values per district (area_name, value, area_code), the chosen one highlighted."""
-    v = values.sort_values("value")
-    colours = [ACTUAL if c == highlight else "#9ecae1" for c in v["area_code"]]
-    fig = go.Figure(go.Bar(x=v["value"], y=v["area_name"], orientation="h",
-                           marker_color=colours,
-                           hovertemplate="%{y}: %{x:,.2f} " + unit + "<extra></extra>"))
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      separators=",.", xaxis_title=unit, template="plotly_white")
-    return fig

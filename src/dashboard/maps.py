@@ -317,14 +317,7 @@ def choropleth(
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
     ).add_to(m)
     if outlines is not None and len(outlines):
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": [
-                {"type": "Feature", "properties": {"name": n}, "geometry": _geometry(g)}
-                for n, g in zip(outlines["name"], outlines.geometry)]},
-            name="zones", interactive=False,
-            style_function=lambda f: {"fill": False, "color": "#D55E00", "weight": 3,
-                                      "dashArray": "6 4"},
-        ).add_to(m)
+        _outline(m, outlines, "zones", {"color": "#D55E00", "weight": 3, "dashArray": "6 4"})
     if lines:
         folium.GeoJson(
             {"type": "FeatureCollection", "features": [
@@ -361,14 +354,18 @@ def choropleth(
 def highlight(m: folium.Map, areas: gpd.GeoDataFrame) -> folium.Map:
     """Outline the chosen area(s) on a (copied) map, without restyling the choropleth."""
     if len(areas):
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": [
-                {"type": "Feature", "properties": {}, "geometry": _geometry(g)}
-                for g in areas.geometry]},
-            name="gekozen gebied", interactive=False,
-            style_function=lambda f: {"fill": False, "color": "#000000", "weight": 4},
-        ).add_to(m)
+        _outline(m, areas, "gekozen gebied", {"color": "#000000", "weight": 4})
     return m
+
+
+def _outline(m: folium.Map, areas: gpd.GeoDataFrame, name: str, style: dict) -> None:
+    """Unfilled, non-interactive outlines of some areas on top of a map."""
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {}, "geometry": _geometry(g)}
+            for g in areas.geometry]},
+        name=name, interactive=False, style_function=lambda f: {"fill": False, **style},
+    ).add_to(m)
 
 
 def layer_preview(features, *, static_url: str, attribution: str,
@@ -382,13 +379,7 @@ def layer_preview(features, *, static_url: str, attribution: str,
                               else shapes.total_bounds)
     m = base_map(static_url, [[miny, minx], [maxy, maxx]])
     if outline is not None and len(outline):
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": [
-                {"type": "Feature", "properties": {}, "geometry": _geometry(g)}
-                for g in outline.geometry]},
-            name="gemeente", interactive=False,
-            style_function=lambda f: {"fill": False, "color": "#3b4a5a", "weight": 2},
-        ).add_to(m)
+        _outline(m, outline, "gemeente", {"color": "#3b4a5a", "weight": 2})
     folium.GeoJson(
         {"type": "FeatureCollection", "features": [
             {"type": "Feature", "properties": {"tooltip": tooltip_html(n, [("id", i)])},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .status import STATUS_ORDER, Status, compute_status, goal_points, path_value
+from .status import STATUS_ORDER, Status, compute_status
 from .tables import KIND_LABEL, format_number
 
 
@@ -98,11 +98,6 @@ def district_profile(area_code: str, level_measurements: dict[str, pd.DataFrame]
             "Illustratief": "ja" if bool(mine["illustrative"].iloc[0]) else "nee",
         })
     return pd.DataFrame(rows)
-
-
-def goal_for_year(goals: pd.DataFrame, year: int) -> float | None:
-    """The goal path's value at ``year`` (for tooltips)."""
-    return path_value(goal_points(goals), year)
 
 
 def headlines(statuses: pd.DataFrame, n: int = 3) -> list[str]:
