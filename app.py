@@ -1,8 +1,9 @@
-"""Kortrijk 2040 monitoringsbord: the router. Pages live in pages/, logic in src/dashboard."""
+"""The router. Pages live in pages/, logic in src/dashboard (frame: language, pinned view)."""
 
 import streamlit as st
 
+from dashboard import frame
 from dashboard.navigation import pages
 
-st.set_page_config(page_title="Kortrijk 2040 – monitoringsbord", layout="wide")
-st.navigation(pages()).run()
+frame.setup()
+st.navigation(pages(), position=frame.nav_position()).run()

@@ -105,7 +105,7 @@ def test_public_mode_has_no_write_path(editor_env, monkeypatch):
 
     specs = page_specs(load_settings())
     files = [f for section in specs.values() for f, _t, _u in section]
-    assert len(files) == 9, files  # overview, six spearheads, indicators, sources
+    assert len(files) == 11, files  # overview, six spearheads, 2 meeting pages, 2 about
     assert not {"beheer.py", "geschiedenis.py"} & set(files)
     monkeypatch.setenv("PUBLIC_MODE", "0")
     assert {"beheer.py", "geschiedenis.py"} <= {f for sec in page_specs(load_settings()).values()

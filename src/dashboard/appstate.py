@@ -8,6 +8,7 @@ query results with ``st.cache_data`` and a bounded ``max_entries``.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from dataclasses import dataclass, field, replace
 
 import folium
@@ -15,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from . import geodata, maps
+from . import geodata, i18n, maps
 from .build import build
 from .errors import InputError
 from .settings import Settings, env_fingerprint, load_settings
@@ -81,23 +82,61 @@ def app() -> App:
     return _open(key)
 
 
+AS_OF_KEY = "as_of"  # session state: the pinned moment, set by frame.py from the URL
 VERSION_KEYS = ("areas_sha256", "catalog_sha256", "illustrative_sha256", "loads_version")
+INDICATOR_TEXT = ("name", "unit", "definition", "comparison_label")
 
 
 def data_version() -> str:
-    """Changes whenever the data changes (build or load): part of every cache key."""
+    """The key of what a page shows, part of every cache key: it changes whenever the data
+    change (build or load), and it carries the pinned moment (``stand``) and the language,
+    so a pinned or translated view never meets a cached object of another view."""
     meta = app().store.all_meta()
-    return "|".join(str(meta.get(k)) for k in VERSION_KEYS)
+    base = "|".join(str(meta.get(k)) for k in VERSION_KEYS)
+    pinned = as_of()
+    return f"{base}@{pinned.isoformat() if pinned else ''}#{i18n.current()}"
+
+
+def as_of() -> dt.datetime | None:
+    """The pinned moment of this session's view (None: the current data)."""
+    value = st.session_state.get(AS_OF_KEY)
+    return value if isinstance(value, dt.datetime) else None
+
+
+def _as_of(version: str) -> dt.datetime | None:
+    """The pinned moment carried by a version key."""
+    stamp = version.rsplit("@", 1)[-1].split("#", 1)[0] if "@" in version else ""
+    return dt.datetime.fromisoformat(stamp) if stamp else None
+
+
+def _lang(version: str) -> str:
+    return version.rsplit("#", 1)[-1] if "#" in version else i18n.DEFAULT
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def spearhead_summary(version: str) -> pd.DataFrame:
-    return app().store.spearhead_summary()
+    return i18n.translate_frame(app().store.spearhead_summary(), "spearhead", ("name",),
+                                lang=_lang(version))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def indicators(version: str, spearhead_id: int | None = None) -> pd.DataFrame:
-    return app().store.indicators(spearhead_id)
+    """The catalog's indicators with their texts in the view's language."""
+    return i18n.translate_frame(app().store.indicators(spearhead_id), "indicator",
+                                INDICATOR_TEXT, lang=_lang(version))
+
+
+def indicator(version: str, indicator_id: str) -> dict | None:
+    """One indicator (texts in the view's language)."""
+    table = indicators(version)
+    row = table[table["id"] == indicator_id]
+    return None if row.empty else row.iloc[0].to_dict()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def spearheads(version: str) -> pd.DataFrame:
+    return i18n.translate_frame(app().store.spearheads(), "spearhead", ("name",),
+                                lang=_lang(version))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -124,7 +163,8 @@ def geometry(level: str) -> gpd.GeoDataFrame:
 def _home_map(version: str, imported_at: str) -> folium.Map:
     a = app()
     wijken = geometry("wijk")
-    latest = a.store.measurements("laadpunten_per_100_inw", level="wijk")
+    latest = a.store.measurements("laadpunten_per_100_inw", level="wijk",
+                                  as_of=_as_of(version))
     tooltips: dict[str, list[tuple[str, str]]] = {}
     if not latest.empty:
         year = int(latest["period"].max())
@@ -164,18 +204,18 @@ def geometry_quality(level: str) -> str:
 # ------------------------------------------------------------------ spearhead pages
 @st.cache_data(max_entries=64, show_spinner=False)
 def measurements(version: str, indicator_id: str, level: str | None = None) -> pd.DataFrame:
-    return app().store.measurements(indicator_id, level=level)
+    return app().store.measurements(indicator_id, level=level, as_of=_as_of(version))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def city_measurements(version: str) -> pd.DataFrame:
-    """Every current city-level measurement (for status and charts)."""
-    return app().store.city_measurements()
+    """Every city-level measurement of the view (for status and charts)."""
+    return app().store.city_measurements(as_of=_as_of(version))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def layer(version: str, name: str) -> pd.DataFrame:
-    return app().store.layer_features(name)
+    return app().store.layer_features(name, as_of=_as_of(version))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -188,9 +228,8 @@ def statuses(version: str, spearhead_id: int | None = None) -> pd.DataFrame:
     """Computed status of every indicator (of one spearhead)."""
     from . import overview
 
-    store = app().store
-    return overview.indicator_statuses(store.indicators(spearhead_id), store.goals(),
-                                       store.city_measurements())
+    return overview.indicator_statuses(indicators(version, spearhead_id),
+                                       app().store.goals(), city_measurements(version))
 
 
 def map_sections(spearhead_id: int) -> list[dict] | None:
@@ -206,16 +245,19 @@ def spearhead_cards(version: str) -> list[dict]:
     """Per spearhead: name, SDGs, status counts and up to three headline figures."""
     from . import overview
 
-    store = app().store
-    statuses = overview.indicator_statuses(store.indicators(), store.goals(),
-                                           store.city_measurements())
-    counts = overview.status_counts(statuses)
+    all_statuses = statuses(version)
+    counts = overview.status_counts(all_statuses)
     cards = []
-    for sp in store.spearheads().itertuples():
-        mine = statuses[statuses["spearhead_id"] == sp.id]
+    for sp in spearheads(version).itertuples():
+        mine = all_statuses[all_statuses["spearhead_id"] == sp.id]
         cards.append({
             "id": int(sp.id), "name": sp.name, "sdgs": list(sp.sdgs),
             "counts": counts.loc[sp.id].to_dict() if sp.id in counts.index else {},
             "headlines": overview.headlines(mine),
         })
     return cards
+
+
+def city_name() -> str:
+    """The municipality's name from the city configuration (no database needed)."""
+    return str(load_settings().city["name"])

@@ -122,6 +122,15 @@ def _cmd_hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_i18n(args: argparse.Namespace) -> int:
+    from . import i18n
+
+    missing = i18n.update_catalogs()
+    for lang, n in missing.items():
+        print(f"{lang}: {n} onvertaalde teksten ({i18n.LOCALE_DIR / (lang + '.po')})")
+    return 0
+
+
 def _cmd_settings(args: argparse.Namespace) -> int:
     print(describe())
     return 0
@@ -161,6 +170,8 @@ def parser() -> argparse.ArgumentParser:
     pub.set_defaults(func=_cmd_publish)
     h = sub.add_parser("hash-password", help="maak de hash van het beheerderswachtwoord")
     h.set_defaults(func=_cmd_hash_password)
+    t = sub.add_parser("i18n", help="werk de vertaalbestanden (locales/*.po) bij")
+    t.set_defaults(func=_cmd_i18n)
     s = sub.add_parser("settings", help="toon alle instellingen")
     s.set_defaults(func=_cmd_settings)
     return p

@@ -11,6 +11,8 @@ import csv
 
 import streamlit as st
 
+from . import i18n
+from .i18n import t
 from .settings import PROJECT_ROOT, Settings, load_settings
 
 PAGES = PROJECT_ROOT / "pages"
@@ -24,15 +26,19 @@ def _spearhead_names(settings: Settings) -> dict[int, str]:
 def page_specs(settings: Settings) -> dict[str, list[tuple[str, str, str | None]]]:
     names = _spearhead_names(settings)
     specs: dict[str, list[tuple[str, str, str | None]]] = {
-        "Overzicht": [("home.py", "Overzicht", None)],
-        "Speerpunten": [(f"speerpunt_{i}.py", f"{i}. {names.get(i, 'Speerpunt')}",
-                         f"speerpunt-{i}") for i in sorted(names)],
-        "Over dit bord": [("indicatoren.py", "Indicatoren en doelen", "indicatoren"),
-                          ("bronnen.py", "Bronnen en gegevens", "bronnen")],
+        t("Overzicht"): [("home.py", t("Overzicht"), None)],
+        t("Speerpunten"): [
+            (f"speerpunt_{i}.py",
+             f"{i}. {i18n.content('spearhead', i, 'name', names.get(i, t('Speerpunt')))}",
+             f"speerpunt-{i}") for i in sorted(names)],
+        t("Vergaderingen"): [("presentatie.py", t("Presentatie"), "presentatie"),
+                             ("wijzigingen.py", t("Wat is er veranderd?"), "wijzigingen")],
+        t("Over dit bord"): [("indicatoren.py", t("Indicatoren en doelen"), "indicatoren"),
+                             ("bronnen.py", t("Bronnen en gegevens"), "bronnen")],
     }
     if not settings.public_mode:  # public mode: no write path exists at all
-        specs["Beheer"] = [("beheer.py", "Gegevens laden", "beheer"),
-                           ("geschiedenis.py", "Geschiedenis", "geschiedenis")]
+        specs[t("Beheer")] = [("beheer.py", t("Gegevens laden"), "beheer"),
+                              ("geschiedenis.py", t("Geschiedenis"), "geschiedenis")]
     return specs
 
 

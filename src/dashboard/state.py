@@ -6,10 +6,15 @@ notice for every parameter it had to ignore (never an exception).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .i18n import t
+
 PARAMS = {"indicator": "ind", "level": "niveau", "area": "gebied", "year": "jaar"}
+# Parameters that hold for every page of a session (kept when a page rewrites its URL).
+GLOBAL_PARAMS = {"lang": "taal", "as_of": "stand"}
 LEVEL_CHOICES = ("wijk", "sector", "deelgemeente")
 
 
@@ -73,3 +78,31 @@ def parse(params: Mapping[str, str], *, indicators: Sequence[str], areas_by_leve
         else:
             state.notices.append(f"Ongeldig jaar '{raw}' genegeerd; toon het laatste jaar.")
     return state
+
+
+def parse_as_of(raw: str | None, now: dt.datetime) -> tuple[dt.datetime | None, str | None]:
+    """A pinned moment from ``stand``: a date (its end: 23:59:59) or a date and time.
+
+    Returns (moment, None), or (None, notice) for a value that is not a date or lies in the
+    future; (None, None) when there is no value.
+    """
+    if raw in (None, ""):
+        return None, None
+    text = str(raw).strip()
+    try:
+        if len(text) == 10:
+            moment = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59, 59))
+        else:
+            moment = dt.datetime.fromisoformat(text).replace(tzinfo=None, microsecond=0)
+    except ValueError:
+        return None, t("Ongeldige stand '{raw}' genegeerd; toon de actuele cijfers.", raw=raw)
+    if moment.date() > now.date():
+        return None, t("Stand '{raw}' ligt in de toekomst; toon de actuele cijfers.", raw=raw)
+    return moment, None
+
+
+def format_as_of(moment: dt.datetime) -> str:
+    """The URL form of a pinned moment: the date alone for the end of a day."""
+    if moment.time() == dt.time(23, 59, 59):
+        return moment.date().isoformat()
+    return moment.replace(microsecond=0).isoformat(timespec="seconds")

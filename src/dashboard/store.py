@@ -23,6 +23,7 @@ IndicatorGoal):
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 from collections.abc import Iterator, Sequence
@@ -125,6 +126,37 @@ CREATE OR REPLACE VIEW current_measurement AS
 CREATE OR REPLACE VIEW current_layer_feature AS
     SELECT f.* FROM layer_feature f JOIN batch b ON b.id = f.batch_id
     WHERE f.replaced_by IS NULL AND b.undone_at IS NULL;
+CREATE TABLE IF NOT EXISTS meeting (
+    id VARCHAR PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    as_of TIMESTAMP NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    who VARCHAR NOT NULL
+);
+-- The data as they stood at moment ``ts`` (NULL: now). Base data (catalog and the
+-- deterministic illustrative series, rebuilt from versioned files) always count; of the
+-- coordinator loads, those loaded at or before ts and not undone by then. Per key the
+-- most recently loaded row wins, which is exactly what the load rules make current.
+CREATE OR REPLACE MACRO measurement_at(ts) AS TABLE
+    SELECT m.* FROM measurement m JOIN batch b ON b.id = m.batch_id
+    WHERE b.kind <> 'load'
+       OR (b.loaded_at <= coalesce(ts, 'infinity'::TIMESTAMP)
+           AND (b.undone_at IS NULL OR b.undone_at > coalesce(ts, 'infinity'::TIMESTAMP)))
+    QUALIFY row_number() OVER (
+        PARTITION BY m.indicator_id, m.area_code, m.period
+        ORDER BY CASE WHEN b.kind = 'load' THEN b.loaded_at
+                      ELSE '-infinity'::TIMESTAMP END DESC, m.batch_id DESC) = 1;
+-- A layer load replaces the whole layer: per layer, the features of the latest batch in
+-- force at ts.
+CREATE OR REPLACE MACRO layer_feature_at(ts) AS TABLE
+    SELECT f.* FROM layer_feature f JOIN batch b ON b.id = f.batch_id
+    WHERE b.kind <> 'load'
+       OR (b.loaded_at <= coalesce(ts, 'infinity'::TIMESTAMP)
+           AND (b.undone_at IS NULL OR b.undone_at > coalesce(ts, 'infinity'::TIMESTAMP)))
+    QUALIFY dense_rank() OVER (
+        PARTITION BY f.layer
+        ORDER BY CASE WHEN b.kind = 'load' THEN b.loaded_at
+                      ELSE '-infinity'::TIMESTAMP END DESC, f.batch_id DESC) = 1;
 """
 
 # Every table with the constant query that dumps it in a stable order (for checksums).
@@ -137,6 +169,7 @@ TABLE_DUMPS: dict[str, str] = {
     "area": "SELECT * FROM area ORDER BY ALL",
     "measurement": "SELECT * FROM measurement ORDER BY ALL",
     "layer_feature": "SELECT * FROM layer_feature ORDER BY ALL",
+    "meeting": "SELECT * FROM meeting ORDER BY ALL",
 }
 # Constant statements that copy a fetched table (the local variable ``data``) into a table.
 INSERT_FROM_DATA: dict[str, str] = {
@@ -148,7 +181,9 @@ INSERT_FROM_DATA: dict[str, str] = {
     "area": "INSERT INTO area SELECT * FROM data",
     "measurement": "INSERT INTO measurement SELECT * FROM data",
     "layer_feature": "INSERT INTO layer_feature SELECT * FROM data",
+    "meeting": "INSERT INTO meeting SELECT * FROM data",
 }
+MACROS = {"measurement_at", "layer_feature_at"}
 SCHEMA_VERSION = "1"
 
 
@@ -173,7 +208,11 @@ class Store:
     def _needs_schema(self) -> bool:
         names = {r[0] for r in self._con.execute(
             "SELECT table_name FROM information_schema.tables").fetchall()}
-        return not set(TABLE_DUMPS) | {"current_measurement", "current_layer_feature"} <= names
+        macros = {r[0] for r in self._con.execute(
+            "SELECT function_name FROM duckdb_functions() WHERE function_type = 'table_macro'"
+        ).fetchall()}
+        return not (set(TABLE_DUMPS) | {"current_measurement", "current_layer_feature"} <= names
+                    and MACROS <= macros)
 
     def close(self) -> None:
         self._con.close()
@@ -285,26 +324,53 @@ class Store:
         indicator_id: str,
         level: str | None = None,
         period: int | None = None,
+        as_of: dt.datetime | None = None,
     ) -> pd.DataFrame:
+        """Measurements of one indicator as they stand now, or at ``as_of``."""
+        if as_of is None:
+            return self._df(
+                """
+                SELECT m.indicator_id, m.area_code, a.name AS area_name, a.level,
+                       m.period, m.value, m.source, m.illustrative, m.batch_id
+                FROM current_measurement m JOIN area a ON a.code = m.area_code
+                WHERE m.indicator_id = ? AND (? IS NULL OR a.level = ?)
+                  AND (? IS NULL OR m.period = ?)
+                ORDER BY m.period, a.code
+                """,
+                [indicator_id, level, level, period, period],
+            )
         return self._df(
             """
             SELECT m.indicator_id, m.area_code, a.name AS area_name, a.level,
                    m.period, m.value, m.source, m.illustrative, m.batch_id
-            FROM current_measurement m JOIN area a ON a.code = m.area_code
+            FROM measurement_at(?::TIMESTAMP) m JOIN area a ON a.code = m.area_code
             WHERE m.indicator_id = ? AND (? IS NULL OR a.level = ?)
               AND (? IS NULL OR m.period = ?)
             ORDER BY m.period, a.code
             """,
-            [indicator_id, level, level, period, period],
+            [as_of, indicator_id, level, level, period, period],
         )
 
-    def city_measurements(self) -> pd.DataFrame:
-        """Every current measurement at the municipality level."""
+    def city_measurements(self, as_of: dt.datetime | None = None) -> pd.DataFrame:
+        """Every measurement at the municipality level, now or as it stood at ``as_of``."""
+        if as_of is None:
+            return self._df(
+                "SELECT indicator_id, period, value, source, illustrative, batch_id "
+                "FROM current_measurement WHERE area_code = ? ORDER BY indicator_id, period",
+                [self.meta("nis_code")],
+            )
         return self._df(
             "SELECT indicator_id, period, value, source, illustrative, batch_id "
-            "FROM current_measurement WHERE area_code = ? ORDER BY indicator_id, period",
-            [self.meta("nis_code")],
+            "FROM measurement_at(?::TIMESTAMP) WHERE area_code = ? "
+            "ORDER BY indicator_id, period",
+            [as_of, self.meta("nis_code")],
         )
+
+    def values_at(self, as_of: dt.datetime | None) -> pd.DataFrame:
+        """Every (indicator, area, period, value) as it stood at ``as_of`` (None: now)."""
+        return self._df(
+            "SELECT indicator_id, area_code, period, value, illustrative, batch_id "
+            "FROM measurement_at(?::TIMESTAMP)", [as_of])
 
     def periods(self, indicator_id: str, level: str) -> list[int]:
         rows = self._rows(
@@ -314,10 +380,23 @@ class Store:
         )
         return [r[0] for r in rows]
 
-    def layer_features(self, layer: str) -> pd.DataFrame:
+    def layer_features(self, layer: str, as_of: dt.datetime | None = None) -> pd.DataFrame:
+        if as_of is None:
+            return self._df(
+                "SELECT * FROM current_layer_feature WHERE layer = ? ORDER BY feature_id",
+                [layer])
         return self._df(
-            "SELECT * FROM current_layer_feature WHERE layer = ? ORDER BY feature_id", [layer]
-        )
+            "SELECT * FROM layer_feature_at(?::TIMESTAMP) WHERE layer = ? ORDER BY feature_id",
+            [as_of, layer])
+
+    # -- meetings (pinned views) ---------------------------------------------------------
+    def meetings(self) -> pd.DataFrame:
+        return self._df("SELECT * FROM meeting ORDER BY as_of DESC, id")
+
+    def add_meeting(self, meeting_id: str, title: str, as_of: dt.datetime, who: str) -> None:
+        with self.transaction() as cur:
+            cur.execute("INSERT INTO meeting VALUES (?, ?, ?, now()::TIMESTAMP, ?)",
+                        [meeting_id, title, as_of, who])
 
     def batches(self) -> pd.DataFrame:
         return self._df("SELECT * FROM batch ORDER BY loaded_at, id")

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import i18n
+
 DIRECTION_LABEL = {"higher": "↑ hoger is beter", "lower": "↓ lager is beter"}
 KIND_LABEL = {"baseline": "startwaarde", "intermediate": "tussendoel", "target": "doel"}
 
 
 def format_number(value: float | None) -> str:
-    """Dutch number format: 1.234,5 (no trailing zeros)."""
-    if value is None or pd.isna(value):
-        return "—"
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    """A number in the current language's format (nl: 1.234,5; no trailing zeros)."""
+    return i18n.fmt_number(value)
 
 
 def indicator_table(indicators: pd.DataFrame, goals: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from . import appstate, charts, mapview, maps, overview, state, ui
+from . import appstate, charts, frame, mapview, maps, overview, state, ui
 from .status import STATUS_ICON, STATUS_LABEL
 from .tables import format_number
 
@@ -396,6 +396,6 @@ def _write_url(page_key: str, district_ids: list[str]) -> None:
         area=st.session_state.get(f"{page_key}_area"),
         year=st.session_state.get(f"{page_key}_year") if district_ids else None,
     )
-    params = view.to_params()
+    params = {**view.to_params(), **frame.global_params()}
     if dict(st.query_params) != params:
         st.query_params.from_dict(params)

@@ -1,0 +1,5 @@
+"""Presentation mode for meetings: one indicator per screen, arrow keys step through."""
+
+from dashboard import presentation
+
+presentation.page()

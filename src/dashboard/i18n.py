@@ -1,0 +1,200 @@
+"""Languages: Dutch first, English and French through gettext catalogs (Babel).
+
+Every piece of UI text is written in Dutch inside ``t("…")``; the Dutch text is the
+message id. Translations live in ``src/dashboard/locales/<lang>.po`` (read with Babel,
+no compile step). Missing translations fall back to Dutch; :func:`untranslated` lists
+them (a test asserts there are none).
+
+Placeholders use ``str.format`` names: ``t("Speerpunt {n}: {name}", n=5, name=…)``;
+never build a message id with an f-string (extraction could not see it).
+
+The current language comes from a context variable when one is set (tests and builders
+use ``with language("en"):``), otherwise from the Streamlit session (``frame.py`` stores
+the user's choice there at every run, fragments included), otherwise Dutch. Numbers and
+dates are formatted per locale with Babel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import functools
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+from babel.dates import format_date, format_datetime
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English", "fr": "Français"}
+DEFAULT = "nl"
+LOCALES: dict[str, str] = {"nl": "nl_BE", "en": "en_GB", "fr": "fr_BE"}
+SESSION_KEY = "lang"
+
+LOCALE_DIR = Path(__file__).parent / "locales"
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+# Where message ids are extracted from (relative to the project root).
+SOURCE_DIRS = ("src/dashboard", "pages")
+
+_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("lang", default=None)
+
+
+def _session_language() -> str | None:
+    """The language stored in the running Streamlit session (None outside Streamlit)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:  # pragma: no cover - streamlit is a dependency
+        return None
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    try:
+        return ctx.session_state[SESSION_KEY] if SESSION_KEY in ctx.session_state else None
+    except Exception:  # noqa: BLE001 - session state not ready: default language
+        return None
+
+
+def current() -> str:
+    lang = _current.get() or _session_language() or DEFAULT
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+@contextlib.contextmanager
+def language(lang: str) -> Iterator[None]:
+    """Use ``lang`` inside the block (for builders, exports and tests)."""
+    token = _current.set(lang if lang in LANGUAGES else DEFAULT)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@functools.cache
+def _catalog(lang: str) -> dict[str, str]:
+    path = LOCALE_DIR / f"{lang}.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        po = read_po(fh, locale=LOCALES[lang])
+    return {m.id: m.string for m in po if m.id and isinstance(m.id, str) and m.string
+            and not m.fuzzy}
+
+
+def reload() -> None:
+    """Forget the cached catalogs (after editing a .po file)."""
+    _catalog.cache_clear()
+
+
+def t(msgid: str, /, lang: str | None = None, **values: object) -> str:
+    """The translation of a Dutch message id, with ``{name}`` placeholders filled in."""
+    lang = lang or current()
+    text = msgid if lang == DEFAULT else _catalog(lang).get(msgid, msgid)
+    return text.format(**values) if values else text
+
+
+def locale(lang: str | None = None) -> str:
+    return LOCALES[lang or current()]
+
+
+def fmt_number(value: float | None, decimals: int = 2, lang: str | None = None) -> str:
+    """A number in the language's format (nl/fr: 1.234,5 / 1 234,5; en: 1,234.5)."""
+    if value is None:
+        return "—"
+    try:
+        if math.isnan(float(value)):
+            return "—"
+    except (TypeError, ValueError):
+        return "—"
+    pattern = "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
+    return format_decimal(float(value), format=pattern, locale=locale(lang))
+
+
+def fmt_date(value: dt.date | dt.datetime, lang: str | None = None) -> str:
+    """A date (or date and time, to the minute) in the language's long format."""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(23, 59, 59) or value.time() == dt.time(0, 0):
+            return format_date(value.date(), format="long", locale=locale(lang))
+        return format_datetime(value, format="d MMMM y HH:mm", locale=locale(lang))
+    return format_date(value, format="long", locale=locale(lang))
+
+
+# --------------------------------------------------------------------- catalog content
+@functools.cache
+def _content_translations() -> dict[tuple[str, str, str, str], str]:
+    """(entity, id, field, lang) → text, from ``data/catalog/translations.csv``."""
+    import csv
+
+    from .settings import load_settings
+
+    path = load_settings().catalog_dir / "translations.csv"
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as fh:
+        return {(r["entity"], r["id"], r["field"], r["lang"]): r["text"]
+                for r in csv.DictReader(fh) if r.get("text")}
+
+
+def content(entity: str, key: object, field: str, dutch: str, lang: str | None = None) -> str:
+    """A catalog text (indicator name, unit, …) in the current language, else Dutch."""
+    lang = lang or current()
+    if lang == DEFAULT or dutch is None:
+        return dutch
+    return _content_translations().get((entity, str(key), field, lang), dutch)
+
+
+def translate_frame(frame, entity: str, fields: tuple[str, ...], id_column: str = "id",
+                    lang: str | None = None):
+    """A copy of a catalog frame with ``fields`` in the current language."""
+    lang = lang or current()
+    if lang == DEFAULT or frame is None or len(frame) == 0:
+        return frame
+    out = frame.copy()
+    for f in fields:
+        if f in out.columns:
+            out[f] = [content(entity, k, f, v, lang) for k, v in zip(out[id_column], out[f])]
+    return out
+
+
+# ------------------------------------------------------------------------- checking
+def message_ids() -> set[str]:
+    """Every ``t("…")`` message id in the source (Babel's extractor)."""
+    ids: set[str] = set()
+    for folder in SOURCE_DIRS:
+        for _file, _line, message, _comments, _ctx in extract_from_dir(
+                str(SOURCE_ROOT / folder), method_map=[("**.py", "python")],
+                keywords={"t": None}, comment_tags=()):
+            if isinstance(message, str) and message:
+                ids.add(message)
+    return ids
+
+
+def untranslated(lang: str) -> list[str]:
+    """Message ids without a translation in ``lang`` (sorted)."""
+    have = _catalog(lang)
+    return sorted(m for m in message_ids() if m not in have)
+
+
+def update_catalogs(langs: tuple[str, ...] = ("en", "fr")) -> dict[str, int]:
+    """Add every new message id to the .po files (existing translations kept, obsolete
+    ones dropped); returns the number of untranslated ids per language."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    ids = sorted(message_ids())
+    LOCALE_DIR.mkdir(parents=True, exist_ok=True)
+    missing = {}
+    for lang in langs:
+        reload()
+        have = _catalog(lang)
+        cat = Catalog(locale=LOCALES[lang], project="kortrijk-2040-monitor",
+                      charset="utf-8")
+        for msgid in ids:
+            cat.add(msgid, have.get(msgid, ""))
+        with (LOCALE_DIR / f"{lang}.po").open("wb") as fh:
+            write_po(fh, cat, width=100, omit_header=False, sort_output=True)
+        missing[lang] = sum(1 for m in ids if not have.get(m))
+    reload()
+    return missing
