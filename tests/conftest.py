@@ -65,6 +65,10 @@ def run_app(page: str | None = None, params: dict[str, str] | None = None):
     for key, value in (params or {}).items():
         at.query_params[key] = value
     if page:
+        # AppTest needs one run of the router before it can switch to an st.navigation
+        # page; without it the page script runs alone, without app.py and frame.setup.
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
         at.switch_page(page)
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from . import geodata, i18n, maps
+from . import clock, geodata, i18n, maps
 from .build import build
 from .errors import InputError
 from .settings import Settings, env_fingerprint, load_settings
@@ -97,6 +97,12 @@ def data_version() -> str:
     return f"{base}@{pinned.isoformat() if pinned else ''}#{i18n.current()}"
 
 
+def version_at(moment: dt.datetime | None) -> str:
+    """The version key of this session's view, but pinned at ``moment`` (None: now)."""
+    base = data_version().rsplit("@", 1)[0]
+    return f"{base}@{moment.isoformat() if moment else ''}#{i18n.current()}"
+
+
 def as_of() -> dt.datetime | None:
     """The pinned moment of this session's view (None: the current data)."""
     value = st.session_state.get(AS_OF_KEY)
@@ -104,9 +110,10 @@ def as_of() -> dt.datetime | None:
 
 
 def _as_of(version: str) -> dt.datetime | None:
-    """The pinned moment carried by a version key."""
+    """The pinned moment carried by a version key, in UTC (as the store keeps moments);
+    the key itself carries local time, as in the link."""
     stamp = version.rsplit("@", 1)[-1].split("#", 1)[0] if "@" in version else ""
-    return dt.datetime.fromisoformat(stamp) if stamp else None
+    return clock.to_utc(dt.datetime.fromisoformat(stamp)) if stamp else None
 
 
 def _lang(version: str) -> str:
@@ -261,3 +268,25 @@ def spearhead_cards(version: str) -> list[dict]:
 def city_name() -> str:
     """The municipality's name from the city configuration (no database needed)."""
     return str(load_settings().city["name"])
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def values_at(version: str) -> pd.DataFrame:
+    """Every value (all areas and years) of the view's moment."""
+    return app().store.values_at(_as_of(version))
+
+
+def meetings() -> pd.DataFrame:
+    """Recorded meetings (pinned moments, local time), latest first (small: not cached)."""
+    table = app().store.meetings()
+    table["as_of"] = [clock.to_local(m.to_pydatetime()) for m in table["as_of"]]
+    return table
+
+
+def add_meeting(title: str, moment: dt.datetime, who: str) -> str:
+    """Record a meeting pinned at ``moment`` (local time; editor instance only)."""
+    import uuid
+
+    meeting_id = f"vergadering-{moment:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    app().store.add_meeting(meeting_id, title, clock.to_utc(moment), who)
+    return meeting_id

@@ -13,7 +13,7 @@ import datetime as dt
 
 import streamlit as st
 
-from . import appstate, i18n, state
+from . import appstate, clock, i18n, state
 from .i18n import t
 
 LANG_PARAM = state.GLOBAL_PARAMS["lang"]
@@ -48,7 +48,7 @@ def _read_url() -> None:
     raw = _param(AS_OF_PARAM)
     if raw != seen.get(AS_OF_PARAM):
         seen[AS_OF_PARAM] = raw
-        moment, notice = state.parse_as_of(raw, dt.datetime.now())
+        moment, notice = state.parse_as_of(raw, clock.now_local())
         if raw is not None:
             st.session_state[appstate.AS_OF_KEY] = moment
         if notice:
@@ -105,6 +105,10 @@ def _pin(moment: dt.datetime | None) -> None:
     sync_url()
 
 
+def _pin_now() -> None:
+    _pin(clock.now_local())  # the moment of the click, not of the last rerun
+
+
 def sidebar() -> None:
     """Language switch and the pinned-view controls; a banner while pinned."""
     if presenting():
@@ -122,14 +126,13 @@ def sidebar() -> None:
         if moment is None:
             st.caption(t("U ziet de actuele cijfers. Pin een stand vast voor een vergadering: "
                          "de link toont dan altijd dezelfde cijfers, ook na nieuwe ladingen."))
-            day = st.date_input(t("Stand op datum"), value=dt.date.today(),
-                                max_value=dt.date.today(), key="_pin_day",
-                                format="DD/MM/YYYY")
+            today = clock.now_local().date()
+            day = st.date_input(t("Stand op datum"), value=today, max_value=today,
+                                key="_pin_day", format="DD/MM/YYYY")
             c1, c2 = st.columns(2)
             c1.button(t("Pin deze datum"), key="_pin_day_btn", on_click=_pin,
                       args=(dt.datetime.combine(day, dt.time(23, 59, 59)),))
-            c2.button(t("Pin nu"), key="_pin_now_btn", on_click=_pin,
-                      args=(dt.datetime.now().replace(microsecond=0),))
+            c2.button(t("Pin nu"), key="_pin_now_btn", on_click=_pin_now)
         else:
             st.button(t("Toon de actuele cijfers"), key="_unpin_btn", on_click=_pin,
                       args=(None,))

@@ -31,8 +31,8 @@ def page_specs(settings: Settings) -> dict[str, list[tuple[str, str, str | None]
             (f"speerpunt_{i}.py",
              f"{i}. {i18n.content('spearhead', i, 'name', names.get(i, t('Speerpunt')))}",
              f"speerpunt-{i}") for i in sorted(names)],
-        t("Vergaderingen"): [("presentatie.py", t("Presentatie"), "presentatie"),
-                             ("wijzigingen.py", t("Wat is er veranderd?"), "wijzigingen")],
+        t("Vergaderingen"): [("presentation.py", t("Presentatie"), "presentatie"),
+                             ("changes.py", t("Wat is er veranderd?"), "wijzigingen")],
         t("Over dit bord"): [("indicatoren.py", t("Indicatoren en doelen"), "indicatoren"),
                              ("bronnen.py", t("Bronnen en gegevens"), "bronnen")],
     }

@@ -90,6 +90,20 @@ SETTINGS: tuple[Setting, ...] = (
         "replica (with PUBLIC_MODE=1): serve the snapshot CURRENT points to, no build.",
     ),
     Setting(
+        "timezone",
+        "DASHBOARD_TIMEZONE",
+        "Europe/Brussels",
+        "Time zone of dates people type and read (pinned views, meetings, history); "
+        "stored moments are UTC.",
+    ),
+    Setting(
+        "chromium",
+        "DASHBOARD_CHROMIUM",
+        "/usr/bin/chromium",
+        "The chromium used to render exports (PNG of maps, PDF reports); Debian's package "
+        "`chromium`. Without it the export buttons say so; everything else works.",
+    ),
+    Setting(
         "tiles",
         "DASHBOARD_TILES",
         "none",
@@ -112,6 +126,8 @@ class Settings:
     editor_password_hash: str | None = None
     editors: tuple[str, ...] = ()
     snapshot_dir: Path | None = None
+    timezone: str = "Europe/Brussels"
+    chromium: Path = Path("/usr/bin/chromium")
     city: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -153,8 +169,20 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         editor_password_hash=raw["editor_password_hash"] or None,
         editors=tuple(e.strip().lower() for e in (raw["editors"] or "").split(",") if e.strip()),
         snapshot_dir=Path(raw["snapshot_dir"]).resolve() if raw["snapshot_dir"] else None,
+        timezone=_timezone(raw["timezone"]),
+        chromium=Path(raw["chromium"]),
         city=city,
     )
+
+
+def _timezone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"DASHBOARD_TIMEZONE: unknown time zone '{name}'") from exc
+    return name
 
 
 @cache

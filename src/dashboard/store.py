@@ -394,9 +394,10 @@ class Store:
         return self._df("SELECT * FROM meeting ORDER BY as_of DESC, id")
 
     def add_meeting(self, meeting_id: str, title: str, as_of: dt.datetime, who: str) -> None:
+        """Record a meeting pinned at ``as_of`` (naive UTC, like every stored moment)."""
         with self.transaction() as cur:
-            cur.execute("INSERT INTO meeting VALUES (?, ?, ?, now()::TIMESTAMP, ?)",
-                        [meeting_id, title, as_of, who])
+            cur.execute("INSERT INTO meeting VALUES (?, ?, ?, ?, ?)",
+                        [meeting_id, title, as_of, utc_now(), who])
 
     def batches(self) -> pd.DataFrame:
         return self._df("SELECT * FROM batch ORDER BY loaded_at, id")
@@ -497,8 +498,7 @@ class Store:
                                    "replaced_by = ?", [batch_id]).fetchone()[0]
             restored += cur.execute("UPDATE layer_feature SET replaced_by = NULL WHERE "
                                     "replaced_by = ?", [batch_id]).fetchone()[0]
-            cur.execute("UPDATE batch SET undone_at = now()::TIMESTAMP WHERE id = ?",
-                        [batch_id])
+            cur.execute("UPDATE batch SET undone_at = ? WHERE id = ?", [utc_now(), batch_id])
             set_meta(cur, "loads_version", f"undo:{batch_id}")
         return {"restored": int(restored)}
 
@@ -563,6 +563,11 @@ class Store:
             rows = self._rows(sql)
             out[table] = hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
         return out
+
+
+def utc_now() -> dt.datetime:
+    """Every stored moment is naive UTC (the app converts to the city's time zone)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

@@ -24,7 +24,7 @@ class LoadRefused(Exception):
 
 
 def _batch(validated, who: str, confirmed: bool) -> dict:
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # microseconds: pinned views
     warnings = validated.warnings
     return {
         "id": f"load-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}",

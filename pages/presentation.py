@@ -1,5 +1,5 @@
 """Presentation mode for meetings: one indicator per screen, arrow keys step through."""
 
-from dashboard import presentation
+from dashboard import meetingviews
 
-presentation.page()
+meetingviews.presentation_page()

@@ -1,5 +1,5 @@
 """What changed since a date or a pinned meeting: old → new per indicator."""
 
-from dashboard import changes
+from dashboard import meetingviews
 
-changes.page()
+meetingviews.changes_page()
