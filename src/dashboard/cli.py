@@ -122,6 +122,34 @@ def _cmd_hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from . import clock, report, state
+    from .render import RenderError
+    from .store import Store
+
+    settings = load_settings()
+    moment = None
+    if args.stand:
+        moment, notice = state.parse_as_of(args.stand, clock.now_local())
+        if notice:
+            print(f"Fout: {notice}", file=sys.stderr)
+            return 2
+    spearheads = [int(s) for s in args.spearhead] if args.spearhead else None
+    start = dt.datetime.now()
+    try:
+        with Store(settings.db_path, read_only=True) as store:
+            data = report.build_pdf(store, settings, spearheads, moment, args.taal)
+    except RenderError as exc:
+        print(f"Fout: {exc}", file=sys.stderr)
+        return 2
+    Path(args.out).write_bytes(data)
+    seconds = (dt.datetime.now() - start).total_seconds()
+    print(f"Rapport geschreven: {args.out} ({len(data) // 1024} kB, {seconds:.1f} s)")
+    return 0
+
+
 def _cmd_i18n(args: argparse.Namespace) -> int:
     from . import i18n
 
@@ -170,6 +198,13 @@ def parser() -> argparse.ArgumentParser:
     pub.set_defaults(func=_cmd_publish)
     h = sub.add_parser("hash-password", help="maak de hash van het beheerderswachtwoord")
     h.set_defaults(func=_cmd_hash_password)
+    r = sub.add_parser("report", help="PDF-rapport (per speerpunt of het hele bord)")
+    r.add_argument("--spearhead", action="append", metavar="N",
+                   help="speerpunt (herhaalbaar); zonder: alle speerpunten")
+    r.add_argument("--stand", help="vastgepinde stand (datum of datum en tijd)")
+    r.add_argument("--taal", default="nl", choices=["nl", "en", "fr"])
+    r.add_argument("--out", required=True, metavar="FILE.pdf")
+    r.set_defaults(func=_cmd_report)
     t = sub.add_parser("i18n", help="werk de vertaalbestanden (locales/*.po) bij")
     t.set_defaults(func=_cmd_i18n)
     s = sub.add_parser("settings", help="toon alle instellingen")

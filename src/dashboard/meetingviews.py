@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import appstate, changes, clock, frame, i18n, mapview, state, views
+from . import appstate, changes, clock, exportviews, frame, i18n, mapview, state, views
 from .i18n import t
 from .tables import format_number
 
@@ -120,7 +120,8 @@ def _screen(version: str, indicator_id: str, title: str, step: int, total: int) 
     with left:
         fig = go.Figure(views._cached_chart(version, indicator_id))
         fig.update_layout(height=460, font={"size": 20}, title=None)
-        st.plotly_chart(fig, key=f"pres_chart_{indicator_id}")
+        st.plotly_chart(fig, key=f"pres_chart_{indicator_id}",
+                        config=exportviews.chart_config(ind["name"]))
     if right is not None:
         with right:
             tiles = "none"
@@ -158,6 +159,16 @@ def _chooser() -> None:
     st.page_link("pages/presentation.py", label=t("Start de presentatie"),
                  query_params=params)
     st.caption(t("{n} schermen.", n=len(chosen) or len(inds)))
+    st.subheader(t("Voor het vergaderdossier"))
+    st.write(t("Een PDF-rapport met de stand van de cijfers, het statusoverzicht en per "
+               "indicator de grafiek, de kaart en de bron."))
+    c1, c2 = st.columns(2)
+    with c1:
+        st.caption(t("Speerpunt {n}", n=sp))
+        exportviews.report_button([int(sp)], key=f"pres_pdf_{sp}")
+    with c2:
+        st.caption(t("Het hele bord (alle speerpunten)"))
+        exportviews.report_button(None, key="pres_pdf_all")
 
 
 # ---------------------------------------------------------------- what changed

@@ -1,0 +1,99 @@
+"""Export buttons (Streamlit glue): CSV of a chart or a map, PNG of a map, PDF reports.
+
+PNG of a chart: plotly's own camera button in the chart's toolbar (drawn in the browser,
+file name set by :data:`CHART_CONFIG`). Everything that needs chromium (map PNG, PDF) is
+made on request, because it takes seconds; the result is kept in the session per view so
+that the download button survives reruns.
+"""
+
+from __future__ import annotations
+
+import re
+
+import folium
+import pandas as pd
+import streamlit as st
+
+from . import appstate, i18n, report
+from .i18n import t
+from .render import RenderError
+
+
+def chart_config(name: str) -> dict:
+    """Plotly config: the toolbar's camera button saves a PNG named after the chart."""
+    return {"displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "filename": _slug(name), "scale": 2}}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:60] or "export"
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button(t("CSV van deze gegevens"), report.to_csv(frame),
+                       file_name=f"{_slug(name)}.csv", mime="text/csv", key=key,
+                       help=t("De getoonde cijfers als CSV (UTF-8), te openen in Excel."))
+
+
+def chart_csv(version: str, indicator_id: str, key: str) -> None:
+    """CSV of what an indicator's chart shows (measured values and the goal path)."""
+    ind = appstate.indicator(version, indicator_id)
+    city = appstate.city_measurements(version)
+    goals = appstate.goals(version)
+    frame = report.chart_table(ind, city[city["indicator_id"] == indicator_id],
+                               goals[goals["indicator_id"] == indicator_id])
+    csv_button(frame, ind["name"], key)
+
+
+def map_exports(m: folium.Map, version: str, indicator_id: str, values: dict,
+                names: dict, year: int | None, illustrative: bool, key: str) -> None:
+    """CSV of the map's values, and a PNG of the map made on request."""
+    ind = appstate.indicator(version, indicator_id)
+    c1, c2 = st.columns(2)
+    with c1:
+        csv_button(report.map_table(ind, values, names, year, illustrative),
+                   f"{ind['name']}-{year}", key=f"{key}_csv")
+    with c2:
+        slot = f"_png_{key}"
+        stamp = (version, indicator_id, year)
+        held = st.session_state.get(slot)
+        if held and held[0] == stamp:
+            st.download_button(t("Download PNG"), held[1], file_name=f"{_slug(ind['name'])}"
+                               f"-{year}.png", mime="image/png", key=f"{key}_png_dl")
+        elif st.button(t("Maak een PNG van deze kaart"), key=f"{key}_png"):
+            with st.spinner(t("De kaart wordt getekend …")):
+                try:
+                    png = report.map_png(m, appstate.app().settings)
+                except RenderError as exc:
+                    st.error(t("De PNG kon niet gemaakt worden: {reason}", reason=str(exc)))
+                    return
+            st.session_state[slot] = (stamp, png)
+            st.rerun()
+
+
+def report_button(spearhead_ids: list[int] | None, key: str) -> None:
+    """Make the PDF report of some spearheads (None: the whole board) for this view."""
+    version = appstate.data_version()
+    slot = f"_pdf_{key}"
+    stamp = (version, tuple(spearhead_ids or ()))
+    held = st.session_state.get(slot)
+    name = "rapport-" + ("-".join(str(s) for s in spearhead_ids) if spearhead_ids
+                         else "alle-speerpunten")
+    if held and held[0] == stamp:
+        st.download_button(t("Download het PDF-rapport"), held[1], file_name=f"{name}.pdf",
+                           mime="application/pdf", key=f"{key}_dl", type="primary")
+        return
+    if st.button(t("Maak een PDF-rapport"), key=key,
+                 help=t("Titelblad met de stand van de cijfers, statusoverzicht en per "
+                        "indicator grafiek, kaart en bron; voor het vergaderdossier.")):
+        a = appstate.app()
+        with st.spinner(t("Het rapport wordt gemaakt; dit duurt enkele seconden per "
+                          "speerpunt …")):
+            try:
+                data = report.build_pdf(a.store, a.settings, spearhead_ids, appstate.as_of(),
+                                        i18n.current())
+            except RenderError as exc:
+                st.error(t("Het rapport kon niet gemaakt worden: {reason}", reason=str(exc)))
+                return
+        st.session_state[slot] = (stamp, data)
+        st.rerun()

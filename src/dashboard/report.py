@@ -1,0 +1,266 @@
+"""Exports for the meeting file: CSV of what a chart or map shows, PNG of a map, and a
+PDF report per spearhead or for the whole board (no Streamlit here).
+
+The report is HTML rendered by Debian's chromium (:mod:`dashboard.render`): a title page
+with the moment the figures stand at, the status summary, then one section per indicator
+with its status, latest figure, goals, chart (plotly, drawn by the browser from the local
+plotly.js, so it stays vector), a map per wijk where the indicator is known per district
+(a screenshot of the same Leaflet map the app shows, Leaflet from the local static
+folder), the values as a table, and the source. Every text is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import plotly
+import plotly.graph_objects as go
+
+from . import charts, clock, geodata, i18n, maps, overview, render
+from .i18n import t
+from .settings import Settings
+from .status import STATUS_ICON, goal_points
+from .store import Store
+from .tables import format_number
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+REPORT_LEVEL = "wijk"
+
+
+# ------------------------------------------------------------------------- CSV
+def chart_table(indicator: dict, series: pd.DataFrame, goals: pd.DataFrame) -> pd.DataFrame:
+    """What an indicator's chart shows: measured values and the goal path, per year."""
+    rows = [{t("jaar"): int(p), t("reeks"): t("gemeten"), t("waarde"): float(v),
+             t("eenheid"): indicator["unit"], t("illustratief"): bool(f), t("bron"): s}
+            for p, v, f, s in zip(series["period"], series["value"], series["illustrative"],
+                                  series["source"])]
+    rows += [{t("jaar"): int(y), t("reeks"): t("doelpad"), t("waarde"): float(v),
+              t("eenheid"): indicator["unit"], t("illustratief"): False,
+              t("bron"): f"{indicator['source_document']}, {indicator['source_section']}"}
+             for y, v in goal_points(goals, series)]
+    return pd.DataFrame(rows)
+
+
+def map_table(indicator: dict, values: dict[str, float], names: dict[str, str],
+              year: int | None, illustrative: bool) -> pd.DataFrame:
+    """What a map shows: one row per area."""
+    return pd.DataFrame({
+        t("code"): list(values),
+        t("gebied"): [names.get(c, c) for c in values],
+        t("jaar"): year,
+        t("waarde"): list(values.values()),
+        t("eenheid"): indicator["unit"],
+        t("illustratief"): illustrative,
+    })
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM (Excel opens it with the right characters), comma separated."""
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+# ------------------------------------------------------------------------- PNG
+def map_png(m, settings: Settings, width: int = 900, height: int = 560) -> bytes:
+    """A PNG of a folium map, drawn offline by chromium (Leaflet from the static folder)."""
+    with tempfile.TemporaryDirectory(prefix="kaart-") as tmp:
+        folder = Path(tmp)
+        page = folder / "map.html"
+        page.write_text(_offline(m.get_root().render(), settings), encoding="utf-8")
+        render.run({"dir": str(folder), "shots": [{
+            "html": str(page), "png": str(folder / "map.png"), "width": width,
+            "height": height, "wait_for": "path.leaflet-interactive"}]}, settings.chromium)
+        return (folder / "map.png").read_bytes()
+
+
+def _offline(page_html: str, settings: Settings) -> str:
+    """Point the map's Leaflet links at the static folder on disk (file://)."""
+    maps.install_leaflet(settings.static_dir)
+    return page_html.replace(f'"{settings.static_url}/', f'"{settings.static_dir.as_uri()}/')
+
+
+# ------------------------------------------------------------------------- report data
+@dataclass
+class Section:
+    indicator: dict
+    status: dict
+    chart: go.Figure
+    values: pd.DataFrame          # city series shown in the chart
+    map_html: str | None = None
+    map_caption: str = ""
+
+
+@dataclass
+class Report:
+    title: str
+    subtitle: str
+    moment: str
+    counts: dict
+    sections: list[Section]
+    attribution: str
+
+
+def collect(store: Store, settings: Settings, spearhead_ids: list[int] | None,
+            as_of_local: dt.datetime | None) -> Report:
+    """Everything the report shows, in the current language, as the data stood at
+    ``as_of_local`` (the city's local time; None: now)."""
+    as_of = clock.to_utc(as_of_local) if as_of_local else None
+    inds = i18n.translate_frame(store.indicators(), "indicator",
+                                ("name", "unit", "definition", "comparison_label"))
+    if spearhead_ids:
+        inds = inds[inds["spearhead_id"].isin(spearhead_ids)]
+    goals = store.goals()
+    city = store.city_measurements(as_of=as_of)
+    statuses = overview.indicator_statuses(inds, goals, city).set_index("id")
+    spearheads = i18n.translate_frame(store.spearheads(), "spearhead", ("name",))
+    names = dict(zip(spearheads["id"], spearheads["name"]))
+    manifest = geodata.read_manifest(settings.geo_dir) or {}
+    wijken = geodata.load_level(settings.geo_dir, REPORT_LEVEL) if manifest else None
+    sections = []
+    for ind in inds.to_dict("records"):
+        series = city[city["indicator_id"] == ind["id"]]
+        g = goals[goals["indicator_id"] == ind["id"]]
+        fig = charts.indicator_chart(ind, series, g, title=None, height=300)
+        section = Section(ind, statuses.loc[ind["id"]].to_dict(), fig, series)
+        if REPORT_LEVEL in list(ind["levels"]) and wijken is not None:
+            section.map_html, section.map_caption = _map(store, settings, ind, wijken,
+                                                         manifest, as_of)
+        sections.append(section)
+    if spearhead_ids and len(spearhead_ids) == 1:
+        title = t("Speerpunt {n}: {name}", n=spearhead_ids[0], name=names[spearhead_ids[0]])
+    else:
+        title = t("Alle speerpunten")
+    moment = i18n.fmt_date(as_of_local) if as_of_local else i18n.fmt_date(
+        clock.now_local())
+    return Report(
+        title=title,
+        subtitle=t("{city} 2040 – monitoringsbord", city=settings.city["name"]),
+        moment=moment,
+        counts=statuses["status"].value_counts().to_dict(),
+        sections=sections,
+        attribution=manifest.get("attribution", ""))
+
+
+def _map(store: Store, settings: Settings, ind: dict, wijken: gpd.GeoDataFrame,
+         manifest: dict, as_of) -> tuple[str, str]:
+    meas = store.measurements(ind["id"], level=REPORT_LEVEL, as_of=as_of)
+    values, year = overview.district_values(meas, None)
+    illustrative = bool(meas["illustrative"].any()) if len(meas) else False
+    m = maps.choropleth(
+        wijken, values, title=ind["name"], unit=ind["unit"], fmt=format_number,
+        scheme="natural_breaks", static_url=settings.static_url,
+        attribution=manifest.get("attribution", ""),
+        quality=manifest.get("levels", {}).get(REPORT_LEVEL, {}).get("quality", "official"),
+        illustrative=illustrative, tiles="none")
+    caption = t("Kaart per wijk, {year}.", year=year) + (
+        " " + t("Illustratieve wijkcijfers.") if illustrative else "")
+    return _offline(m.get_root().render(), settings), caption
+
+
+# ------------------------------------------------------------------------- report HTML
+CSS = """
+body {font-family: 'DejaVu Sans', Arial, sans-serif; color: #1a1a1a; font-size: 11pt;}
+h1 {font-size: 24pt; margin: 0 0 6pt;} h2 {font-size: 15pt; margin: 0 0 4pt;}
+.title-page {page-break-after: always; padding-top: 60mm;}
+.section {page-break-inside: avoid; break-inside: avoid; margin-bottom: 10mm;}
+.section + .section {page-break-before: always;}
+.meta {color: #333;} .status {font-weight: bold;}
+table {border-collapse: collapse; font-size: 9.5pt; margin: 4pt 0;}
+td, th {border: 1px solid #999; padding: 2pt 6pt; text-align: left;}
+img.map {width: 100%; max-width: 170mm; border: 1px solid #999;}
+.illustratief {background: #fff3cd; border: 1px solid #8a6d00; padding: 1pt 4pt;}
+.chart {width: 170mm; height: 80mm;}
+"""
+
+
+def report_html(report: Report, map_images: dict[str, str]) -> str:
+    """The report as one HTML page; ``map_images``: indicator id → PNG file name."""
+    e = html.escape
+    parts = [f'<!DOCTYPE html><html lang="{i18n.current()}"><head><meta charset="utf-8">'
+             f"<title>{e(report.title)}</title><style>{CSS}</style>"
+             f'<script src="{PLOTLY_JS.as_uri()}"></script></head><body>']
+    counts = report.counts
+    summary = "".join(
+        f"<tr><td>{e(STATUS_ICON[c])} {e(t(label))}</td><td>{int(counts.get(c, 0))}</td></tr>"
+        for c, label in (("on_track", "op koers"), ("behind", "achter"),
+                         ("far_behind", "ver achter"), ("no_data", "geen gegevens"),
+                         ("no_goal", "geen doel")))
+    parts.append(
+        f'<div class="title-page"><p class="meta">{e(report.subtitle)}</p>'
+        f"<h1>{e(report.title)}</h1>"
+        f'<p class="meta">{e(t("Stand van de cijfers: {moment}", moment=report.moment))}</p>'
+        f"<h2>{e(t('Status van de indicatoren'))}</h2><table>{summary}</table>"
+        f"<p>{e(t('Status: laatste stadscijfer tegenover het doelpad (rechte lijn van '))}"
+        f"{e(t('startwaarde naar elk doel), rekening houdend met de richting.'))}</p>"
+        f"<p>{e(t('{n} indicatoren in dit rapport.', n=len(report.sections)))}</p></div>")
+    for i, s in enumerate(report.sections):
+        ind, st_ = s.indicator, s.status
+        value = "—" if pd.isna(st_.get("value")) else (
+            f"{format_number(st_['value'])} {ind['unit']} ({int(st_['year'])})")
+        flag = (f' <span class="illustratief">{e(t("illustratief"))}</span>'
+                if st_.get("illustrative") else "")
+        parts.append(f'<div class="section" id="{e(ind["id"])}">')
+        parts.append(f"<h2>{e(ind['name'])}</h2>")
+        parts.append(f'<p class="status">{e(t("Status"))}: {e(str(st_["status_label"]))}'
+                     f" · {e(t('Laatste cijfer'))}: {e(value)}{flag}</p>")
+        parts.append(f"<p>{e(t('Doelen'))}: {e(str(st_['goals']))}</p>")
+        if st_.get("comparison"):
+            parts.append(f"<p>{e(t('Vergelijking'))}: {e(str(st_['comparison']))}</p>")
+        parts.append(f"<p class=\"meta\">{e(str(ind['definition']))}</p>")
+        fig = go.Figure(s.chart)
+        fig.update_layout(width=640, height=300, margin={"l": 50, "r": 10, "t": 10, "b": 40})
+        parts.append(f'<div class="chart">{fig.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True}, div_id=f"chart-{i}")}</div>')
+        if len(s.values):
+            rows = "".join(
+                f"<tr><td>{int(p)}</td><td>{e(format_number(v))}</td>"
+                f"<td>{e(t('ja') if f else t('nee'))}</td></tr>"
+                for p, v, f in zip(s.values["period"], s.values["value"],
+                                   s.values["illustrative"]))
+            parts.append(f"<table><tr><th>{e(t('Jaar'))}</th><th>{e(ind['unit'])}</th>"
+                         f"<th>{e(t('Illustratief'))}</th></tr>{rows}</table>")
+        if ind["id"] in map_images:
+            parts.append(f'<img class="map" src="{e(map_images[ind["id"]])}" '
+                         f'alt="{e(t("Kaart per wijk van {name}", name=ind["name"]))}">'
+                         f"<p class=\"meta\">{e(s.map_caption)} {e(report.attribution)}</p>")
+        parts.append(f"<p class=\"meta\">{e(t('Bron: {source}', source=st_['source']))}</p>")
+        parts.append("</div>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def pdf(report: Report, settings: Settings) -> bytes:
+    """Render the report to PDF bytes (maps first as PNGs, then the page)."""
+    with tempfile.TemporaryDirectory(prefix="rapport-") as tmp:
+        folder = Path(tmp)
+        shots, images = [], {}
+        for s in report.sections:
+            if s.map_html:
+                name = f"map-{s.indicator['id']}"
+                (folder / f"{name}.html").write_text(s.map_html, encoding="utf-8")
+                shots.append({"html": str(folder / f"{name}.html"),
+                              "png": str(folder / f"{name}.png"), "width": 900,
+                              "height": 560, "wait_for": "path.leaflet-interactive"})
+                images[s.indicator["id"]] = f"{name}.png"
+        page = folder / "report.html"
+        page.write_text(report_html(report, images), encoding="utf-8")
+        footer = ('<div style="font-size:8pt;width:100%;text-align:center;color:#444">'
+                  f'{html.escape(report.title)} · {html.escape(report.moment)} · '
+                  '<span class="pageNumber"></span>/<span class="totalPages"></span></div>')
+        render.run({"dir": str(folder), "shots": shots,
+                    "pdf": {"html": str(page), "out": str(folder / "report.pdf"),
+                            "wait_for": "div.chart .js-plotly-plot .svg-container",
+                            "count": len(report.sections), "footer": footer}},
+                   settings.chromium)
+        return (folder / "report.pdf").read_bytes()
+
+
+def build_pdf(store: Store, settings: Settings, spearhead_ids: list[int] | None,
+              as_of_local: dt.datetime | None, lang: str = i18n.DEFAULT) -> bytes:
+    """The whole export in one call (CLI, tests, and the app's export button)."""
+    with i18n.language(lang):
+        return pdf(collect(store, settings, spearhead_ids, as_of_local), settings)
