@@ -7,6 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     DASHBOARD_DB_PATH=/data/dashboard.duckdb DASHBOARD_GEO_DIR=/data/geo \
     DASHBOARD_STATIC_DIR=/app/static
 WORKDIR /app
+# Debian's chromium renders the exports (map PNG, PDF reports) offline.
+RUN apt-get update && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+ENV DASHBOARD_CHROMIUM=/usr/bin/chromium DASHBOARD_TIMEZONE=Europe/Brussels
 COPY requirements.txt pyproject.toml ./
 COPY src ./src
 RUN pip install -r requirements.txt
