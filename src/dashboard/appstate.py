@@ -31,7 +31,7 @@ class App:
     problems: list[str] = field(default_factory=list)
 
 
-@st.cache_resource(show_spinner="Het monitoringsbord wordt klaargezet …")
+@st.cache_resource(show_spinner=False)
 def _open(key: tuple) -> App:
     settings = load_settings()
     maps.install_leaflet(settings.static_dir)
@@ -75,11 +75,17 @@ def app() -> App:
 
         folder = current(settings.snapshot_dir)
         if folder is None:
-            st.error("Er is nog geen momentopname gepubliceerd; de redactie publiceert er "
-                     "een met 'python -m dashboard publish' of op de pagina Geschiedenis.")
+            st.error(i18n.t("Er is nog geen momentopname gepubliceerd; de redactie publiceert "
+                            "er een met 'python -m dashboard publish' of op de pagina "
+                            "Geschiedenis."))
             st.stop()
         return _open_snapshot(key, str(folder))
-    return _open(key)
+    if st.session_state.get("_app_opened") == key:
+        return _open(key)
+    with st.spinner(i18n.t("Het monitoringsbord wordt klaargezet …")):  # first build
+        opened = _open(key)
+    st.session_state["_app_opened"] = key
+    return opened
 
 
 AS_OF_KEY = "as_of"  # session state: the pinned moment, set by frame.py from the URL
@@ -170,20 +176,27 @@ def geometry(level: str) -> gpd.GeoDataFrame:
 def _home_map(version: str, imported_at: str) -> folium.Map:
     a = app()
     wijken = geometry("wijk")
-    latest = a.store.measurements("laadpunten_per_100_inw", level="wijk",
-                                  as_of=_as_of(version))
     tooltips: dict[str, list[tuple[str, str]]] = {}
-    if not latest.empty:
-        year = int(latest["period"].max())
-        for row in latest[latest["period"] == year].itertuples():
-            flag = " (illustratief)" if row.illustrative else ""
-            tooltips[row.area_code] = [
-                (f"Laadpunten per 100 inwoners {year}{flag}", f"{row.value:.2f}".replace(".", ","))
-            ]
+    shown = home_map_indicator(version)
+    if shown is not None:
+        latest = a.store.measurements(shown["id"], level="wijk", as_of=_as_of(version))
+        year = int(latest["period"].max()) if not latest.empty else None
+        with i18n.language(_lang(version)):
+            for row in latest[latest["period"] == year].itertuples():
+                flag = " (" + i18n.t("illustratief") + ")" if row.illustrative else ""
+                tooltips[row.area_code] = [(f"{shown['name']} {year}{flag}",
+                                            i18n.fmt_number(row.value))]
     return maps.area_map(
         wijken, static_url=a.settings.static_url, attribution=attribution(),
         quality=a.manifest["levels"]["wijk"]["quality"], tooltips=tooltips,
         tiles=a.settings.tiles)
+
+
+def home_map_indicator(version: str) -> dict | None:
+    """The indicator in the home map's tooltips (``home_map_indicator`` in the city
+    configuration), when it exists in the catalog."""
+    indicator_id = app().settings.city.get("home_map_indicator")
+    return indicator(version, indicator_id) if indicator_id else None
 
 
 def home_map() -> folium.Map:
@@ -200,7 +213,7 @@ def fresh(m: folium.Map) -> folium.Map:
 def attribution() -> str:
     m = app().manifest
     if m.get("source") == "schematic":
-        return "Schematische indeling (geen officiële geodata geladen)"
+        return i18n.t("Schematische indeling (geen officiële geodata geladen)")
     return m.get("attribution", "")
 
 
