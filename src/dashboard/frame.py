@@ -30,11 +30,17 @@ def _param(name: str) -> str | None:
 def setup() -> None:
     """Page config, then ``taal`` and ``stand`` from the URL (when they changed) into the
     session; then the shared sidebar controls."""
-    st.set_page_config(page_title=t("{city} 2040 – monitoringsbord",
-                                    city=appstate.city_name()), layout="wide",
+    st.set_page_config(layout="wide",
                        initial_sidebar_state="collapsed" if presenting() else "auto")
     _read_url()
     sidebar()
+
+
+def run(page) -> None:
+    """Run the chosen page with a meaningful browser title: "<page> – <city> 2040"."""
+    st.set_page_config(page_title=t("{page} – {city} 2040", page=page.title,
+                                    city=appstate.city_name()))
+    page.run()
 
 
 def _read_url() -> None:
