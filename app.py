@@ -6,4 +6,4 @@ from dashboard import frame
 from dashboard.navigation import pages
 
 frame.setup()
-frame.run(st.navigation(pages(), position=frame.nav_position()))
+frame.run(st.navigation(pages(), position=frame.nav_position(), expanded=True))

@@ -59,7 +59,7 @@ def _visible_maps(page) -> int:
                and f.locator(POLYGONS).count() > 0)
 
 
-def test_presentation_steps_through_spearhead5_with_the_keyboard(tmp_path, browser):
+def test_presentation_steps_through_spearhead5_with_the_keyboard(tmp_path, browser):  # noqa: F811
     settings = settings_for(tmp_path)
     build(settings)
     with Store(settings.db_path, read_only=True) as store:
@@ -102,7 +102,7 @@ def _shown_value(page) -> str:
     return line.split("Laatste cijfer:", 1)[1].strip()
 
 
-def test_pinned_link_shows_the_same_figures_after_a_new_load(tmp_path, browser):
+def test_pinned_link_shows_the_same_figures_after_a_new_load(tmp_path, browser):  # noqa: F811
     settings = settings_for(tmp_path)
     build(settings)
     pinned = state.format_as_of(clock.now_local())

@@ -159,7 +159,7 @@ def _chooser() -> None:
     st.page_link("pages/presentation.py", label=t("Start de presentatie"),
                  query_params=params)
     st.caption(t("{n} schermen.", n=len(chosen) or len(inds)))
-    st.subheader(t("Voor het vergaderdossier"))
+    st.header(t("Voor het vergaderdossier"))
     st.write(t("Een PDF-rapport met de stand van de cijfers, het statusoverzicht en per "
                "indicator de grafiek, de kaart en de bron."))
     c1, c2 = st.columns(2)
@@ -207,7 +207,7 @@ def changes_page() -> None:
     diff = changes.compare(appstate.statuses(before), appstate.statuses(version),
                            area_changes)
     until_text = i18n.fmt_date(until) if until else t("nu")
-    st.subheader(t("{n} indicatoren veranderd tussen {since} en {until}", n=len(diff),
+    st.header(t("{n} indicatoren veranderd tussen {since} en {until}", n=len(diff),
                    since=i18n.fmt_date(since), until=until_text))
     if diff.empty:
         st.info(t("Geen enkel cijfer of status veranderde in die periode."))
@@ -219,7 +219,7 @@ def changes_page() -> None:
                            key="chg_csv")
     loads = changes.loads_between(appstate.batches(version), clock.to_utc(since),
                                   clock.to_utc(until) if until else None)
-    st.subheader(t("Ladingen in die periode"))
+    st.header(t("Ladingen in die periode"))
     if loads.empty:
         st.caption(t("Geen ladingen."))
     else:
@@ -255,7 +255,7 @@ def change_table(diff: pd.DataFrame) -> pd.DataFrame:
 def _record_meeting() -> None:
     if appstate.app().settings.public_mode:
         return
-    st.subheader(t("Vergadering vastleggen"))
+    st.header(t("Vergadering vastleggen"))
     if not _editor_signed_in():
         st.caption(t("Meld u aan op de pagina Gegevens laden om een vergadering vast te "
                      "leggen; daarna is ze hier de standaardvergelijking."))

@@ -42,9 +42,9 @@ def page_specs(settings: Settings) -> dict[str, list[tuple[str, str, str | None]
     return specs
 
 
-def pages() -> dict[str, list]:
-    return {
-        section: [st.Page(PAGES / file, title=title, url_path=url, default=url is None)
-                  for file, title, url in entries]
-        for section, entries in page_specs(load_settings()).items()
-    }
+def pages() -> list:
+    """One flat list: Streamlit's sectioned sidebar puts <li> items inside <div>s in the
+    <ul> (axe: list/listitem, serious); the flat menu is a valid list inside <nav>."""
+    return [st.Page(PAGES / file, title=title, url_path=url, default=url is None)
+            for entries in page_specs(load_settings()).values()
+            for file, title, url in entries]
