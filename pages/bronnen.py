@@ -1,41 +1,46 @@
 """Sources, licences, what is illustrative, and where the geometry came from."""
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import appstate
+from dashboard import appstate, tables
+from dashboard.i18n import t
 
 a = appstate.app()
 version = appstate.data_version()
 
-st.title("Bronnen en gegevens")
-st.header("Documenten")
-st.markdown(
+st.title(t("Bronnen en gegevens"))
+st.header(t("Documenten"))
+st.markdown(t(
     "- **Inspiratienota Kortrijk 2040** – *een stad met ademruimte voor iedereen* (stad "
     "Kortrijk, april 2024): alle doelen, uitgangscijfers en vergelijkingen met de "
     "centrumsteden. Elk cijfer vermeldt het hoofdstuk waar het staat.\n"
     "- **Plan Samenleven Kortrijk**: bevolkingscijfers (77.292 inwoners op 5 november 2020)."
-)
-st.header("Illustratieve cijfers")
-st.info(
+))
+st.header(t("Illustratieve cijfers"))
+st.info(t(
     "De stad publiceert (nog) geen reeksen per wijk of sector. Om de kaarten te kunnen tonen "
     "maakt een deterministisch script **illustratieve** wijk- en sectorcijfers voor "
     "2015–2024, afgestemd op de stadscijfers uit de nota (bv. 660 laadpunten begin 2024, "
     "214.000 m² netto ontharding in 2022, warmtenet enkel in de vijf genoemde wijken). "
     "Ze zijn overal gemarkeerd als *illustratief* en zijn geen officiële cijfers."
-)
-st.header("Geografische gegevens")
+))
+st.header(t("Geografische gegevens"))
 levels = a.manifest.get("levels", {})
-quality_label = {"official": "officieel", "approximate": "benaderd", "schematic": "schematisch"}
+quality_label = {"official": t("officieel"), "approximate": t("benaderd"),
+                 "schematic": t("schematisch")}
 st.table([
-    {"Niveau": level, "Aantal": info["count"],
-     "Kwaliteit": quality_label.get(info["quality"], info["quality"]), "Bron": info["source"]}
+    {t("Niveau"): tables.level_name(level), t("Aantal"): info["count"],
+     t("Kwaliteit"): quality_label.get(info["quality"], info["quality"]),
+     t("Bron"): info["source"]}
     for level, info in levels.items()
 ])
-st.write(f"Attributie: {appstate.attribution()}")
-st.caption("Licentie geodata: Modellicentie Gratis Hergebruik Vlaanderen v1.0. Codes en namen "
-           "van statistische sectoren: Statbel.")
-st.header("Ladingen")
+st.write(t("Attributie: {attribution}", attribution=appstate.attribution()))
+st.caption(t("Licentie geodata: Modellicentie Gratis Hergebruik Vlaanderen v1.0. Codes en "
+             "namen van statistische sectoren: Statbel."))
+st.header(t("Ladingen"))
 batches = appstate.batches(version)
-st.dataframe(batches[["id", "kind", "loaded_at", "file_name", "row_count"]].rename(columns={
-    "id": "Lading", "kind": "Soort", "loaded_at": "Tijdstip (UTC)", "file_name": "Bestand",
-    "row_count": "Rijen"}), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame({
+    t("Lading"): batches["id"], t("Soort"): [tables.batch_kind_label(k) for k in batches["kind"]],
+    t("Tijdstip (UTC)"): batches["loaded_at"], t("Bestand"): batches["file_name"],
+    t("Rijen"): batches["row_count"]}), hide_index=True, width="stretch")

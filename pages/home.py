@@ -1,17 +1,19 @@
 """Overview: the vision, six spearhead cards with status counts, one city map."""
 
 import streamlit as st
-from dashboard import appstate, mapview, ui
+from dashboard import appstate, i18n, mapview, ui
+from dashboard.i18n import t
 
 a = appstate.app()
 version = appstate.data_version()
+city = a.settings.city
 
-st.title(a.settings.city["vision"])
-st.caption("Monitoringsbord bij de Inspiratienota Kortrijk 2040 (april 2024). Cijfers per wijk "
-           "en sector zijn voorlopig illustratief; stadscijfers komen uit de nota.")
+st.title(i18n.content("city", city.get("nis_code"), "vision", city["vision"]))
+st.caption(t("Monitoringsbord bij de Inspiratienota Kortrijk 2040 (april 2024). Cijfers per "
+             "wijk en sector zijn voorlopig illustratief; stadscijfers komen uit de nota."))
 ui.startup_notices()
 
-st.header("Zes speerpunten")
+st.header(t("Zes speerpunten"))
 cards = appstate.spearhead_cards(version)
 columns = st.columns(3)
 for i, card in enumerate(cards):
@@ -21,12 +23,17 @@ for i, card in enumerate(cards):
         st.markdown(ui.status_line(card["counts"]))
         for line in card["headlines"]:
             st.markdown(f"- {line}")
-        st.page_link(f"pages/speerpunt_{card['id']}.py", label="Open dit speerpunt",
+        st.page_link(f"pages/speerpunt_{card['id']}.py", label=t("Open dit speerpunt"),
                      icon=":material/arrow_forward:")
 
-st.header("Wijken van Kortrijk")
-st.write("Beweeg over een wijk voor haar naam en het aantal laadpunten per 100 inwoners "
-         "(illustratieve wijkcijfers, geen officiële reeks).")
+st.header(t("Wijken van {city}",
+             city=i18n.content("city", city.get("nis_code"), "name", city["name"])))
+shown = appstate.home_map_indicator(version)
+if shown is not None:
+    st.write(t("Beweeg over een wijk voor haar naam en de laatste waarde van **{indicator}** "
+               "(illustratieve wijkcijfers, geen officiële reeks).", indicator=shown["name"]))
+else:
+    st.write(t("Beweeg over een wijk voor haar naam."))
 mapview.show_map(appstate.home_map(), ("home", appstate.data_version()), key="home_map",
                  height=480)
 ui.map_caption("wijk")

@@ -3,18 +3,20 @@
 import streamlit as st
 
 from dashboard import appstate, tables, ui
+from dashboard.i18n import t
 
 version = appstate.data_version()
 summary = appstate.spearhead_summary(version)
 
-st.title("Indicatoren en doelen")
-st.write("Alle gekwantificeerde doelen en uitgangscijfers uit de Inspiratienota Kortrijk 2040, "
-         "per speerpunt, met hun bron (hoofdstuk van de nota).")
+st.title(t("Indicatoren en doelen"))
+st.write(t("Alle gekwantificeerde doelen en uitgangscijfers uit de Inspiratienota Kortrijk "
+           "2040, per speerpunt, met hun bron (hoofdstuk van de nota)."))
 names = dict(zip(summary["id"], summary["name"]))
-choice = st.selectbox("Speerpunt", options=list(names), format_func=lambda i: f"{i}. {names[i]}")
+choice = st.selectbox(t("Speerpunt"), options=list(names),
+                      format_func=lambda i: f"{i}. {names[i]}")
 row = summary[summary["id"] == choice].iloc[0]
 st.markdown(ui.sdg_badges(row["sdgs"]), unsafe_allow_html=True)
 table = tables.indicator_table(appstate.indicators(version, int(choice)), appstate.goals(version))
 st.dataframe(table, hide_index=True, width="stretch")
-st.caption(f"{len(table)} indicatoren. 'Niveaus' zegt op welk gebiedsniveau een indicator "
-           "bestaat; wijk- en sectorcijfers zijn voorlopig illustratief.")
+st.caption(t("{n} indicatoren. 'Niveaus' zegt op welk gebiedsniveau een indicator bestaat; "
+             "wijk- en sectorcijfers zijn voorlopig illustratief.", n=len(table)))

@@ -69,7 +69,7 @@ def test_upload_preview_commit_history_undo(editor_env):
     at.get("file_uploader")[0].set_value(("metingen.csv", GOOD, "text/csv")).run()
     assert not at.exception
     preview = at.dataframe[0].value
-    assert set(preview["indicator_id"]) == {"laadpunten", "kinderopvang_per_100"}
+    assert set(preview["Indicator"]) == {"laadpunten", "kinderopvang_per_100"}
     assert int(preview["vervangen"].sum()) == 1 and int(preview["toegevoegd"].sum()) == 1
     next(b for b in at.button if b.label == "Laden").click().run()
     assert any("Geladen als load-" in s.value for s in at.success), [s.value for s in at.success]

@@ -66,7 +66,7 @@ def test_sources_page_shows_geometry_quality_and_batches(monkeypatch, official_e
     assert quality == {"gemeente": "officieel", "deelgemeente": "officieel",
                        "wijk": "officieel", "sector": "benaderd"}
     kinds = set(at.dataframe[0].value["Soort"])
-    assert kinds == {"catalog", "illustrative"}
+    assert kinds == {"catalogus", "illustratief"}
     assert "illustratieve" in _texts(at)
 
 

@@ -279,8 +279,10 @@ def spearhead_cards(version: str) -> list[dict]:
 
 
 def city_name() -> str:
-    """The municipality's name from the city configuration (no database needed)."""
-    return str(load_settings().city["name"])
+    """The municipality's name from the city configuration (no database needed), in the
+    current language where it has its own (Courtrai)."""
+    city = load_settings().city
+    return i18n.content("city", city["nis_code"], "name", str(city["name"]))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -230,3 +230,67 @@ def write_catalog(
     frame = meas[["indicator_id", "area_code", "period", "value", "source", "illustrative",  # noqa: F841
                   "batch_id", "replaced_by", "note"]]
     cur.execute("INSERT INTO measurement SELECT * FROM frame")
+
+
+# ------------------------------------------------------------------ content translations
+TRANSLATIONS = "translations.csv"
+TRANSLATION_COLUMNS = ("entity", "id", "field", "lang", "text")
+# Which catalog texts are translated (entity → fields); see i18n.content.
+TRANSLATED_FIELDS = {
+    "spearhead": ("name",),
+    "indicator": ("name", "unit", "definition", "comparison_label"),
+    "city": ("name", "vision"),
+    "section": ("title", "intro"),
+}
+
+
+def translatable_texts(folder: Path, city: dict) -> dict[tuple[str, str, str], str]:
+    """Every catalog text shown on screen that needs a translation: (entity, id, field) →
+    the Dutch text. Empty optional fields (no comparison) need none."""
+    out: dict[tuple[str, str, str], str] = {}
+    for entity, name in (("spearhead", "spearheads.csv"), ("indicator", "indicators.csv")):
+        frame = pd.read_csv(folder / name, dtype=str, keep_default_na=False, encoding="utf-8")
+        for row in frame.to_dict("records"):
+            for f in TRANSLATED_FIELDS[entity]:
+                if str(row.get(f, "")).strip():
+                    out[(entity, str(row["id"]), f)] = row[f]
+    for f in TRANSLATED_FIELDS["city"]:
+        if str(city.get(f) or "").strip():
+            out[("city", str(city.get("nis_code")), f)] = str(city[f])
+    for sections in (city.get("map_sections") or {}).values():
+        for s in sections:
+            for f in TRANSLATED_FIELDS["section"]:
+                if str(s.get(f) or "").strip():
+                    out[("section", str(s["key"]), f)] = str(s[f])
+    return out
+
+
+def translation_problems(folder: Path, city: dict, langs: tuple[str, ...] = ("en", "fr")
+                         ) -> tuple[list[Problem], list[tuple[str, str, str, str]]]:
+    """Check ``translations.csv``: (problems with its rows — unknown language, entity, id or
+    field, empty text, duplicates —, translations missing as (entity, id, field, lang))."""
+    path = folder / TRANSLATIONS
+    wanted = translatable_texts(folder, city)
+    if not path.exists():
+        return ([Problem(str(path), None, None, "bestand ontbreekt")],
+                sorted((*k, lang) for k in wanted for lang in langs))
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing_cols = [c for c in TRANSLATION_COLUMNS if c not in frame.columns]
+    if missing_cols:
+        return ([Problem(str(path), None, c, "kolom ontbreekt") for c in missing_cols], [])
+    problems: list[Problem] = []
+    have: set[tuple[str, str, str, str]] = set()
+    for i, row in enumerate(frame.to_dict("records"), start=2):
+        key = (row["entity"], row["id"], row["field"])
+        if row["lang"] not in langs:
+            problems.append(Problem(str(path), i, "lang", f"onbekende taal '{row['lang']}'"))
+        elif key not in wanted:
+            problems.append(Problem(str(path), i, "id", "geen tekst in de catalogus voor "
+                                    f"{row['entity']} '{row['id']}', veld '{row['field']}'"))
+        elif not row["text"].strip():
+            problems.append(Problem(str(path), i, "text", "lege vertaling"))
+        elif (*key, row["lang"]) in have:
+            problems.append(Problem(str(path), i, "id", "dubbele vertaling"))
+        have.add((*key, row["lang"]))
+    missing = sorted((*k, lang) for k in wanted for lang in langs if (*k, lang) not in have)
+    return problems, missing

@@ -1,11 +1,14 @@
-"""Plotly builders (pure: no Streamlit). Dutch labels, colour-blind-safe colours."""
+"""Plotly builders (pure: no Streamlit). Labels and number format in the current language
+(:mod:`dashboard.i18n`), colour-blind-safe colours."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from .status import forecast, goal_points, target_year
+from . import i18n
+from .i18n import t
+from .status import FORECAST_POINTS, forecast, goal_points, target_year
 from .tables import format_number
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -13,6 +16,12 @@ ACTUAL = "#0072B2"
 GOAL = "#009E73"
 TREND = "#CC79A7"
 COMPARE = "#555555"
+# Plotly's decimal and thousands separators per language (as Babel formats them).
+SEPARATORS = {"nl": ",.", "en": ".,", "fr": ", "}
+
+
+def separators(lang: str | None = None) -> str:
+    return SEPARATORS.get(lang or i18n.current(), SEPARATORS[i18n.DEFAULT])
 
 
 def indicator_chart(indicator: dict, measurements: pd.DataFrame, goals: pd.DataFrame,
@@ -29,8 +38,8 @@ def indicator_chart(indicator: dict, measurements: pd.DataFrame, goals: pd.DataF
         illustrative = bool(m["illustrative"].any())
         years += [int(y) for y in m["period"]]
         fig.add_trace(go.Scatter(
-            x=m["period"], y=m["value"], mode="lines+markers", name="gemeten"
-            + (" (illustratief)" if illustrative else ""),
+            x=m["period"], y=m["value"], mode="lines+markers",
+            name=t("gemeten (illustratief)") if illustrative else t("gemeten"),
             line={"color": ACTUAL, "width": 3}, marker={"size": 8, "symbol": "circle"},
             hovertemplate="%{x}: %{y:,.2f} " + unit + "<extra></extra>"))
     points = goal_points(goals, measurements)
@@ -38,28 +47,29 @@ def indicator_chart(indicator: dict, measurements: pd.DataFrame, goals: pd.DataF
     if points:
         fig.add_trace(go.Scatter(
             x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers",
-            name="doelpad", line={"color": GOAL, "dash": "dash", "width": 2},
+            name=t("doelpad"), line={"color": GOAL, "dash": "dash", "width": 2},
             marker={"symbol": "diamond", "size": 10},
-            hovertemplate="doelpad %{x}: %{y:,.2f} " + unit + "<extra></extra>"))
+            hovertemplate=t("doelpad") + " %{x}: %{y:,.2f} " + unit + "<extra></extra>"))
     until = target_year(goals)
     if until is not None and measurements is not None:
         trend = forecast(measurements, until)
         if trend:
             fig.add_trace(go.Scatter(
                 x=[t[0] for t in trend], y=[t[1] for t in trend], mode="lines",
-                name="trend (lineair, laatste 5 punten)",
+                name=t("trend (lineair, laatste {n} punten)", n=FORECAST_POINTS),
                 line={"color": TREND, "dash": "dot", "width": 2},
-                hovertemplate="trend %{x}: %{y:,.2f} " + unit + "<extra></extra>"))
+                hovertemplate=t("trend") + " %{x}: %{y:,.2f} " + unit + "<extra></extra>"))
     if indicator.get("comparison_value") is not None and not pd.isna(
             indicator.get("comparison_value")):
         fig.add_hline(y=float(indicator["comparison_value"]), line_dash="longdash",
                       line_color=COMPARE,
-                      annotation_text=f"{indicator['comparison_label']}: "
-                      f"{format_number(indicator['comparison_value'])}",
+                      annotation_text=t("{label}: {value}",
+                                        label=indicator["comparison_label"],
+                                        value=format_number(indicator["comparison_value"])),
                       annotation_position="top left")
     fig.update_layout(
         title=title, height=height, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        legend={"orientation": "h", "y": -0.2}, separators=",.",
+        legend={"orientation": "h", "y": -0.2}, separators=separators(),
         yaxis_title=unit, xaxis=_year_axis(years),
         template="plotly_white", font={"size": 14},
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import t
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -15,12 +17,14 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        where = self.file
+        """'file, rij 3, veld 'jaar': reason' (the words in the current language; the
+        reason is translated where it was made)."""
+        parts = [self.file]
         if self.row is not None:
-            where += f", rij {self.row}"
+            parts.append(t("rij {row}", row=self.row))
         if self.field:
-            where += f", veld '{self.field}'"
-        return f"{where}: {self.reason}"
+            parts.append(t("veld '{field}'", field=self.field))
+        return t("{where}: {reason}", where=", ".join(parts), reason=self.reason)
 
 
 class InputError(Exception):

@@ -22,14 +22,24 @@ from branca.element import MacroElement
 from jinja2 import Template
 from shapely.geometry import mapping
 
+from .i18n import t
+
 LEAFLET_DIR = f"leaflet-{xleaflet.VERSION}"
+# Texts in module-level tables are Dutch message ids (``lang="nl"`` keeps them Dutch at
+# import time); builders translate them when they run (:func:`quality_note`, …).
 QUALITY_NOTES = {
     "official": None,
-    "approximate": ("Sectorgrenzen zijn benaderd: de officiële sectorpolygonen ontbreken; "
-                    "sectoren zijn binnen hun echte wijk geschat."),
-    "schematic": ("Schematische kaart: geen officiële geodata geladen. Laad ze met "
-                  "'python -m dashboard geodata --from MAP'."),
+    "approximate": t("Sectorgrenzen zijn benaderd: de officiële sectorpolygonen ontbreken; "
+                     "sectoren zijn binnen hun echte wijk geschat.", lang="nl"),
+    "schematic": t("Schematische kaart: geen officiële geodata geladen. Laad ze met "
+                   "'python -m dashboard geodata --from MAP'.", lang="nl"),
 }
+
+
+def quality_note(quality: str) -> str | None:
+    """The geometry-quality notice in the current language (None for official data)."""
+    note = QUALITY_NOTES.get(quality)
+    return t(note) if note else None
 
 
 def install_leaflet(static_dir: Path) -> Path:
@@ -87,16 +97,21 @@ _VL_WMTS = ("https://geo.api.vlaanderen.be/{service}/wmts?SERVICE=WMTS&REQUEST=G
             "&VERSION=1.0.0&LAYER={layer}&STYLE=&FORMAT=image/png&TILEMATRIXSET=GoogleMapsVL"
             "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}")
 BASEMAPS: dict[str, tuple[str, str | None, str]] = {
-    "none": ("Geen achtergrond (werkt offline)", None, ""),
-    "grb": ("GRB-basiskaart (Digitaal Vlaanderen)",
+    "none": (t("Geen achtergrond (werkt offline)", lang="nl"), None, ""),
+    "grb": (t("GRB-basiskaart (Digitaal Vlaanderen)", lang="nl"),
             _VL_WMTS.format(service="GRB", layer="grb_bsk"),
-            "GRB-basiskaart © Digitaal Vlaanderen"),
-    "orthofoto": ("Orthofoto (Digitaal Vlaanderen)",
+            t("GRB-basiskaart © Digitaal Vlaanderen", lang="nl")),
+    "orthofoto": (t("Orthofoto (Digitaal Vlaanderen)", lang="nl"),
                   _VL_WMTS.format(service="OMWRGBMRVL", layer="omwrgbmrvl"),
-                  "Orthofotomozaïek © Digitaal Vlaanderen"),
+                  t("Orthofotomozaïek © Digitaal Vlaanderen", lang="nl")),
     "osm": ("OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-            "© OpenStreetMap-bijdragers"),
+            t("© OpenStreetMap-bijdragers", lang="nl")),
 }
+
+
+def basemap_label(key: str) -> str:
+    """A base map's name in the current language (for the selector)."""
+    return t(BASEMAPS.get(key, BASEMAPS["none"])[0])
 
 
 def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: str = "none",
@@ -107,9 +122,9 @@ def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: st
     base = f"{static_url}/{LEAFLET_DIR}"
     m.default_js = [("leaflet", f"{base}/leaflet.js")]
     m.default_css = [("leaflet_css", f"{base}/leaflet.css")]
-    _label, url, attr = BASEMAPS.get(tiles, BASEMAPS["none"])
+    label, url, attr = BASEMAPS.get(tiles, BASEMAPS["none"])
     if url:
-        folium.TileLayer(url, attr=attr, name=_label, max_zoom=19).add_to(m)
+        folium.TileLayer(url, attr=t(attr), name=t(label), max_zoom=19).add_to(m)
     if bounds:
         m.fit_bounds(bounds, padding=(12, 12))
     return m
@@ -163,7 +178,7 @@ def area_map(
         highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.75},
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=False),
     ).add_to(m)
-    _MapText(attribution, QUALITY_NOTES.get(quality)).add_to(m)
+    _MapText(attribution, quality_note(quality)).add_to(m)
     return m
 
 
@@ -260,7 +275,7 @@ def legend_rows(bins: list[float], fmt) -> list[tuple[str, str]]:
         label = f"≤ {fmt(upper)}" if lower is None else f"{fmt(lower)} – {fmt(upper)}"
         rows.append((colour, label))
         lower = upper
-    rows.append((NO_DATA, "geen gegevens"))
+    rows.append((NO_DATA, t("geen gegevens")))
     return rows
 
 
@@ -295,12 +310,13 @@ def choropleth(
     minx, miny, maxx, maxy = areas.total_bounds
     m = base_map(static_url, [[miny, minx], [maxy, maxx]], tiles=tiles)
     bins = classify(list(values.values()), scheme)
-    flag = " (illustratief)" if illustrative else ""
+    label = t("{title} (illustratief)", title=title) if illustrative else title
+    no_data = t("geen gegevens")
     extra_tooltip = extra_tooltip or {}
     features = []
     for code, name, geom in zip(areas["code"], areas["name"], areas.geometry):
         value = values.get(code)
-        lines_ = [(title + flag, "geen gegevens" if value is None else f"{fmt(value)} {unit}")]
+        lines_ = [(label, no_data if value is None else f"{fmt(value)} {unit}")]
         lines_ += extra_tooltip.get(code, [])
         features.append({
             "type": "Feature", "id": code,
@@ -346,8 +362,8 @@ def choropleth(
                 tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
             ).add_to(m)
     _Legend(f"{title} ({unit})", legend_rows(bins, fmt),
-            "Illustratieve cijfers" if illustrative else None).add_to(m)
-    _MapText(attribution, QUALITY_NOTES.get(quality)).add_to(m)
+            t("Illustratieve cijfers") if illustrative else None).add_to(m)
+    _MapText(attribution, quality_note(quality)).add_to(m)
     return m
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .i18n import t
 from .status import STATUS_ORDER, Status, compute_status
-from .tables import KIND_LABEL, format_number
+from .tables import format_number, goals_text
 
 
 def indicator_statuses(indicators: pd.DataFrame, goals: pd.DataFrame,
                        city: pd.DataFrame) -> pd.DataFrame:
-    """One row per indicator: latest city value, goals, computed status, source."""
+    """One row per indicator: latest city value, goals, computed status, source (texts in
+    the current language)."""
     goals_by = {k: g for k, g in goals.groupby("indicator_id")}
     meas_by = {k: m for k, m in city.groupby("indicator_id")}
     rows = []
@@ -32,10 +34,10 @@ def indicator_statuses(indicators: pd.DataFrame, goals: pd.DataFrame,
             "value": st.value,
             "expected": st.expected,
             "illustrative": bool(latest["illustrative"]) if latest is not None else False,
-            "goals": "; ".join(f"{KIND_LABEL[k]} {y}: {format_number(v)}" for k, y, v in
-                               zip(g["kind"], g["year"], g["value"])) or "geen doel in de nota",
+            "goals": goals_text(g["kind"], g["year"], g["value"]) or t("geen doel in de nota"),
             "comparison": "" if pd.isna(ind.comparison_value) else
-            f"{ind.comparison_label}: {format_number(ind.comparison_value)}",
+            t("{label}: {value}", label=ind.comparison_label,
+              value=format_number(ind.comparison_value)),
             "source": f"{ind.source_document}, {ind.source_section}",
         })
     return pd.DataFrame(rows)
@@ -89,19 +91,21 @@ def district_profile(area_code: str, level_measurements: dict[str, pd.DataFrame]
             series = m[m["area_code"] == area_code][["period", "value"]]
             status = compute_status(g, series, direction).label
         rows.append({
-            "Indicator": ind.loc[indicator_id, "name"],
-            "Jaar": year,
-            "Waarde": format_number(value),
-            "Eenheid": ind.loc[indicator_id, "unit"],
-            "Rang": f"{rank} van {len(latest)}",
-            "Status t.o.v. doelpad": status,
-            "Illustratief": "ja" if bool(mine["illustrative"].iloc[0]) else "nee",
+            t("Indicator"): ind.loc[indicator_id, "name"],
+            t("Jaar"): year,
+            t("Waarde"): format_number(value),
+            t("Eenheid"): ind.loc[indicator_id, "unit"],
+            t("Rang"): t("{rank} van {count}", rank=rank, count=len(latest)),
+            t("Status t.o.v. doelpad"): status,
+            t("Illustratief"): t("ja") if bool(mine["illustrative"].iloc[0]) else t("nee"),
         })
     return pd.DataFrame(rows)
 
 
 def headlines(statuses: pd.DataFrame, n: int = 3) -> list[str]:
-    """The first ``n`` indicators with a city figure and a goal, as short Dutch lines."""
+    """The first ``n`` indicators with a city figure and a goal, as short lines (the texts
+    of ``statuses`` are already in the current language)."""
     rows = statuses[statuses["value"].notna() & (statuses["status"] != "no_goal")].head(n)
-    return [f"{r.name}: **{format_number(r.value)}** {r.unit} ({int(r.year)}) — {r.status_label}"
+    return [t("{name}: **{value}** {unit} ({year}) — {status}", name=r.name,
+              value=format_number(r.value), unit=r.unit, year=int(r.year), status=r.status_label)
             for r in rows.itertuples()]

@@ -185,6 +185,8 @@ def report_html(report: Report, map_images: dict[str, str]) -> str:
              f"<title>{e(report.title)}</title><style>{CSS}</style>"
              f'<script src="{PLOTLY_JS.as_uri()}"></script></head><body>']
     counts = report.counts
+    status_rule = t("Status: laatste stadscijfer tegenover het doelpad (rechte lijn van "
+                    "startwaarde naar elk doel), rekening houdend met de richting.")
     summary = "".join(
         f"<tr><td>{e(STATUS_ICON[c])} {e(t(label))}</td><td>{int(counts.get(c, 0))}</td></tr>"
         for c, label in (("on_track", "op koers"), ("behind", "achter"),
@@ -195,8 +197,7 @@ def report_html(report: Report, map_images: dict[str, str]) -> str:
         f"<h1>{e(report.title)}</h1>"
         f'<p class="meta">{e(t("Stand van de cijfers: {moment}", moment=report.moment))}</p>'
         f"<h2>{e(t('Status van de indicatoren'))}</h2><table>{summary}</table>"
-        f"<p>{e(t('Status: laatste stadscijfer tegenover het doelpad (rechte lijn van '))}"
-        f"{e(t('startwaarde naar elk doel), rekening houdend met de richting.'))}</p>"
+        f"<p>{e(status_rule)}</p>"
         f"<p>{e(t('{n} indicatoren in dit rapport.', n=len(report.sections)))}</p></div>")
     for i, s in enumerate(report.sections):
         ind, st_ = s.indicator, s.status

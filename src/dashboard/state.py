@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .i18n import t
+from .tables import level_name
 
 PARAMS = {"indicator": "ind", "level": "niveau", "area": "gebied", "year": "jaar"}
 # Parameters that hold for every page of a session (kept when a page rewrites its URL).
@@ -54,19 +55,21 @@ def parse(params: Mapping[str, str], *, indicators: Sequence[str], areas_by_leve
         if raw in indicators:
             state.indicator = raw
         else:
-            state.notices.append(f"Onbekende indicator '{raw}' genegeerd.")
+            state.notices.append(t("Onbekende indicator '{value}' genegeerd.", value=raw))
     raw = _get(params, "level")
     if raw is not None:
         if raw in LEVEL_CHOICES and raw in areas_by_level:
             state.level = raw
         else:
-            state.notices.append(f"Onbekend niveau '{raw}' genegeerd; toon wijken.")
+            state.notices.append(t("Onbekend niveau '{value}' genegeerd; toon wijken.",
+                                   value=raw))
     raw = _get(params, "area")
     if raw is not None:
         if raw in areas_by_level.get(state.level, ()):
             state.area = raw
         else:
-            state.notices.append(f"Onbekend gebied '{raw}' voor niveau {state.level} genegeerd.")
+            state.notices.append(t("Onbekend gebied '{value}' voor niveau {level} genegeerd.",
+                                   value=raw, level=level_name(state.level)))
     raw = _get(params, "year")
     if raw is not None:
         try:
@@ -76,7 +79,8 @@ def parse(params: Mapping[str, str], *, indicators: Sequence[str], areas_by_leve
         if year is not None and year in years:
             state.year = year
         else:
-            state.notices.append(f"Ongeldig jaar '{raw}' genegeerd; toon het laatste jaar.")
+            state.notices.append(t("Ongeldig jaar '{value}' genegeerd; toon het laatste jaar.",
+                                   value=raw))
     return state
 
 

@@ -28,24 +28,32 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .i18n import t
+
 ON_TRACK = -0.05
 BEHIND = -0.20
 FORECAST_POINTS = 5
 
 STATUS_ORDER = ("on_track", "behind", "far_behind", "no_data", "no_goal")
 # Status is never colour alone: every status has an icon and a word (and a colour-blind-
-# safe colour from the Okabe-Ito palette).
+# safe colour from the Okabe-Ito palette). The words are Dutch message ids (``lang="nl"``
+# keeps them Dutch at import time); show them with :func:`status_label`.
 STATUS_LABEL = {
-    "on_track": "op koers",
-    "behind": "achter",
-    "far_behind": "ver achter",
-    "no_data": "geen gegevens",
-    "no_goal": "geen doel",
+    "on_track": t("op koers", lang="nl"),
+    "behind": t("achter", lang="nl"),
+    "far_behind": t("ver achter", lang="nl"),
+    "no_data": t("geen gegevens", lang="nl"),
+    "no_goal": t("geen doel", lang="nl"),
 }
 STATUS_ICON = {"on_track": "✔", "behind": "▲", "far_behind": "✖", "no_data": "–",
                "no_goal": "·"}
 STATUS_COLOUR = {"on_track": "#009E73", "behind": "#E69F00", "far_behind": "#D55E00",
                  "no_data": "#767676", "no_goal": "#767676"}
+
+
+def status_label(code: str) -> str:
+    """The status word in the current language ("op koers", "on track", …)."""
+    return t(STATUS_LABEL[code])
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class Status:
 
     @property
     def label(self) -> str:
-        return f"{STATUS_ICON[self.code]} {STATUS_LABEL[self.code]}"
+        return f"{STATUS_ICON[self.code]} {status_label(self.code)}"
 
 
 def goal_points(goals: pd.DataFrame, measurements: pd.DataFrame | None = None

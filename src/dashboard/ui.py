@@ -7,7 +7,8 @@ import html
 import streamlit as st
 
 from . import appstate
-from .maps import QUALITY_NOTES
+from .i18n import t
+from .maps import quality_note
 
 # Official SDG colours (UN), with white text; the number is always written out too.
 SDG_COLOURS = {
@@ -17,21 +18,39 @@ SDG_COLOURS = {
 }
 
 
+def _luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of '#rrggbb'."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _text_colour(background: str) -> str:
+    """White or near-black text, whichever contrasts more with the background (WCAG)."""
+    lum = _luminance(background)
+    on_white = 1.05 / (lum + 0.05)
+    on_dark = (lum + 0.05) / (_luminance("#111111") + 0.05)
+    return "#fff" if on_white >= on_dark else "#111"
+
+
 def sdg_badges(sdgs) -> str:
-    """HTML badges 'SDG n' (escaped numbers only; dark text where the colour is light)."""
+    """HTML badges 'SDG n' (escaped numbers only; white or dark text, whichever contrasts
+    more with the official colour)."""
     if len(sdgs) == 0:
-        return ('<span style="font-size:0.85em">SDG\'s: niet vermeld in de tekstversie van '
-                "de nota</span>")
+        return ('<span style="font-size:0.85em">'
+                + html.escape(t("SDG's: niet vermeld in de tekstversie van de nota"), quote=False)
+                + "</span>")
     out = []
     for n in sdgs:
         n = int(n)
+        label = html.escape(t("SDG {n}", n=n))
         colour = SDG_COLOURS.get(n, "#555")
-        text = "#111" if n in (7, 11, 2, 6) else "#fff"
+        text = _text_colour(colour)
         out.append(
             f'<span style="background:{colour};color:{text};border-radius:4px;'
             f'padding:1px 6px;margin:0 4px 4px 0;font-size:0.85em;font-weight:600;'
             f'display:inline-block;white-space:nowrap">'
-            f"SDG {html.escape(str(n))}</span>"
+            f"{label}</span>"
         )
     return "".join(out)
 
@@ -40,27 +59,28 @@ def startup_notices() -> None:
     """Tell the user when the map is schematic/approximate or official data failed to load."""
     a = appstate.app()
     for problem in a.problems:
-        st.error(f"Officiële geodata konden niet geladen worden: {problem}")
+        st.error(t("Officiële geodata konden niet geladen worden: {problem}",
+                   problem=problem))
     if a.manifest.get("source") == "schematic":
-        st.warning(
+        st.warning(t(
             "Er zijn geen officiële geodata geladen: de kaarten tonen een **schematische** "
             "indeling. Laad de officiële wijken met één commando: "
             "`python -m dashboard geodata --from ../shared/geo` (of zet "
             "`DASHBOARD_GEODATA_DIR`) en herstart de app."
-        )
+        ))
 
 
 def map_caption(level: str) -> None:
     """Attribution and geometry-quality note under every map."""
-    quality = appstate.geometry_quality(level)
-    note = QUALITY_NOTES.get(quality)
-    st.caption(f"Bron kaart: {appstate.attribution()}" + (f" — {note}" if note else ""))
+    note = quality_note(appstate.geometry_quality(level))
+    text = t("Bron kaart: {attribution}", attribution=appstate.attribution())
+    st.caption(text + (f" — {note}" if note else ""))
 
 
 def status_line(counts: dict) -> str:
     """'✔ 3 op koers · ▲ 1 achter · …' (icon + word + number, never colour alone)."""
-    from .status import STATUS_ICON, STATUS_LABEL, STATUS_ORDER
+    from .status import STATUS_ICON, STATUS_ORDER, status_label
 
-    parts = [f"{STATUS_ICON[c]} {int(counts.get(c, 0))} {STATUS_LABEL[c]}" for c in STATUS_ORDER
+    parts = [f"{STATUS_ICON[c]} {int(counts.get(c, 0))} {status_label(c)}" for c in STATUS_ORDER
              if c != "no_goal"]
     return " · ".join(parts)

@@ -10,13 +10,18 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from . import appstate, charts, frame, mapview, maps, overview, state, ui
-from .status import STATUS_ICON, STATUS_LABEL
-from .tables import format_number
+from . import appstate, charts, frame, i18n, mapview, maps, overview, state, ui
+from .i18n import t
+from .status import FORECAST_POINTS, STATUS_ICON, status_label
+from .tables import format_number, level_name, level_plural
 
-LEVEL_LABEL = {"wijk": "wijken", "sector": "statistische sectoren",
-               "deelgemeente": "deelgemeenten"}
 MAP_HEIGHT = 460
+# Properties of the feature layers (loads.LAYERS) in tooltips: Dutch message ids
+# (``lang="nl"`` keeps them Dutch at import time), translated when a map is built.
+PROPERTY_LABEL = {"aantal": t("aantal", lang="nl"), "vermogen_kw": t("vermogen kW", lang="nl"),
+                  "type": t("type", lang="nl"),
+                  "doel_aandeel_2040": t("doel aandeel 2040", lang="nl"),
+                  "m2": t("m²", lang="nl"), "jaar": t("jaar", lang="nl")}
 
 
 def _district_indicators(inds: pd.DataFrame) -> list[str]:
@@ -24,12 +29,15 @@ def _district_indicators(inds: pd.DataFrame) -> list[str]:
 
 
 def _sections(spearhead_id: int, district_ids: list[str]) -> list[dict]:
+    """The map sections of a spearhead, title and intro in the current language."""
     configured = appstate.map_sections(spearhead_id)
     if configured:
-        return [s for s in configured if any(i in district_ids for i in s["indicators"])]
+        return [{**s, "title": i18n.content("section", s["key"], "title", s.get("title", "")),
+                 "intro": i18n.content("section", s["key"], "intro", s.get("intro") or "")}
+                for s in configured if any(i in district_ids for i in s["indicators"])]
     if not district_ids:
         return []
-    return [{"key": "kaart", "title": "Kaart", "intro": "", "indicators": district_ids,
+    return [{"key": "kaart", "title": t("Kaart"), "intro": "", "indicators": district_ids,
              "scheme": "natural_breaks", "district_goal": "all", "layers": {}}]
 
 
@@ -56,11 +64,11 @@ def spearhead_page(spearhead_id: int) -> None:
     version = appstate.data_version()
     summary = appstate.spearhead_summary(version).set_index("id")
     if spearhead_id not in summary.index:
-        st.error(f"Speerpunt {spearhead_id} bestaat niet in de catalogus.")
+        st.error(t("Speerpunt {n} bestaat niet in de catalogus.", n=spearhead_id))
         return
     sp = summary.loc[spearhead_id]
     page_key = f"sp{spearhead_id}"
-    st.title(f"Speerpunt {spearhead_id}: {sp['name']}")
+    st.title(t("Speerpunt {n}: {name}", n=spearhead_id, name=sp["name"]))
     st.markdown(ui.sdg_badges(sp["sdgs"]), unsafe_allow_html=True)
     ui.startup_notices()
 
@@ -82,29 +90,29 @@ def spearhead_page(spearhead_id: int) -> None:
 
     _status_summary(statuses)
 
-    st.header("Kaarten per gebied")
+    st.header(t("Kaarten per gebied"))
     sections = _sections(spearhead_id, district_ids)
     if not sections:
-        st.info("De indicatoren van dit speerpunt zijn **alleen gekend voor de hele stad**; er "
-                "is geen kaart per wijk of sector.")
+        st.info(t("De indicatoren van dit speerpunt zijn **alleen gekend voor de hele stad**; "
+                  "er is geen kaart per wijk of sector."))
     else:
         c1, c2 = st.columns([1, 2])
-        level = c1.radio("Gebiedsniveau", list(state.LEVEL_CHOICES), horizontal=True,
-                         format_func=lambda lv: LEVEL_LABEL[lv], key=f"{page_key}_level")
+        level = c1.radio(t("Gebiedsniveau"), list(state.LEVEL_CHOICES), horizontal=True,
+                         format_func=level_plural, key=f"{page_key}_level")
         if st.session_state.get(f"{page_key}_year") not in years and years:
             st.session_state[f"{page_key}_year"] = years[-1]
-        year = c2.select_slider("Jaar", options=years, key=f"{page_key}_year") if len(
+        year = c2.select_slider(t("Jaar"), options=years, key=f"{page_key}_year") if len(
             years) > 1 else (years[0] if years else None)
         if st.session_state.get("basemap") not in maps.BASEMAPS:
             st.session_state["basemap"] = a.settings.tiles
         tiles = st.sidebar.selectbox(
-            "Achtergrondkaart", list(maps.BASEMAPS), key="basemap",
-            format_func=lambda k: maps.BASEMAPS[k][0],
-            help="Zonder internet blijft 'geen achtergrond' de enige die laadt; de gebieden "
-                 "blijven altijd leesbaar.")
+            t("Achtergrondkaart"), list(maps.BASEMAPS), key="basemap",
+            format_func=maps.basemap_label,
+            help=t("Zonder internet blijft 'geen achtergrond' de enige die laadt; de gebieden "
+                   "blijven altijd leesbaar."))
         _maps_and_profile(page_key, sections, level, year, inds, goals, tiles)
 
-    st.header("Alle indicatoren")
+    st.header(t("Alle indicatoren"))
     _indicator_table(statuses)
     _indicator_detail(page_key, inds, goals, statuses)
     _write_url(page_key, district_ids)
@@ -114,11 +122,12 @@ def _status_summary(statuses: pd.DataFrame) -> None:
     counts = statuses["status"].value_counts()
     cols = st.columns(4)
     for col, code in zip(cols, ("on_track", "behind", "far_behind", "no_data")):
-        col.metric(f"{STATUS_ICON[code]} {STATUS_LABEL[code]}", int(counts.get(code, 0)))
-    st.caption("Status: laatste stadscijfer tegenover het doelpad (rechte lijn van startwaarde "
-               "naar elk doel), rekening houdend met de richting. Op koers: hoogstens 5 % van de "
-               "gevraagde verandering achter; achter: tot 20 %; ver achter: meer. "
-               f"{int(counts.get('no_goal', 0))} contextindicatoren zonder doel.")
+        col.metric(f"{STATUS_ICON[code]} {status_label(code)}", int(counts.get(code, 0)))
+    st.caption(t("Status: laatste stadscijfer tegenover het doelpad (rechte lijn van "
+                 "startwaarde naar elk doel), rekening houdend met de richting. Op koers: "
+                 "hoogstens 5 % van de gevraagde verandering achter; achter: tot 20 %; ver "
+                 "achter: meer. {n} contextindicatoren zonder doel.",
+                 n=int(counts.get("no_goal", 0))))
 
 
 @st.fragment
@@ -147,9 +156,9 @@ def _maps_and_profile(page_key: str, sections: list[dict], level: str, year: int
         st.session_state[area_key] = clicked
         st.rerun(scope="fragment")
 
-    st.subheader("Gebiedsprofiel")
+    st.subheader(t("Gebiedsprofiel"))
     names = dict(zip(geo["code"], geo["name"]))
-    choice = st.selectbox("Kies een gebied (of klik op de kaart)", options=[None] + codes,
+    choice = st.selectbox(t("Kies een gebied (of klik op de kaart)"), options=[None] + codes,
                           format_func=lambda c: "—" if c is None else names[c], key=area_key)
     if choice:
         st.query_params[state.PARAMS["area"]] = choice
@@ -172,7 +181,7 @@ def _map_section(page_key: str, section: dict, level: str, year: int | None,
     if len(options) > 1:
         if default in options and f"{key}_ind" not in st.session_state:
             st.session_state[f"{key}_ind"] = default
-        indicator_id = st.radio("Indicator", options, key=f"{key}_ind", horizontal=True,
+        indicator_id = st.radio(t("Indicator"), options, key=f"{key}_ind", horizontal=True,
                                 format_func=lambda i: ind_by_id.loc[i, "name"])
     else:
         indicator_id = options[0]
@@ -180,7 +189,8 @@ def _map_section(page_key: str, section: dict, level: str, year: int | None,
     m, values, shown_year, illustrative = _build_map(version, section["key"], indicator_id,
                                                      level, year, tiles)
     if year is not None and shown_year != year:
-        st.caption(f"Voor {year} zijn er geen cijfers; de kaart toont {shown_year}.")
+        st.caption(t("Voor {year} zijn er geen cijfers; de kaart toont {shown}.", year=year,
+                     shown=shown_year))
     if selected:
         m = _highlighted(version, section["key"], indicator_id, level, year, tiles, selected)
     result = mapview.show_map(m, (version, section["key"], indicator_id, level, year, tiles,
@@ -191,13 +201,13 @@ def _map_section(page_key: str, section: dict, level: str, year: int | None,
     summary = _text_summary(ind["name"], ind["unit"], values, dict(zip(geo["code"], geo["name"])),
                             shown_year, illustrative)
     st.caption(summary)
-    if st.toggle("Toon de cijfers als tabel", key=f"{key}_table"):
+    if st.toggle(t("Toon de cijfers als tabel"), key=f"{key}_table"):
         names = dict(zip(geo["code"], geo["name"]))
         table = pd.DataFrame({
-            "Gebied": [names.get(c, c) for c in values],
+            t("Gebied"): [names.get(c, c) for c in values],
             f"{ind['name']} ({ind['unit']})": [format_number(v) for v in values.values()],
-            "Jaar": shown_year,
-            "Illustratief": "ja" if illustrative else "nee",
+            t("Jaar"): shown_year,
+            t("Illustratief"): t("ja") if illustrative else t("nee"),
         })
         st.dataframe(table, hide_index=True, width="stretch")
     return result
@@ -214,7 +224,7 @@ def _build_map(version: str, section_key: str, indicator_id: str, level: str,
     section = spearhead_sections[0] if spearhead_sections else {"layers": {},
                                                                 "scheme": "natural_breaks",
                                                                 "district_goal": "all"}
-    ind = a.store.indicator(indicator_id)
+    ind = appstate.indicator(version, indicator_id)
     meas = appstate.measurements(version, indicator_id, level)
     values, shown_year = overview.district_values(meas, year)
     illustrative = bool(meas["illustrative"].any()) if len(meas) else False
@@ -241,7 +251,7 @@ def _build_map(version: str, section_key: str, indicator_id: str, level: str,
         target = g[g["kind"] != "baseline"].sort_values("year")
         if len(target):
             t_year, t_value = int(target["year"].iloc[-1]), float(target["value"].iloc[-1])
-            line = [(f"Doel {t_year}", f"{format_number(t_value)} {ind['unit']}")]
+            line = [(t("Doel {year}", year=t_year), f"{format_number(t_value)} {ind['unit']}")]
             if section.get("district_goal") == "zones":
                 parents = appstate.areas(version).set_index("code")["parent_codes"]
                 for code in geo["code"]:
@@ -284,24 +294,30 @@ def _points(features: pd.DataFrame, size_field: str | None) -> list[dict]:
             radius = 3 + math.sqrt(size) / 8
         else:
             radius = 3 + 2.5 * math.sqrt(size)
-        lines = [(k.replace("_", " "), v) for k, v in sorted(p.items())]
+        lines = [(_property_label(k), v) for k, v in sorted(p.items())]
         if flag:
-            lines.append(("", "illustratief"))
+            lines.append(("", t("illustratief")))
         out.append({"lat": g["coordinates"][1], "lon": g["coordinates"][0],
                     "radius": round(min(radius, 16), 1), "name": name, "lines": lines})
     return out
 
 
+def _property_label(key: str) -> str:
+    """A layer property's name for tooltips ('vermogen_kw' → 'vermogen kw'), translated."""
+    return t(PROPERTY_LABEL[key]) if key in PROPERTY_LABEL else key.replace("_", " ")
+
+
 def _text_summary(name: str, unit: str, values: dict, names: dict, year, illustrative) -> str:
     """A sentence describing the map for screen readers and print."""
     if not values:
-        return f"Geen cijfers voor {name}."
+        return t("Geen cijfers voor {name}.", name=name)
     hi = max(values, key=values.get)
     lo = min(values, key=values.get)
-    flag = " Illustratieve cijfers." if illustrative else ""
-    return (f"Samenvatting: {name} in {year}, {len(values)} gebieden. Hoogste: {names.get(hi, hi)}"
-            f" ({format_number(values[hi])} {unit}); laagste: {names.get(lo, lo)} "
-            f"({format_number(values[lo])} {unit}).{flag}")
+    text = t("Samenvatting: {name} in {year}, {count} gebieden. Hoogste: {high} ({high_value} "
+             "{unit}); laagste: {low} ({low_value} {unit}).", name=name, year=year,
+             count=len(values), high=names.get(hi, hi), high_value=format_number(values[hi]),
+             low=names.get(lo, lo), low_value=format_number(values[lo]), unit=unit)
+    return text + (" " + t("Illustratieve cijfers.") if illustrative else "")
 
 
 def _profile(code: str, name: str, level: str, inds: pd.DataFrame, goals: pd.DataFrame,
@@ -310,9 +326,9 @@ def _profile(code: str, name: str, level: str, inds: pd.DataFrame, goals: pd.Dat
     level_meas = {i: appstate.measurements(version, i, level) for i in district_ids}
     table = overview.district_profile(code, level_meas, inds, goals,
                                       appstate.district_goal_indicators())
-    st.markdown(f"**{name}** ({level})")
+    st.markdown(f"**{name}** ({level_name(level)})")
     if table.empty:
-        st.write("Geen cijfers voor dit gebied.")
+        st.write(t("Geen cijfers voor dit gebied."))
         return
     st.dataframe(table, hide_index=True, width="stretch")
     fig = _profile_chart(version, district_ids[0], level, code, name)
@@ -327,23 +343,24 @@ def _profile_chart(version: str, indicator_id: str, level: str, code: str, name:
     series = series[series["area_code"] == code]
     if len(series) < 2:
         return None
-    ind = appstate.app().store.indicator(indicator_id)
+    ind = appstate.indicator(version, indicator_id)
     return charts.indicator_chart({**ind, "comparison_value": None}, series,
                                   appstate.goals(version).iloc[0:0],
                                   title=f"{ind['name']} – {name}", height=260)
 
 
 def _indicator_table(statuses: pd.DataFrame) -> None:
+    ill = " " + t("(ill.)")
     table = pd.DataFrame({
-        "Indicator": statuses["name"],
-        "Status": statuses["status_label"],
-        "Laatste waarde": [("—" if pd.isna(v) else format_number(v)) + (" (ill.)" if f else "")
-                           for v, f in zip(statuses["value"], statuses["illustrative"])],
-        "Eenheid": statuses["unit"],
-        "Jaar": [("" if pd.isna(y) else str(int(y))) for y in statuses["year"]],
-        "Doelen": statuses["goals"],
-        "Vergelijking": statuses["comparison"],
-        "Bron": statuses["source"],
+        t("Indicator"): statuses["name"],
+        t("Status"): statuses["status_label"],
+        t("Laatste waarde"): [("—" if pd.isna(v) else format_number(v)) + (ill if f else "")
+                              for v, f in zip(statuses["value"], statuses["illustrative"])],
+        t("Eenheid"): statuses["unit"],
+        t("Jaar"): [("" if pd.isna(y) else str(int(y))) for y in statuses["year"]],
+        t("Doelen"): statuses["goals"],
+        t("Vergelijking"): statuses["comparison"],
+        t("Bron"): statuses["source"],
     })
     st.dataframe(table, hide_index=True, width="stretch")
 
@@ -356,32 +373,34 @@ def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
     current = st.session_state.get(f"{page_key}_ind")
     if current not in ids:
         st.session_state[f"{page_key}_ind"] = ids[0]
-    choice = st.selectbox("Grafiek van indicator", ids, format_func=lambda i: names[i],
+    choice = st.selectbox(t("Grafiek van indicator"), ids, format_func=lambda i: names[i],
                           key=f"{page_key}_ind")
     st.query_params[state.PARAMS["indicator"]] = choice  # a fragment rerun updates the URL too
     version = appstate.data_version()
     ind = inds.set_index("id").loc[choice].to_dict()
     row = statuses.set_index("id").loc[choice]
-    st.markdown(f"**{names[choice]}** — status: **{row['status_label']}**")
-    st.caption(f"{ind['definition']} Bron: {row['source']}.")
+    st.markdown(t("**{name}** — status: **{status}**", name=names[choice],
+                  status=row["status_label"]))
+    st.caption(t("{definition} Bron: {source}.", definition=ind["definition"],
+                 source=row["source"]))
     st.plotly_chart(_cached_chart(version, choice), key=f"{page_key}_chart")
-    st.caption("Trend: rechte lijn door de laatste 5 gemeten punten, doorgetrokken tot het "
-               "doeljaar; geen voorspelling.")
-    if st.toggle("Toon de grafieken van alle indicatoren", key=f"{page_key}_all_charts"):
+    st.caption(t("Trend: rechte lijn door de laatste {n} gemeten punten, doorgetrokken tot het "
+                 "doeljaar; geen voorspelling.", n=FORECAST_POINTS))
+    if st.toggle(t("Toon de grafieken van alle indicatoren"), key=f"{page_key}_all_charts"):
         columns = st.columns(2)
         for i, ind_id in enumerate(ids):
             row = statuses.set_index("id").loc[ind_id]
             with columns[i % 2]:
                 st.plotly_chart(_cached_chart(version, ind_id),
                                 key=f"{page_key}_chart_{ind_id}")
-                st.caption(f"Status: {row['status_label']}. Bron: {row['source']}.")
+                st.caption(t("Status: {status}. Bron: {source}.", status=row["status_label"],
+                             source=row["source"]))
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _cached_chart(version: str, indicator_id: str):
     """One indicator's chart (built once per data version; plotly figures are not mutated)."""
-    store = appstate.app().store
-    ind = store.indicator(indicator_id)
+    ind = appstate.indicator(version, indicator_id)
     city = appstate.city_measurements(version)
     goals = appstate.goals(version)
     return charts.indicator_chart(ind, city[city["indicator_id"] == indicator_id],

@@ -20,6 +20,7 @@ from shapely.geometry import mapping
 
 from ..errors import InputError
 from ..geodata import read_layer
+from ..i18n import t
 
 # layer → allowed geometry types and the property columns kept (besides id and naam)
 LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -57,7 +58,8 @@ def validate_layer_file(data: bytes, file: str, layer: str, municipality: gpd.Ge
     """Read and check a layer file; ``municipality`` in any CRS (the gemeente polygon)."""
     sha = hashlib.sha256(data).hexdigest()
     if layer not in LAYERS:
-        e = _frame([(0, "laag", f"onbekende laag '{layer}'; kies uit {', '.join(LAYERS)}")])
+        e = _frame([(0, "laag", t("onbekende laag '{layer}'; kies uit {layers}", layer=layer,
+                                  layers=", ".join(LAYERS)))])
         return ValidatedLayer(file, sha, layer, pd.DataFrame(), e, _frame([]))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(file).name
@@ -74,41 +76,46 @@ def validate_layer_file(data: bytes, file: str, layer: str, municipality: gpd.Ge
     id_col = next((cols[c] for c in ID_FIELDS if c in cols), None)
     name_col = next((cols[c] for c in NAME_FIELDS if c in cols), None)
     if id_col is None:
-        problems.append((0, "id", "kolom 'id' ontbreekt"))
+        problems.append((0, "id", t("kolom 'id' ontbreekt")))
     gdf = gdf.to_crs(31370)
     boundary = municipality.to_crs(31370).geometry.union_all().buffer(BOUNDARY_TOLERANCE_M)
     ids = (gdf[id_col].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v))
                            else str(v).strip()) if id_col else pd.Series([""] * len(gdf)))
     seen: dict[str, int] = {}
     for i, (fid, geom) in enumerate(zip(ids, gdf.geometry), start=1):
-        label = f"object {i}" + (f" (id {fid})" if fid else "")
+        label = (t("object {n} (id {id})", n=i, id=fid) if fid else t("object {n}", n=i))
         if id_col and fid in ("", "None", "nan"):
-            problems.append((i, "id", f"{label}: id ontbreekt"))
+            problems.append((i, "id", t("{object}: id ontbreekt", object=label)))
         elif id_col and fid in seen:
-            problems.append((i, "id", f"{label}: dubbele id (ook object {seen[fid]})"))
+            problems.append((i, "id", t("{object}: dubbele id (ook object {other})",
+                                        object=label, other=seen[fid])))
         else:
             seen[fid] = i
         if geom is None or geom.is_empty:
-            problems.append((i, "geometry", f"{label}: lege geometrie"))
+            problems.append((i, "geometry", t("{object}: lege geometrie", object=label)))
             continue
         if geom.geom_type not in kinds:
-            problems.append((i, "geometry", f"{label}: {geom.geom_type}, verwacht "
-                             + " of ".join(kinds)))
+            either = " {} ".format(t("of"))
+            problems.append((i, "geometry", t("{object}: {found}, verwacht {expected}",
+                                              object=label, found=geom.geom_type,
+                                              expected=either.join(kinds))))
             continue
         if not geom.is_valid:
-            problems.append((i, "geometry", f"{label}: ongeldige geometrie "
-                             f"({shapely.is_valid_reason(geom)})"))
+            problems.append((i, "geometry", t("{object}: ongeldige geometrie ({reason})",
+                                              object=label,
+                                              reason=shapely.is_valid_reason(geom))))
             continue
         if not boundary.contains(geom):
-            problems.append((i, "geometry", f"{label}: ligt (deels) buiten de gemeente"))
+            problems.append((i, "geometry", t("{object}: ligt (deels) buiten de gemeente",
+                                              object=label)))
     for prop in props:
         if prop in cols:
             bad = pd.to_numeric(gdf[cols[prop]], errors="coerce").isna() & gdf[cols[prop]].notna()
             if prop == "type":
                 continue
             for i in [k + 1 for k, b in enumerate(bad) if b]:
-                problems.append((i, prop, f"object {i}: '{gdf[cols[prop]].iloc[i - 1]}' is "
-                                 "geen getal"))
+                problems.append((i, prop, t("object {n}: '{value}' is geen getal", n=i,
+                                            value=gdf[cols[prop]].iloc[i - 1])))
     errors = _frame(problems)
     if not errors.empty:
         return ValidatedLayer(file, sha, layer, pd.DataFrame(), errors, _frame([]))

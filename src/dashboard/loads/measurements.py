@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
+from ..i18n import t
+from ..tables import level_plural
 from .read import RawTable, read_table
 
 FIRST_YEAR = 2000
@@ -50,6 +52,13 @@ class Validated:
         w = self.warnings if limit is None else self.warnings.head(limit)
         return [Problem(self.file, int(r) if r else None, f or None, why)
                 for r, f, why in zip(w["row"], w["field"], w["reason"])]
+
+
+def _each(template: str, **columns) -> list[str]:
+    """A translated ``template`` with ``{name}`` placeholders, filled in row by row from
+    equally long columns (only the failing rows get a message)."""
+    keys = list(columns)
+    return [template.format(**dict(zip(keys, values))) for values in zip(*columns.values())]
 
 
 # Dot-grouped thousands: 1 to 3 leading digits (not a leading zero), then groups of three.
@@ -105,28 +114,30 @@ def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.Dat
     if missing:
         names = {"area": "gebied", "period": "jaar", "value": "waarde", "indicator": "indicator"}
         e = pd.DataFrame({"row": 0, "field": [names[m] for m in sorted(missing)],
-                          "reason": "kolom ontbreekt"})
+                          "reason": t("kolom ontbreekt")})
         return Validated(raw.file, sha256, f.iloc[0:0], e, _empty(), raw.sheet)
     if f.empty:
-        e = pd.DataFrame({"row": [0], "field": [""], "reason": ["geen gegevensrijen"]})
+        e = pd.DataFrame({"row": [0], "field": [""], "reason": [t("geen gegevensrijen")]})
         return Validated(raw.file, sha256, f, e, _empty(), raw.sheet)
 
     ind = indicators.set_index("id")
     if indicator is not None:
         if indicator not in ind.index:
             e = pd.DataFrame({"row": [0], "field": ["indicator"],
-                              "reason": [f"onbekende indicator '{indicator}'"]})
+                              "reason": [t("onbekende indicator '{value}'",
+                                           value=indicator)]})
             return Validated(raw.file, sha256, f.iloc[0:0], e, _empty(), raw.sheet)
         if "indicator" not in f.columns:
             f = f.assign(indicator=indicator)
         else:
             f = f.assign(indicator=f["indicator"].where(f["indicator"] != "", indicator))
     ind_ok = f["indicator"].isin(ind.index)
-    err(~ind_ok, "indicator", lambda d: "onbekende indicator '" + d["indicator"] + "'")
+    err(~ind_ok, "indicator",
+        lambda d: _each(t("onbekende indicator '{value}'"), value=d["indicator"]))
     if indicator is not None:
         other = ind_ok & (f["indicator"] != indicator)
-        err(other, "indicator", lambda d: "andere indicator dan gekozen ('" + d["indicator"]
-            + "')")
+        err(other, "indicator",
+            lambda d: _each(t("andere indicator dan gekozen ('{value}')"), value=d["indicator"]))
 
     # Areas: code first, else exact name (case-insensitive), with `niveau` if given.
     area = f["area"]
@@ -147,58 +158,63 @@ def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.Dat
             amb.append(len(codes) > 1)
         resolved.loc[idx] = found
         ambiguous.loc[idx] = amb
-    err(ambiguous, "gebied", lambda d: "naam '" + d["area"]
-        + "' komt meer dan eens voor; geef de code of de kolom niveau")
+    err(ambiguous, "gebied", lambda d: _each(
+        t("naam '{value}' komt meer dan eens voor; geef de code of de kolom niveau"),
+        value=d["area"]))
     err(resolved.isna() & ~ambiguous & (area != ""), "gebied",
-        lambda d: "onbekend gebied '" + d["area"] + "'")
-    err(area == "", "gebied", "gebied ontbreekt")
+        lambda d: _each(t("onbekend gebied '{value}'"), value=d["area"]))
+    err(area == "", "gebied", t("gebied ontbreekt"))
     area_level = resolved.map(areas.set_index("code")["level"])
 
     # Level allowed for the indicator (vectorised: a set of allowed (indicator, level) keys).
     allowed_keys = pd.Index([f"{i}|{lv}" for i, levels in ind["levels"].items() for lv in levels])
     level_ok = (f["indicator"] + "|" + area_level.fillna("")).isin(allowed_keys)
     bad_level = ind_ok & resolved.notna() & ~level_ok
-    err(bad_level, "gebied", lambda d: "indicator '" + d["indicator"]
-        + "' bestaat niet op niveau " + area_level[d.index])
+    err(bad_level, "gebied", lambda d: _each(
+        t("indicator '{indicator}' bestaat niet op niveau {level}"), indicator=d["indicator"],
+        level=area_level[d.index]))
 
     # Period.
     today = today or dt.date.today()
     period = pd.to_numeric(f["period"], errors="coerce")
     not_int = period.isna() | (period != period.round())
-    err(not_int, "jaar", lambda d: "'" + d["period"] + "' is geen jaartal")
+    err(not_int, "jaar", lambda d: _each(t("'{value}' is geen jaartal"), value=d["period"]))
     out_of_range = ~not_int & ((period < FIRST_YEAR) | (period > today.year))
-    err(out_of_range, "jaar",
-        lambda d: "jaar " + d["period"] + f" valt buiten {FIRST_YEAR}–{today.year}")
+    err(out_of_range, "jaar", lambda d: _each(t("jaar {value} valt buiten {first}–{last}"),
+                                              value=d["period"], first=[FIRST_YEAR] * len(d),
+                                              last=[today.year] * len(d)))
 
     # Value.
     value = parse_numbers(f["value"])
-    err(value.isna(), "waarde", lambda d: "'" + d["value"] + "' is geen getal")
+    err(value.isna(), "waarde", lambda d: _each(t("'{value}' is geen getal"), value=d["value"]))
     lo = f["indicator"].map(ind["plausible_min"]).astype(float)
     hi = f["indicator"].map(ind["plausible_max"]).astype(float)
     negative = value.notna() & (value < 0) & (lo.fillna(-np.inf) >= 0)
-    err(negative, "waarde", "negatieve waarde kan niet voor deze indicator")
+    err(negative, "waarde", t("negatieve waarde kan niet voor deze indicator"))
     outside = value.notna() & ~negative & (((value < lo) & lo.notna()) |
                                            ((value > hi) & hi.notna()))
-    err(outside, "waarde", lambda d: "waarde " + d["value"] + " buiten het plausibele bereik "
-        + lo[d.index].map(_fmt) + " – " + hi[d.index].map(_fmt))
+    err(outside, "waarde", lambda d: _each(
+        t("waarde {value} buiten het plausibele bereik {low} – {high}"), value=d["value"],
+        low=lo[d.index].map(_fmt), high=hi[d.index].map(_fmt)))
 
     # Unit.
     if "unit" in f.columns:
         expected_unit = f["indicator"].map(ind["unit"]).fillna("")
         wrong = ind_ok & (f["unit"] != "") & (f["unit"].str.lower() != expected_unit.str.lower())
-        err(wrong, "eenheid", lambda d: "eenheid '" + d["unit"] + "' verschilt van '"
-            + expected_unit[d.index] + "'")
+        err(wrong, "eenheid", lambda d: _each(t("eenheid '{unit}' verschilt van '{expected}'"),
+                                              unit=d["unit"], expected=expected_unit[d.index]))
 
     if "_extra" in f.columns:
-        err(f["_extra"] == "1", "", "meer cellen dan kolommen in de kopregel")
+        err(f["_extra"] == "1", "", t("meer cellen dan kolommen in de kopregel"))
 
     # Duplicates inside the file.
     key = pd.DataFrame({"i": f["indicator"], "a": resolved, "p": period})
     dup = key.duplicated(keep="first") & resolved.notna() & ~not_int
     if dup.any():
         first_row = key.assign(r=f["_row"]).groupby(["i", "a", "p"])["r"].transform("first")
-        err(dup, "gebied+jaar", lambda d: "dubbel: zelfde indicator, gebied en jaar als rij "
-            + first_row[d.index].astype(str))
+        err(dup, "gebied+jaar", lambda d: _each(
+            t("dubbel: zelfde indicator, gebied en jaar als rij {row}"),
+            row=first_row[d.index].astype(str)))
 
     errors_df = (pd.concat(errors, ignore_index=True) if errors else _empty()
                  ).sort_values(["row", "field"], kind="stable").reset_index(drop=True)
@@ -241,7 +257,9 @@ def _warnings(rows: pd.DataFrame, current: pd.DataFrame | None, ind: pd.DataFram
         j = joined[jump]
         out.append(pd.DataFrame({
             "row": j["_row"].to_numpy(), "field": "waarde",
-            "reason": [f"sprong van {(v - p) / abs(p):+.0%} t.o.v. {int(y) - 1} ({p:g} → {v:g})"
+            "reason": [t("sprong van {change} t.o.v. {year} ({before} → {after})",
+                         change=f"{(v - p) / abs(p):+.0%}", year=int(y) - 1, before=f"{p:g}",
+                         after=f"{v:g}")
                        for v, p, y in zip(j["value"], j["prev_value"], j["period"])]}))
     # District values vs the city total, for additive units, when a whole level is present.
     city_codes = areas.loc[areas["level"] == "gemeente", "code"]
@@ -263,10 +281,12 @@ def _warnings(rows: pd.DataFrame, current: pd.DataFrame | None, ind: pd.DataFram
         if len(off):
             out.append(pd.DataFrame({
                 "row": off["row"].to_numpy(), "field": "waarde",
-                "reason": [f"som van de {lv}s voor {i} {p} is {t:g}, stadstotaal is {c:g}"
-                           for i, p, lv, t, c in zip(off["indicator_id"], off["period"],
-                                                     off["level"], off["total"],
-                                                     off["value"])]}))
+                "reason": [t("som van de {levels} voor {indicator} {year} is {total}, "
+                             "stadstotaal is {city}", levels=level_plural(lv), indicator=i,
+                             year=p, total=f"{tot:g}", city=f"{c:g}")
+                           for i, p, lv, tot, c in zip(off["indicator_id"], off["period"],
+                                                       off["level"], off["total"],
+                                                       off["value"])]}))
     return (pd.concat(out, ignore_index=True) if out else _empty())
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..i18n import t
 
 # Column names we recognise (lower-case, after trimming), mapped to our own.
 ALIASES = {
@@ -50,7 +51,7 @@ def decode(data: bytes, file: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _problem(file, "tekstcodering niet herkend (verwacht UTF-8 of Windows-1252)")
+    raise _problem(file, t("tekstcodering niet herkend (verwacht UTF-8 of Windows-1252)"))
 
 
 def _find_header(rows: list[list[str]], file: str, needed: set[str]) -> int:
@@ -66,11 +67,11 @@ def _find_header(rows: list[list[str]], file: str, needed: set[str]) -> int:
             return i
     if best >= 0 and len(best_names) >= 2:
         label = {"area": "gebied", "period": "jaar", "value": "waarde", "indicator": "indicator"}
-        raise InputError([Problem(file, None, label.get(n, n), "kolom ontbreekt")
+        raise InputError([Problem(file, None, label.get(n, n), t("kolom ontbreekt"))
                           for n in sorted(needed - best_names)])
     wanted = ", ".join(sorted({k for k, v in ALIASES.items() if v in needed and k.isalpha()}))
-    raise _problem(file, f"geen kopregel gevonden in de eerste {HEADER_SCAN_ROWS} rijen; "
-                   f"verwacht kolommen zoals: {wanted}")
+    raise _problem(file, t("geen kopregel gevonden in de eerste {n} rijen; verwacht kolommen "
+                           "zoals: {columns}", n=HEADER_SCAN_ROWS, columns=wanted))
 
 
 def _to_frame(rows: list[list[str]], header_at: int, file: str) -> pd.DataFrame:
@@ -81,8 +82,8 @@ def _to_frame(rows: list[list[str]], header_at: int, file: str) -> pd.DataFrame:
     seen: set[str] = set()
     for name, raw in zip(mapped, header):
         if name is not None and name in seen:
-            raise _problem(file, f"kolom '{raw}' komt twee keer voor", row=header_at + 1,
-                           field=raw)
+            raise _problem(file, t("kolom '{column}' komt twee keer voor", column=raw),
+                           row=header_at + 1, field=raw)
         if name:
             seen.add(name)
     names = [m for m in mapped if m]
@@ -106,7 +107,7 @@ def _to_frame(rows: list[list[str]], header_at: int, file: str) -> pd.DataFrame:
 def read_csv_bytes(data: bytes, file: str, needed: set[str]) -> RawTable:
     text = decode(data, file)
     if not text.strip():
-        raise _problem(file, "leeg bestand")
+        raise _problem(file, t("leeg bestand"))
     # Lines as pandas splits them (\r\n, \n, \r; not form feeds or other separators).
     head_lines = re.split(r"\r\n|\n|\r", text, maxsplit=HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]
     # The delimiter is the one that makes a header appear (ties: more recognised names).
@@ -115,7 +116,7 @@ def read_csv_bytes(data: bytes, file: str, needed: set[str]) -> RawTable:
         try:
             head = list(csv.reader(io.StringIO("\n".join(head_lines)), delimiter=delimiter))
         except csv.Error as exc:
-            raise _problem(file, f"onleesbare CSV: {exc}") from None
+            raise _problem(file, t("onleesbare CSV: {error}", error=exc)) from None
         score = max((len({ALIASES.get(c.strip().lower()) for c in row} - {None})
                      for row in head), default=0)
         if best is None or score > best[0]:
@@ -126,8 +127,8 @@ def read_csv_bytes(data: bytes, file: str, needed: set[str]) -> RawTable:
     mapped = [ALIASES.get(h) for h in header]
     for i, name in enumerate(mapped):
         if name is not None and name in mapped[:i]:
-            raise _problem(file, f"kolom '{header[i]}' komt twee keer voor", row=header_at + 1,
-                           field=header[i])
+            raise _problem(file, t("kolom '{column}' komt twee keer voor", column=header[i]),
+                           row=header_at + 1, field=header[i])
     spare = 32  # cells beyond the header are read too, to report them per row
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, header=None,
@@ -135,8 +136,8 @@ def read_csv_bytes(data: bytes, file: str, needed: set[str]) -> RawTable:
                             skip_blank_lines=False, names=range(len(header) + spare),
                             index_col=False, engine="c", on_bad_lines="error")
     except (pd.errors.ParserError, ValueError) as exc:
-        raise _problem(file, f"onleesbare CSV (te veel velden of ongesloten aanhalingsteken): "
-                       f"{str(exc).strip()[:200]}") from None
+        raise _problem(file, t("onleesbare CSV (te veel velden of ongesloten aanhalingsteken): "
+                               "{error}", error=str(exc).strip()[:200])) from None
     frame["_row"] = frame.index + header_at + 2
     keep = {i: name for i, name in enumerate(mapped) if name}
     unnamed = [i for i in range(len(header) + spare) if i >= len(header) or header[i] == ""]
@@ -157,21 +158,22 @@ def read_excel_bytes(data: bytes, file: str, needed: set[str], sheet: str | None
     import openpyxl
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise _problem(file, "geen geldig .xlsx-bestand (beschadigd of ander formaat)")
+        raise _problem(file, t("geen geldig .xlsx-bestand (beschadigd of ander formaat)"))
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise _problem(file, f"onleesbaar Excel-bestand: {type(exc).__name__}") from None
+        raise _problem(file, t("onleesbaar Excel-bestand: {error}",
+                               error=type(exc).__name__)) from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
-            raise _problem(file, f"werkblad '{sheet}' bestaat niet; wel: "
-                           + ", ".join(wb.sheetnames))
+            raise _problem(file, t("werkblad '{sheet}' bestaat niet; wel: {sheets}",
+                                   sheet=sheet, sheets=", ".join(wb.sheetnames)))
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
         rows = [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
     finally:
         wb.close()
     if not rows:
-        raise _problem(file, f"werkblad '{ws.title}' is leeg")
+        raise _problem(file, t("werkblad '{sheet}' is leeg", sheet=ws.title))
     header_at = _find_header(rows, file, needed)
     return RawTable(file, _to_frame(rows, header_at, file), sheet=ws.title)
 
@@ -191,11 +193,12 @@ def _cell(value) -> str:
 def read_table(data: bytes, file: str, needed: set[str], sheet: str | None = None) -> RawTable:
     """Dispatch on the file name's suffix."""
     if len(data) > MAX_BYTES:
-        raise _problem(file, f"bestand is groter dan {MAX_BYTES // (1024 * 1024)} MB")
+        raise _problem(file, t("bestand is groter dan {size} MB", size=MAX_BYTES // (1024 * 1024)))
     name = file.lower()
     if name.endswith(".csv") or name.endswith(".txt"):
         return read_csv_bytes(data, file, needed)
     if name.endswith(".xlsx"):
         return read_excel_bytes(data, file, needed, sheet)
-    suffix = name.rsplit(".", 1)[-1] if "." in name else "(geen)"
-    raise _problem(file, f"onbekend bestandstype '.{suffix}'; verwacht .csv of .xlsx")
+    suffix = name.rsplit(".", 1)[-1] if "." in name else t("(geen)")
+    raise _problem(file, t("onbekend bestandstype '.{suffix}'; verwacht .csv of .xlsx",
+                           suffix=suffix))
