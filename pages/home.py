@@ -1,7 +1,7 @@
 """Overview: the vision, six spearhead cards with status counts, one city map."""
 
 import streamlit as st
-from dashboard import appstate, i18n, mapview, ui
+from dashboard import appstate, exportviews, i18n, mapview, ui
 from dashboard.i18n import t
 
 a = appstate.app()
@@ -37,3 +37,8 @@ else:
 mapview.show_map(appstate.home_map(), ("home", appstate.data_version()), key="home_map",
                  height=480)
 ui.map_caption("wijk")
+
+st.header(t("Voor het vergaderdossier"))
+st.write(t("Een PDF-rapport van het hele bord: titelblad met de stand van de cijfers, "
+           "statusoverzicht en per indicator grafiek, kaart en bron."))
+exportviews.report_button(None, key="home_pdf")

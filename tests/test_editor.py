@@ -51,19 +51,19 @@ def _login(at: AppTest, password: str = PASSWORD) -> AppTest:
 def test_editor_is_closed_without_configuration(built_copy, clean_env, monkeypatch):
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
-    at = _page("pages/beheer.py")
+    at = _page("pages/load.py")
     assert "niet ingesteld" in at.warning[0].value
     assert not at.get("file_uploader")
 
 
 def test_wrong_password_is_refused(editor_env):
-    at = _login(_page("pages/beheer.py"), "verkeerd")
+    at = _login(_page("pages/load.py"), "verkeerd")
     assert "Onjuist wachtwoord" in at.error[0].value
     assert not at.get("file_uploader")
 
 
 def test_upload_preview_commit_history_undo(editor_env):
-    at = _login(_page("pages/beheer.py"))
+    at = _login(_page("pages/load.py"))
     with Store(editor_env.db_path) as s:
         before = s.measurements("laadpunten", level="gemeente", period=2024)["value"].tolist()
     at.get("file_uploader")[0].set_value(("metingen.csv", GOOD, "text/csv")).run()
@@ -74,7 +74,7 @@ def test_upload_preview_commit_history_undo(editor_env):
     next(b for b in at.button if b.label == "Laden").click().run()
     assert any("Geladen als load-" in s.value for s in at.success), [s.value for s in at.success]
 
-    hist = _login(_page("pages/geschiedenis.py"))
+    hist = _login(_page("pages/history.py"))
     table = hist.dataframe[0].value
     assert "metingen.csv" in set(table["Bestand"])
     next(b for b in hist.button if b.label == "Ongedaan maken").click().run()
@@ -87,7 +87,7 @@ def test_upload_preview_commit_history_undo(editor_env):
 def test_bad_upload_lists_problems_and_writes_nothing(editor_env):
     with Store(editor_env.db_path) as s:
         before = s.table_checksums()
-    at = _login(_page("pages/beheer.py"))
+    at = _login(_page("pages/load.py"))
     at.get("file_uploader")[0].set_value(("fout.csv", BAD, "text/csv")).run()
     assert "niets geschreven" in at.error[0].value
     problems = at.dataframe[0].value
@@ -106,19 +106,19 @@ def test_public_mode_has_no_write_path(editor_env, monkeypatch):
     specs = page_specs(load_settings())
     files = [f for section in specs.values() for f, _t, _u in section]
     assert len(files) == 11, files  # overview, six spearheads, 2 meeting pages, 2 about
-    assert not {"beheer.py", "geschiedenis.py"} & set(files)
+    assert not {"load.py", "history.py"} & set(files)
     monkeypatch.setenv("PUBLIC_MODE", "0")
-    assert {"beheer.py", "geschiedenis.py"} <= {f for sec in page_specs(load_settings()).values()
+    assert {"load.py", "history.py"} <= {f for sec in page_specs(load_settings()).values()
                                                 for f, _t, _u in sec}
     monkeypatch.setenv("PUBLIC_MODE", "1")
     # Every public page: no uploader, no load or undo button.
-    for path in ["pages/home.py", "pages/indicatoren.py", "pages/bronnen.py",
+    for path in ["pages/home.py", "pages/indicators.py", "pages/sources.py",
                  *[f"pages/speerpunt_{i}.py" for i in range(1, 7)]]:
         at = _page(path)
         assert not at.get("file_uploader"), path
         assert not [b for b in at.button if b.label in {"Laden", "Ongedaan maken"}], path
     # The editor URL is not a page: Streamlit falls back to the main page.
     at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/beheer.py")
+    at.switch_page("pages/load.py")
     at.run()
     assert not at.get("file_uploader") and not at.text_input

@@ -47,7 +47,7 @@ def test_home_shows_vision_and_six_spearheads(monkeypatch, official_env):
 
 
 def test_indicator_page_lists_indicators_of_chosen_spearhead(monkeypatch, official_env):
-    at = _run(monkeypatch, official_env, "pages/indicatoren.py")
+    at = _run(monkeypatch, official_env, "pages/indicators.py")
     at.selectbox[0].select(5).run()
     assert not at.exception
     table = at.dataframe[0].value
@@ -60,7 +60,7 @@ def test_indicator_page_lists_indicators_of_chosen_spearhead(monkeypatch, offici
 
 
 def test_sources_page_shows_geometry_quality_and_batches(monkeypatch, official_env):
-    at = _run(monkeypatch, official_env, "pages/bronnen.py")
+    at = _run(monkeypatch, official_env, "pages/sources.py")
     rows = at.table[0].value
     quality = dict(zip(rows["Niveau"], rows["Kwaliteit"]))
     assert quality == {"gemeente": "officieel", "deelgemeente": "officieel",

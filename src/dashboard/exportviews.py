@@ -17,6 +17,7 @@ import streamlit as st
 from . import appstate, i18n, report
 from .i18n import t
 from .render import RenderError
+from .tables import format_number
 
 
 def chart_config(name: str) -> dict:
@@ -35,13 +36,20 @@ def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
                        help=t("De getoonde cijfers als CSV (UTF-8), te openen in Excel."))
 
 
-def chart_csv(version: str, indicator_id: str, key: str) -> None:
-    """CSV of what an indicator's chart shows (measured values and the goal path)."""
+def chart_data(version: str, indicator_id: str, key: str) -> None:
+    """Under a chart: a sentence saying what it shows, its data as a table on request,
+    and that data as CSV."""
     ind = appstate.indicator(version, indicator_id)
     city = appstate.city_measurements(version)
     goals = appstate.goals(version)
-    frame = report.chart_table(ind, city[city["indicator_id"] == indicator_id],
-                               goals[goals["indicator_id"] == indicator_id])
+    series = city[city["indicator_id"] == indicator_id]
+    g = goals[goals["indicator_id"] == indicator_id]
+    st.caption(report.chart_summary(ind, series, g))
+    frame = report.chart_table(ind, series, g)
+    if st.toggle(t("Toon de cijfers van de grafiek"), key=f"{key}_table"):
+        shown = frame.copy()
+        shown[t("waarde")] = [format_number(v) for v in shown[t("waarde")]]
+        st.dataframe(shown, hide_index=True, width="stretch")
     csv_button(frame, ind["name"], key)
 
 
@@ -63,7 +71,7 @@ def map_exports(m: folium.Map, version: str, indicator_id: str, values: dict,
         elif st.button(t("Maak een PNG van deze kaart"), key=f"{key}_png"):
             with st.spinner(t("De kaart wordt getekend …")):
                 try:
-                    png = report.map_png(m, appstate.app().settings)
+                    png = report.map_png(appstate.fresh(m), appstate.app().settings)
                 except RenderError as exc:
                     st.error(t("De PNG kon niet gemaakt worden: {reason}", reason=str(exc)))
                     return

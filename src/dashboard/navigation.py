@@ -16,6 +16,7 @@ from .i18n import t
 from .settings import PROJECT_ROOT, Settings, load_settings
 
 PAGES = PROJECT_ROOT / "pages"
+DEFAULT_PAGE = "home.py"
 
 
 def _spearhead_names(settings: Settings) -> dict[int, str]:
@@ -26,25 +27,28 @@ def _spearhead_names(settings: Settings) -> dict[int, str]:
 def page_specs(settings: Settings) -> dict[str, list[tuple[str, str, str | None]]]:
     names = _spearhead_names(settings)
     specs: dict[str, list[tuple[str, str, str | None]]] = {
-        t("Overzicht"): [("home.py", t("Overzicht"), None)],
+        # Every url_path differs from its file's name: AppTest also registers pages/ as
+        # classic pages under the file name, and a shared name would run the page
+        # without the router. The default page is served at "/" whatever its url_path.
+        t("Overzicht"): [("home.py", t("Overzicht"), "overzicht")],
         t("Speerpunten"): [
             (f"speerpunt_{i}.py",
              f"{i}. {i18n.content('spearhead', i, 'name', names.get(i, t('Speerpunt')))}",
              f"speerpunt-{i}") for i in sorted(names)],
         t("Vergaderingen"): [("presentation.py", t("Presentatie"), "presentatie"),
                              ("changes.py", t("Wat is er veranderd?"), "wijzigingen")],
-        t("Over dit bord"): [("indicatoren.py", t("Indicatoren en doelen"), "indicatoren"),
-                             ("bronnen.py", t("Bronnen en gegevens"), "bronnen")],
+        t("Over dit bord"): [("indicators.py", t("Indicatoren en doelen"), "indicatoren"),
+                             ("sources.py", t("Bronnen en gegevens"), "bronnen")],
     }
     if not settings.public_mode:  # public mode: no write path exists at all
-        specs[t("Beheer")] = [("beheer.py", t("Gegevens laden"), "beheer"),
-                              ("geschiedenis.py", t("Geschiedenis"), "geschiedenis")]
+        specs[t("Beheer")] = [("load.py", t("Gegevens laden"), "beheer"),
+                              ("history.py", t("Geschiedenis"), "geschiedenis")]
     return specs
 
 
 def pages() -> list:
     """One flat list: Streamlit's sectioned sidebar puts <li> items inside <div>s in the
     <ul> (axe: list/listitem, serious); the flat menu is a valid list inside <nav>."""
-    return [st.Page(PAGES / file, title=title, url_path=url, default=url is None)
+    return [st.Page(PAGES / file, title=title, url_path=url, default=file == DEFAULT_PAGE)
             for entries in page_specs(load_settings()).values()
             for file, title, url in entries]

@@ -60,6 +60,30 @@ def map_table(indicator: dict, values: dict[str, float], names: dict[str, str],
     })
 
 
+def chart_summary(indicator: dict, series: pd.DataFrame, goals: pd.DataFrame) -> str:
+    """One sentence that says what an indicator's chart shows (for screen readers)."""
+    parts = []
+    if len(series):
+        s = series.sort_values("period")
+        first, last = s.iloc[0], s.iloc[-1]
+        if len(s) > 1:
+            parts.append(t("gemeten van {y0} ({v0}) tot {y1} ({v1} {unit})",
+                           y0=int(first["period"]), v0=format_number(first["value"]),
+                           y1=int(last["period"]), v1=format_number(last["value"]),
+                           unit=indicator["unit"]))
+        else:
+            parts.append(t("één meting: {y} ({v} {unit})", y=int(last["period"]),
+                           v=format_number(last["value"]), unit=indicator["unit"]))
+    else:
+        parts.append(t("nog geen metingen"))
+    points = goal_points(goals, series)
+    if points:
+        year, value = points[-1]
+        parts.append(t("doel {y}: {v} {unit}", y=year, v=format_number(value),
+                       unit=indicator["unit"]))
+    return t("Grafiek van {name}: {parts}.", name=indicator["name"], parts="; ".join(parts))
+
+
 def to_csv(frame: pd.DataFrame) -> bytes:
     """UTF-8 with BOM (Excel opens it with the right characters), comma separated."""
     return frame.to_csv(index=False).encode("utf-8-sig")

@@ -10,7 +10,7 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from . import appstate, charts, frame, i18n, mapview, maps, overview, state, ui
+from . import appstate, charts, exportviews, frame, i18n, mapview, maps, overview, state, ui
 from .i18n import t
 from .status import FORECAST_POINTS, STATUS_ICON, status_label
 from .tables import format_number, level_name, level_plural
@@ -89,6 +89,7 @@ def spearhead_page(spearhead_id: int) -> None:
         st.info(n)
 
     _status_summary(statuses)
+    exportviews.report_button([spearhead_id], key=f"{page_key}_pdf")
 
     st.header(t("Kaarten per gebied"))
     sections = _sections(spearhead_id, district_ids)
@@ -210,6 +211,9 @@ def _map_section(page_key: str, section: dict, level: str, year: int | None,
             t("Illustratief"): t("ja") if illustrative else t("nee"),
         })
         st.dataframe(table, hide_index=True, width="stretch")
+    exportviews.map_exports(m, version, indicator_id, values,
+                            dict(zip(geo["code"], geo["name"])), shown_year, illustrative,
+                            key=f"{key}_{level}_export")
     return result
 
 
@@ -383,16 +387,19 @@ def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
                   status=row["status_label"]))
     st.caption(t("{definition} Bron: {source}.", definition=ind["definition"],
                  source=row["source"]))
-    st.plotly_chart(_cached_chart(version, choice), key=f"{page_key}_chart")
+    st.plotly_chart(_cached_chart(version, choice), key=f"{page_key}_chart",
+                    config=exportviews.chart_config(names[choice]))
     st.caption(t("Trend: rechte lijn door de laatste {n} gemeten punten, doorgetrokken tot het "
                  "doeljaar; geen voorspelling.", n=FORECAST_POINTS))
+    exportviews.chart_data(version, choice, key=f"{page_key}_chart_data")
     if st.toggle(t("Toon de grafieken van alle indicatoren"), key=f"{page_key}_all_charts"):
         columns = st.columns(2)
         for i, ind_id in enumerate(ids):
             row = statuses.set_index("id").loc[ind_id]
             with columns[i % 2]:
                 st.plotly_chart(_cached_chart(version, ind_id),
-                                key=f"{page_key}_chart_{ind_id}")
+                                key=f"{page_key}_chart_{ind_id}",
+                                config=exportviews.chart_config(names[ind_id]))
                 st.caption(t("Status: {status}. Bron: {source}.", status=row["status_label"],
                              source=row["source"]))
 
