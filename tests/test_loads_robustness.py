@@ -46,7 +46,7 @@ from bench.loadfiles import dutch, max_valid_rows, to_csv, valid_frame
 
 from .conftest import make_env
 
-KILLS = 10
+KILLS = 6   # 3 anywhere in the run + 3 in the commit phase (suite time budget)
 KILL_SEED = 2040
 READERS = 20
 

@@ -239,7 +239,9 @@ def report_html(report: Report, map_images: dict[str, str]) -> str:
         parts.append(f"<p class=\"meta\">{e(str(ind['definition']))}</p>")
         fig = go.Figure(s.chart)
         fig.update_layout(width=640, height=300, margin={"l": 50, "r": 10, "t": 10, "b": 40})
-        parts.append(f'<div class="chart">{fig.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True}, div_id=f"chart-{i}")}</div>')
+        chart = fig.to_html(full_html=False, include_plotlyjs=False,
+                            config={"staticPlot": True}, div_id=f"chart-{i}")
+        parts.append(f'<div class="chart">{chart}</div>')
         if len(s.values):
             rows = "".join(
                 f"<tr><td>{int(p)}</td><td>{e(format_number(v))}</td>"

@@ -7,9 +7,10 @@ text. Values come from the environment (and, inside Streamlit, may be mirrored i
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -147,13 +148,22 @@ class Settings:
         return self.config_dir / self.city["areas_file"]
 
 
+@lru_cache(maxsize=8)
+def _read_city(path: Path, mtime_ns: int) -> dict:
+    """The parsed city configuration, read again only when the file changes (the load
+    test found PyYAML parsing on every ``load_settings`` call to be a third of a page
+    run's server time)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open(encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=loader)  # noqa: S506 (a safe loader)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read every setting from ``env`` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
     raw = {s.name: env.get(s.env) or s.default for s in SETTINGS}
     city_config = Path(raw["city_config"]).resolve()
-    with city_config.open(encoding="utf-8") as fh:
-        city = yaml.safe_load(fh)
+    city = copy.deepcopy(_read_city(city_config, city_config.stat().st_mtime_ns))
     tiles = (raw["tiles"] or "none").lower()
     if tiles not in {"none", "osm", "grb", "orthofoto"}:
         tiles = "none"
