@@ -52,7 +52,7 @@ pytestmark = [
 ]
 
 YEAR = dt.date.today().year
-EXAMPLES = {"csv": 240, "xlsx": 200, "layer": 180}          # 620 in all (suite time budget)
+EXAMPLES = {"csv": 380, "xlsx": 340, "layer": 300}          # 1,020 in all
 FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow, HealthCheck.data_too_large,

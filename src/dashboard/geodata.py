@@ -38,6 +38,7 @@ from pyogrio.errors import DataSourceError
 from shapely.geometry import box
 
 from .errors import GeodataError, Problem
+from .i18n import t
 from .settings import Settings
 
 ALLOWED_EPSG = {31370: "Lambert 72", 3812: "Lambert 2008", 4326: "WGS84"}
@@ -71,54 +72,60 @@ def read_layer(path: Path) -> gpd.GeoDataFrame:
     """Read one vector file, refusing what we cannot trust (clear message, no traceback)."""
     name = str(path)
     if not path.exists():
-        raise GeodataError.single(name, "bestand niet gevonden")
+        raise GeodataError.single(name, t("bestand niet gevonden"))
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise GeodataError.single(
-            name, f"onbekend bestandstype '{suffix or '(geen)'}'; verwacht GeoJSON, "
-            "GeoPackage (.gpkg) of Shapefile (.shp of .zip)")
+            name, t("onbekend bestandstype '{suffix}'; verwacht GeoJSON, GeoPackage (.gpkg) of "
+                    "Shapefile (.shp of .zip)", suffix=suffix or t("(geen)")))
     if path.stat().st_size == 0:
-        raise GeodataError.single(name, "leeg bestand (0 bytes)")
+        raise GeodataError.single(name, t("leeg bestand (0 bytes)"))
     target = str(path)
     if suffix == ".zip":
         if not zipfile.is_zipfile(path):
-            raise GeodataError.single(name, "geen geldig zip-archief (afgebroken of beschadigd)")
+            raise GeodataError.single(name, t("geen geldig zip-archief (afgebroken of "
+                                              "beschadigd)"))
         try:
             with zipfile.ZipFile(path) as zf:
                 bad = zf.testzip()
                 members = zf.namelist()
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise GeodataError.single(name, f"zip-archief is beschadigd: {exc}") from None
+            raise GeodataError.single(name, t("zip-archief is beschadigd: {exc}",
+                                              exc=exc)) from None
         if bad is not None:
-            raise GeodataError.single(name, f"zip-archief is beschadigd (lid '{bad}')")
+            raise GeodataError.single(name, t("zip-archief is beschadigd (lid '{bad}')",
+                                              bad=bad))
         shps = [m for m in members if m.lower().endswith(".shp")]
         if len(shps) != 1:
             raise GeodataError.single(
-                name, f"zip bevat {len(shps)} .shp-bestanden; verwacht er precies één")
+                name, t("zip bevat {n} .shp-bestanden; verwacht er precies één", n=len(shps)))
         target = f"/vsizip/{path}/{shps[0]}"
     try:
         gdf = gpd.read_file(target, engine="pyogrio")
     except (DataSourceError, ValueError, RuntimeError, OSError,
             shapely.errors.GEOSException) as exc:
-        raise GeodataError.single(name, f"onleesbaar als geodata: {exc}") from None
+        raise GeodataError.single(name, t("onleesbaar als geodata: {exc}", exc=exc)) from None
     if len(gdf) == 0:
-        raise GeodataError.single(name, "bevat geen objecten")
+        raise GeodataError.single(name, t("bevat geen objecten"))
     if gdf.crs is None:
         raise GeodataError.single(
-            name, "geen coördinatenstelsel (CRS) opgegeven; verwacht EPSG:31370, 3812 of 4326",
+            name, t("geen coördinatenstelsel (CRS) opgegeven; verwacht EPSG:31370, 3812 of "
+                    "4326"),
             field="crs")
     epsg = gdf.crs.to_epsg()
     if epsg not in ALLOWED_EPSG:
         raise GeodataError.single(
-            name, f"coördinatenstelsel {gdf.crs.to_string()} wordt niet ondersteund; "
-            "verwacht Lambert 72 (EPSG:31370), Lambert 2008 (EPSG:3812) of WGS84 (EPSG:4326)",
+            name, t("coördinatenstelsel {crs} wordt niet ondersteund; verwacht Lambert 72 "
+                    "(EPSG:31370), Lambert 2008 (EPSG:3812) of WGS84 (EPSG:4326)",
+                    crs=gdf.crs.to_string()),
             field="crs")
     if epsg == 4326:
         minx, miny, maxx, maxy = gdf.total_bounds
         if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
             raise GeodataError.single(
-                name, "coördinaten passen niet bij WGS84 (lengte/breedte); het bestand vermeldt "
-                "waarschijnlijk zijn coördinatenstelsel niet (bv. Lambert 72 zonder CRS)",
+                name, t("coördinaten passen niet bij WGS84 (lengte/breedte); het bestand "
+                        "vermeldt waarschijnlijk zijn coördinatenstelsel niet (bv. Lambert 72 "
+                        "zonder CRS)"),
                 field="crs")
     return gdf
 
@@ -127,15 +134,19 @@ def validate_polygons(gdf: gpd.GeoDataFrame, file: str, code_field: str) -> None
     """Every feature a valid (multi)polygon; report each bad feature by its code."""
     problems = []
     for i, (code, geom) in enumerate(zip(gdf[code_field], gdf.geometry), start=1):
-        label = f"object {i} ({code_field}={code})"
+        label = t("object {i} ({field}={code})", i=i, field=code_field, code=code)
         if geom is None or geom.is_empty:
-            problems.append(Problem(file, i, "geometry", f"{label}: lege geometrie"))
+            problems.append(Problem(file, i, "geometry", t("{label}: lege geometrie",
+                                                           label=label)))
         elif geom.geom_type not in ("Polygon", "MultiPolygon"):
             problems.append(Problem(file, i, "geometry",
-                                    f"{label}: {geom.geom_type}, verwacht een polygoon"))
+                                    t("{label}: {kind}, verwacht een polygoon", label=label,
+                                      kind=geom.geom_type)))
         elif not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
-            problems.append(Problem(file, i, "geometry", f"{label}: ongeldige polygoon ({reason})"))
+            problems.append(Problem(file, i, "geometry", t("{label}: ongeldige polygoon "
+                                                           "({reason})", label=label,
+                                                           reason=reason)))
     if problems:
         raise GeodataError(problems)
 
@@ -150,8 +161,8 @@ def _filter_municipality(gdf: gpd.GeoDataFrame, cfg: dict, nis: str, file: str):
     if out.empty:
         sample = ", ".join(sorted(codes.unique())[:5])
         raise GeodataError.single(
-            file, f"bevat geen gebieden van de ingestelde gemeente {nis} "
-            f"(gevonden codes o.a.: {sample})", field=cfg["code_field"])
+            file, t("bevat geen gebieden van de ingestelde gemeente {nis} (gevonden codes "
+                    "o.a.: {sample})", nis=nis, sample=sample), field=cfg["code_field"])
     return out
 
 
@@ -187,7 +198,8 @@ def read_official_level(folder: Path, level: str, settings: Settings) -> gpd.Geo
     gdf = read_layer(path)
     for fld in (cfg["code_field"], cfg["name_field"]):
         if fld not in gdf.columns:
-            raise GeodataError.single(str(path), "kolom ontbreekt in de attributen", field=fld)
+            raise GeodataError.single(str(path), t("kolom ontbreekt in de attributen"),
+                                      field=fld)
     gdf = _filter_municipality(gdf, cfg, settings.nis_code, str(path))
     validate_polygons(gdf, str(path), cfg["code_field"])
     expected = expected_areas(settings)
@@ -197,9 +209,9 @@ def read_official_level(folder: Path, level: str, settings: Settings) -> gpd.Geo
     if missing or unknown:
         parts = []
         if missing:
-            parts.append("ontbrekende codes: " + ", ".join(sorted(missing)))
+            parts.append(t("ontbrekende codes: {codes}", codes=", ".join(sorted(missing))))
         if unknown:
-            parts.append("onverwachte codes: " + ", ".join(sorted(unknown)))
+            parts.append(t("onverwachte codes: {codes}", codes=", ".join(sorted(unknown))))
         raise GeodataError.single(str(path), "; ".join(parts), field=cfg["code_field"])
     out = gpd.GeoDataFrame(
         {
@@ -228,13 +240,14 @@ def _sector_table(folder: Path | None, settings: Settings) -> pd.DataFrame:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
         needed = {"sector_code", "sector_naam", "wijk_code"}
         if not needed <= set(raw.columns):
-            raise GeodataError.single(str(path), "kolommen sector_code, sector_naam, wijk_code "
-                                      "verwacht")
+            raise GeodataError.single(str(path), t("kolommen sector_code, sector_naam, "
+                                                   "wijk_code verwacht"))
         raw = raw[raw["wijk_code"].isin(set(sectors["wijk_code"]))]
         if set(raw["sector_code"]) != set(sectors["code"]):
             diff = set(raw["sector_code"]) ^ set(sectors["code"])
-            raise GeodataError.single(str(path), "sectorcodes wijken af van de verwachte: "
-                                      + ", ".join(sorted(diff)[:10]), field="sector_code")
+            raise GeodataError.single(str(path), t("sectorcodes wijken af van de verwachte: "
+                                                   "{codes}", codes=", ".join(sorted(diff)[:10])),
+                                      field="sector_code")
         sectors = sectors.merge(raw[["sector_code", "sector_naam"]], left_on="code",
                                 right_on="sector_code")
         sectors["name"] = sectors["sector_naam"]
@@ -345,7 +358,7 @@ def import_geodata(source: Path, settings: Settings, allow_schematic: bool = Fal
     """Import official layers from ``source`` into the geometry store (all or nothing)."""
     source = Path(source)
     if not source.is_dir():
-        raise GeodataError.single(str(source), "map met geodata niet gevonden")
+        raise GeodataError.single(str(source), t("map met geodata niet gevonden"))
     layers: dict[str, gpd.GeoDataFrame] = {}
     for level in ("gemeente", "deelgemeente", "wijk", "sector"):
         gdf = read_official_level(source, level, settings)
@@ -358,8 +371,8 @@ def import_geodata(source: Path, settings: Settings, allow_schematic: bool = Fal
         if allow_schematic:
             return write_store(schematic_layers(settings), settings, {"source": "schematic"})
         files = ", ".join(settings.city["geodata"]["layers"]["wijk"]["files"])
-        raise GeodataError.single(str(source), f"geen wijkenlaag gevonden (verwacht een van: "
-                                  f"{files})")
+        raise GeodataError.single(str(source), t("geen wijkenlaag gevonden (verwacht een "
+                                                 "van: {files})", files=files))
     if "sector" not in layers:
         lat, lon = settings.city["centre"]
         centre = gpd.GeoSeries([shapely.Point(lon, lat)], crs=STORE_CRS).to_crs(WORK_CRS).iloc[0]
@@ -471,9 +484,9 @@ def download_geodata(settings: Settings, timeout: float = 30.0) -> list[LevelRep
                 with urllib.request.urlopen(url, timeout=timeout) as resp, target.open("wb") as fh:
                     shutil.copyfileobj(resp, fh)
             except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                raise GeodataError.single(url, f"downloaden mislukt ({exc}); geen internet? "
-                                          "Gebruik dan 'python -m dashboard geodata --from MAP'"
-                                          ) from None
+                raise GeodataError.single(url, t("downloaden mislukt ({exc}); geen internet? "
+                                                 "Gebruik dan 'python -m dashboard geodata "
+                                                 "--from MAP'", exc=exc)) from None
             if target.suffix == ".zip" and level == "sector":
                 with zipfile.ZipFile(target) as zf:
                     zf.extractall(tmp)
