@@ -7,7 +7,7 @@ Everything happens in ONE process on a fresh temporary folder:
 1. build the DuckDB file and the geometry store there (official geodata from
    ``../shared/geo`` relative to the project root);
 2. map payload: every spearhead-5 map section (``data/city.yaml`` → ``map_sections``) at
-   every level, built by the app's own builder (``views._build_map``), rendered as
+   every level, built by the app's own builder (``views.section_map``), rendered as
    ``len(m.get_root().render().encode())``; and the same maps built NAIVELY: unsimplified
    official polygons and no coordinate rounding;
 3. warm rerun time of the spearhead-5 page through ``streamlit.testing.v1.AppTest``
@@ -211,7 +211,7 @@ def measure_payloads(settings) -> dict:
 
     for section in sections:
         for level in LEVELS:
-            m, values, shown_year, _ = views._build_map(
+            m, values, shown_year, _ = views.section_map(
                 version, section["key"], section["indicator"], level, year, "none")
             html_b, wire_b = _payload_sizes(m)
             rows[(section["key"], level)] = {
@@ -224,7 +224,7 @@ def measure_payloads(settings) -> dict:
     with _naive_patches(naive):
         for section in sections:
             for level in LEVELS:
-                m, *_ = views._build_map(
+                m, *_ = views.section_map(
                     version, section["key"], section["indicator"], level, year, "none")
                 html_b, wire_b = _payload_sizes(m)
                 rows[(section["key"], level)].update(
@@ -366,7 +366,7 @@ def measure_reruns(repeat: int, profile_runs: int = 2) -> dict:
 
 def _first_visits(at, timer: _PageTimer, repeat: int) -> dict:
     """District switches at sector level where every district is picked for the first time:
-    warm data caches, but ``views._build_map`` is keyed on the selected district, so all
+    warm data caches, but ``views.section_map`` is keyed on the selected district, so all
     three maps are built anew on each pick."""
     _set(at, "radio", f"{PAGE_KEY}_level", "sector")
     at.run()
@@ -474,7 +474,7 @@ def render_block(r: dict) -> str:
             f"| {'' if ratio is None else f'{ratio:.2f}'} "
             f"| {_kb(row['app_wire'])} / {_kb(row['naive_wire'])} |")
     out += ["", "HTML KB = `len(m.get_root().render().encode()) / 1024` of the map the app "
-            "builds (`views._build_map`); naive = the same builder fed the unsimplified "
+            "builds (`views.section_map`); naive = the same builder fed the unsimplified "
             "official polygons with coordinate rounding switched off. Naive sectors: "
             f"{pay['sector_note']}.", ""]
 
@@ -571,7 +571,7 @@ temporary folder (removed afterwards unless `--keep`):
    deelgemeenten: `geodata.TOLERANCE_M`).
 2. **Map payload per map.** For each spearhead-5 map section of `data/city.yaml`
    (`warmtenet`, `ontharding`, `laadpunten`) at each level (sector, wijk, deelgemeente),
-   the app's own cached builder `views._build_map` builds the map with what the page
+   the app's own cached builder `views.section_map` builds the map with what the page
    shows first: the section's default indicator, the latest year, no district selected
    and no base tiles. The size is `len(m.get_root().render().encode())`. The table also
    gives what `st_folium` actually ships to its component iframe (Leaflet script + HTML +
@@ -595,7 +595,7 @@ temporary folder (removed afterwards unless `--keep`):
 
    **Warm**: both values are visited twice before timing, so every cache already holds
    them. An extra warm row picks a *different* sector each time. That row shows what a
-   user clicking through districts gets, because `views._build_map` is cached per selected
+   user clicking through districts gets, because `views.section_map` is cached per selected
    district. **Naive**: `st.cache_data.clear()` and `st.cache_resource.clear()` run before
    every rerun. Clearing `cache_resource` drops the `App` object with its DuckDB
    connection, so each rerun reopens the database, re-runs the idempotent `build` check
@@ -655,7 +655,7 @@ does not depend on the widget that changed:
   selected, the profile chart) are rebuilt on every rerun, uncached.
   `appstate.data_version` runs three DuckDB queries per call and is called three times
   per rerun (small).
-- On the first pick of a district, `views._build_map` misses its cache for all three
+- On the first pick of a district, `views.section_map` misses its cache for all three
   maps: `selected` is part of the key, and `max_entries=48` is shared by all sections,
   levels, years and indicators. The *first visit* row measures this.
 

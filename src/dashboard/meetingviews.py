@@ -118,14 +118,14 @@ def _screen(version: str, indicator_id: str, title: str, step: int, total: int) 
     has_map = "wijk" in list(ind["levels"])
     left, right = st.columns([1, 1]) if has_map else (st.container(), None)
     with left:
-        fig = go.Figure(views._cached_chart(version, indicator_id))
+        fig = go.Figure(views.indicator_chart(version, indicator_id))
         fig.update_layout(height=460, font={"size": 20}, title=None)
         st.plotly_chart(fig, key=f"pres_chart_{indicator_id}",
                         config=exportviews.chart_config(ind["name"]))
     if right is not None:
         with right:
             tiles = "none"
-            m, values, year, flag = views._build_map(version, "presentatie", indicator_id,
+            m, values, year, flag = views.section_map(version, "presentatie", indicator_id,
                                                      "wijk", None, tiles)
             mapview.show_map(m, (version, "presentatie", indicator_id, tiles),
                              key=f"pres_map_{indicator_id}", height=460,

@@ -187,7 +187,7 @@ def _map_section(page_key: str, section: dict, level: str, year: int | None,
     else:
         indicator_id = options[0]
     ind = ind_by_id.loc[indicator_id]
-    m, values, shown_year, illustrative = _build_map(version, section["key"], indicator_id,
+    m, values, shown_year, illustrative = section_map(version, section["key"], indicator_id,
                                                      level, year, tiles)
     if year is not None and shown_year != year:
         st.caption(t("Voor {year} zijn er geen cijfers; de kaart toont {shown}.", year=year,
@@ -218,7 +218,7 @@ def _map_section(page_key: str, section: dict, level: str, year: int | None,
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def _build_map(version: str, section_key: str, indicator_id: str, level: str,
+def section_map(version: str, section_key: str, indicator_id: str, level: str,
                year: int | None, tiles: str
                ) -> tuple[folium.Map, dict, int | None, bool]:
     """Build (and cache) one section's map; geometry is read once per level."""
@@ -279,7 +279,7 @@ def _build_map(version: str, section_key: str, indicator_id: str, level: str,
 def _highlighted(version: str, section_key: str, indicator_id: str, level: str,
                  year: int | None, tiles: str, selected: str) -> folium.Map:
     """The section's map with the chosen area outlined (a copy; the base stays cached)."""
-    m = appstate.fresh(_build_map(version, section_key, indicator_id, level, year, tiles)[0])
+    m = appstate.fresh(section_map(version, section_key, indicator_id, level, year, tiles)[0])
     geo = appstate.geometry(level)
     return maps.highlight(m, geo[geo["code"] == selected])
 
@@ -387,7 +387,7 @@ def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
                   status=row["status_label"]))
     st.caption(t("{definition} Bron: {source}.", definition=ind["definition"],
                  source=row["source"]))
-    st.plotly_chart(_cached_chart(version, choice), key=f"{page_key}_chart",
+    st.plotly_chart(indicator_chart(version, choice), key=f"{page_key}_chart",
                     config=exportviews.chart_config(names[choice]))
     st.caption(t("Trend: rechte lijn door de laatste {n} gemeten punten, doorgetrokken tot het "
                  "doeljaar; geen voorspelling.", n=FORECAST_POINTS))
@@ -397,7 +397,7 @@ def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
         for i, ind_id in enumerate(ids):
             row = statuses.set_index("id").loc[ind_id]
             with columns[i % 2]:
-                st.plotly_chart(_cached_chart(version, ind_id),
+                st.plotly_chart(indicator_chart(version, ind_id),
                                 key=f"{page_key}_chart_{ind_id}",
                                 config=exportviews.chart_config(names[ind_id]))
                 st.caption(t("Status: {status}. Bron: {source}.", status=row["status_label"],
@@ -405,7 +405,7 @@ def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _cached_chart(version: str, indicator_id: str):
+def indicator_chart(version: str, indicator_id: str):
     """One indicator's chart (built once per data version; plotly figures are not mutated)."""
     ind = appstate.indicator(version, indicator_id)
     city = appstate.city_measurements(version)
