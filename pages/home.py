@@ -9,8 +9,8 @@ version = appstate.data_version()
 city = a.settings.city
 
 st.title(i18n.content("city", city.get("nis_code"), "vision", city["vision"]))
-st.caption(t("Monitoringsbord bij de Inspiratienota Kortrijk 2040 (april 2024). Cijfers per "
-             "wijk en sector zijn voorlopig illustratief; stadscijfers komen uit de nota."))
+if city.get("caption"):
+    st.caption(i18n.content("city", city.get("nis_code"), "caption", city["caption"]))
 ui.startup_notices()
 
 st.header(t("Zes speerpunten"))

@@ -9,8 +9,8 @@ version = appstate.data_version()
 summary = appstate.spearhead_summary(version)
 
 st.title(t("Indicatoren en doelen"))
-st.write(t("Alle gekwantificeerde doelen en uitgangscijfers uit de Inspiratienota Kortrijk "
-           "2040, per speerpunt, met hun bron (hoofdstuk van de nota)."))
+st.write(t("Alle gekwantificeerde doelen en uitgangscijfers uit de brondocumenten, per "
+           "speerpunt, met hun bron (document en hoofdstuk)."))
 names = dict(zip(summary["id"], summary["name"]))
 choice = st.selectbox(t("Speerpunt"), options=list(names),
                       format_func=lambda i: f"{i}. {names[i]}")

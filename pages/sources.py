@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import appstate, tables
+from dashboard import appstate, tables, ui
 from dashboard.i18n import t
 
 a = appstate.app()
@@ -11,19 +11,22 @@ version = appstate.data_version()
 
 st.title(t("Bronnen en gegevens"))
 st.header(t("Documenten"))
-st.markdown(t(
-    "- **Inspiratienota Kortrijk 2040** – *een stad met ademruimte voor iedereen* (stad "
-    "Kortrijk, april 2024): alle doelen, uitgangscijfers en vergelijkingen met de "
-    "centrumsteden. Elk cijfer vermeldt het hoofdstuk waar het staat.\n"
-    "- **Plan Samenleven Kortrijk**: bevolkingscijfers (77.292 inwoners op 5 november 2020)."
-))
+st.markdown(ui.document_list(appstate.documents()))
 st.header(t("Illustratieve cijfers"))
+if appstate.has_district_generator():
+    st.info(t(
+        "De stad publiceert (nog) geen reeksen per wijk of sector. Om de kaarten te kunnen "
+        "tonen maakt een deterministisch script **illustratieve** wijk- en sectorcijfers voor "
+        "2015–2024, afgestemd op de stadscijfers uit de nota (bv. 660 laadpunten begin 2024, "
+        "214.000 m² netto ontharding in 2022, warmtenet enkel in de vijf genoemde wijken). "
+        "Ze zijn overal gemarkeerd als *illustratief* en zijn geen officiële cijfers."
+    ))
 st.info(t(
-    "De stad publiceert (nog) geen reeksen per wijk of sector. Om de kaarten te kunnen tonen "
-    "maakt een deterministisch script **illustratieve** wijk- en sectorcijfers voor "
-    "2015–2024, afgestemd op de stadscijfers uit de nota (bv. 660 laadpunten begin 2024, "
-    "214.000 m² netto ontharding in 2022, warmtenet enkel in de vijf genoemde wijken). "
-    "Ze zijn overal gemarkeerd als *illustratief* en zijn geen officiële cijfers."
+    "De bronnen geven per indicator enkel de eigen waarde en het gemiddelde van de "
+    "vergelijkingsgroep. De waarden per andere stad op de vergelijkingspagina zijn daarom "
+    "**illustratief** (deterministisch gemaakt zodat hun gemiddelde het gepubliceerde "
+    "gemiddelde is) tot de coördinator echte cijfers laadt. Cijfers die in de catalogus als "
+    "illustratief gemarkeerd staan, worden overal zo getoond."
 ))
 st.header(t("Geografische gegevens"))
 levels = a.manifest.get("levels", {})

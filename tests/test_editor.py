@@ -105,7 +105,8 @@ def test_public_mode_has_no_write_path(editor_env, monkeypatch):
 
     specs = page_specs(load_settings())
     files = [f for section in specs.values() for f, _t, _u in section]
-    assert len(files) == 11, files  # overview, six spearheads, 2 meeting pages, 2 about
+    # overview, six spearheads, 2 meeting pages, benchmark, SDGs, partnerships, 3 about
+    assert len(files) == 15, files
     assert not {"load.py", "history.py"} & set(files)
     monkeypatch.setenv("PUBLIC_MODE", "0")
     assert {"load.py", "history.py"} <= {f for sec in page_specs(load_settings()).values()

@@ -256,6 +256,19 @@ def map_sections(spearhead_id: int) -> list[dict] | None:
     return (app().settings.city.get("map_sections") or {}).get(spearhead_id)
 
 
+def spotlights(spearhead_id: int) -> list[dict]:
+    """The spotlights (figures of one source document grouped) of a spearhead page, their
+    title and intro in the current language."""
+    out = []
+    for spot in (load_settings().city.get("spotlights") or {}).get(spearhead_id) or []:
+        spot = dict(spot)
+        for f in ("title", "intro"):
+            text = " ".join(str(spot.get(f) or "").split())
+            spot[f] = i18n.content("spotlight", spot["key"], f, text) if text else ""
+        out.append(spot)
+    return out
+
+
 def district_goal_indicators() -> set[str]:
     return set(app().settings.city.get("district_goal_indicators") or [])
 
@@ -283,6 +296,23 @@ def city_name() -> str:
     current language where it has its own (Courtrai)."""
     city = load_settings().city
     return i18n.content("city", city["nis_code"], "name", str(city["name"]))
+
+
+def documents() -> list[dict]:
+    """The configured source documents, their texts in the current language."""
+    out = []
+    for doc in load_settings().city.get("documents") or []:
+        doc = {k: str(v) for k, v in doc.items()}
+        for f in ("subtitle", "publisher", "date", "description"):
+            if doc.get(f):
+                doc[f] = i18n.content("document", doc["key"], f, doc[f])
+        out.append(doc)
+    return out
+
+
+def has_district_generator() -> bool:
+    """Whether the city's district series come from an illustrative generator."""
+    return bool(load_settings().city.get("district_generator"))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -19,7 +19,7 @@ from . import catalog as catalog_mod
 from . import geodata, illustrative
 from .errors import InputError, Problem
 from .settings import Settings
-from .store import Store, set_meta
+from .store import PEER, Store, set_meta
 
 
 @dataclass
@@ -50,12 +50,22 @@ def _new_batch(cur, kind: str, file_name: str, sha: str, rows: int) -> str:
 
 
 def area_table(settings: Settings) -> pd.DataFrame:
-    """Areas of every level with parents (project table) and geometry quality (store)."""
+    """Areas of every level with parents (project table, or the imported layers for a city
+    without one) and geometry quality (store), plus the benchmark peers."""
     manifest = geodata.read_manifest(settings.geo_dir) or {"levels": {}}
     expected = geodata.expected_areas(settings)
+    if expected is None:
+        expected = geodata.areas_from_geometry(settings, manifest)
     expected["geometry_quality"] = expected["level"].map(
         lambda lv: manifest["levels"].get(lv, {}).get("quality", "schematic"))
-    return expected[["code", "level", "name", "parent_codes", "geometry_quality"]]
+    members = geodata.benchmark_members(settings)
+    peers = pd.DataFrame({
+        "code": [c for c in members if c != settings.nis_code],
+        "level": PEER, "name": [n for c, n in members.items() if c != settings.nis_code],
+        "parent_codes": [[] for c in members if c != settings.nis_code],
+        "geometry_quality": "official" if "benchmark" in manifest else "schematic"})
+    return pd.concat([expected, peers], ignore_index=True)[
+        ["code", "level", "name", "parent_codes", "geometry_quality"]]
 
 
 def build(settings: Settings, store: Store | None = None) -> BuildReport:
@@ -63,12 +73,14 @@ def build(settings: Settings, store: Store | None = None) -> BuildReport:
     manifest = geodata.ensure_geometry(settings)
     cat = catalog_mod.read_catalog(settings.catalog_dir)
     areas = area_table(settings)
-    sectors = geodata.load_level(settings.geo_dir, "sector")
-    geo_sha = _sha(*(f"{lv}:{manifest['levels'][lv]['file_sha256']}"
-                     for lv in geodata.LEVEL_ORDER))
+    geo_sha = _sha(*(f"{lv}:{info['file_sha256']}" for lv, info in
+                     sorted({**manifest["levels"],
+                             "peer": manifest.get("benchmark", {"file_sha256": ""})}.items())))
     areas_sha = _sha(geo_sha, areas.to_csv(index=False))
     seed = int(settings.city.get("illustrative_seed", 0))
-    gen_sha = _sha(areas_sha, cat.sha256, str(seed), illustrative.GENERATOR_VERSION)
+    gen_sha = _sha(areas_sha, cat.sha256, str(seed), illustrative.GENERATOR_VERSION,
+                   illustrative.BENCHMARK_VERSION,
+                   str(settings.city.get("district_generator", "")))
 
     own = store is None
     store = store or Store(settings.db_path)
@@ -90,7 +102,7 @@ def build(settings: Settings, store: Store | None = None) -> BuildReport:
                 set_meta(cur, "catalog_sha256", cat.sha256)
                 report.changed.append("catalog")
             if store_meta(cur, "illustrative_sha256") != gen_sha:
-                _write_illustrative(cur, settings, sectors, areas, seed, gen_sha, cat)
+                _write_illustrative(cur, settings, areas, seed, gen_sha, cat)
                 set_meta(cur, "illustrative_sha256", gen_sha)
                 report.changed.append("illustrative")
             if {"catalog", "illustrative"} & set(report.changed):
@@ -129,32 +141,60 @@ def store_meta(cur, key: str) -> str | None:
     return row[0] if row else None
 
 
-def _write_illustrative(cur, settings: Settings, sectors, areas: pd.DataFrame, seed: int,
+def _write_illustrative(cur, settings: Settings, areas: pd.DataFrame, seed: int,
                         sha: str, cat: catalog_mod.Catalog) -> None:
+    """The illustrative batch: district series of the configured generator (if any) and
+    values for the benchmark peers."""
+    generated = _district_series(settings, areas, seed, cat)
+    city_values = cat.measurements[["indicator_id", "period", "value"]]
+    peers = illustrative.benchmark_values(cat.indicators, city_values,
+                                          geodata.benchmark_members(settings),
+                                          settings.nis_code, seed)
+    cur.execute("DELETE FROM measurement WHERE batch_id IN "
+                "(SELECT id FROM batch WHERE kind = 'illustrative')")
+    cur.execute("DELETE FROM layer_feature WHERE batch_id IN "
+                "(SELECT id FROM batch WHERE kind = 'illustrative')")
+    name = settings.city.get("district_generator") or "-"
+    measurements = pd.concat([generated.measurements, peers], ignore_index=True)
+    batch_id = _new_batch(cur, "illustrative", f"dashboard.illustrative {name} v"
+                          f"{illustrative.GENERATOR_VERSION} seed {seed}", sha,
+                          len(measurements) + len(generated.features))
+    cur.execute("DELETE FROM batch WHERE kind = 'illustrative' AND id <> ?", [batch_id])
+    source = illustrative.SOURCE.format(seed=seed)
+    meas = measurements.assign(source=source, illustrative=True, batch_id=batch_id,
+                               replaced_by=None, note=None)
+    feats = generated.features.assign(source=source, illustrative=True, batch_id=batch_id,
+                                      replaced_by=None)
+    frame = meas  # noqa: F841
+    cur.execute("INSERT INTO measurement SELECT indicator_id, area_code, period, value, source, "
+                "illustrative, batch_id, replaced_by, note FROM frame")
+    if len(feats):
+        frame = feats  # noqa: F841
+        cur.execute("INSERT INTO layer_feature SELECT layer, feature_id, name, area_code, "
+                    "properties, geometry, source, illustrative, batch_id, replaced_by "
+                    "FROM frame")
+
+
+def _district_series(settings: Settings, areas: pd.DataFrame, seed: int,
+                     cat: catalog_mod.Catalog) -> illustrative.Generated:
+    """The configured district generator's output; empty when the city names none."""
+    name = settings.city.get("district_generator")
+    if not name:
+        return illustrative.Generated(
+            pd.DataFrame(columns=["indicator_id", "area_code", "period", "value"]),
+            pd.DataFrame(columns=["layer", "feature_id", "name", "area_code", "properties",
+                                  "geometry"]))
+    if name not in illustrative.GENERATORS:
+        raise InputError([Problem(str(settings.city_config), None, "district_generator",
+                                  f"onbekende generator '{name}' (bekend: "
+                                  f"{', '.join(illustrative.GENERATORS)})")])
+    sectors = geodata.load_level(settings.geo_dir, "sector")
     parents = dict(zip(areas["code"], areas["parent_codes"]))
-    gen = illustrative.generate(sectors[["code", "name", "geometry"]], parents, seed)
+    gen = illustrative.GENERATORS[name](sectors[["code", "name", "geometry"]], parents, seed)
     known = set(cat.indicators["id"])
     missing = sorted(set(gen.measurements["indicator_id"]) - known)
     if missing:
         raise InputError([Problem(str(settings.catalog_dir / "indicators.csv"), None, "id",
                                   f"indicator ontbreekt maar de generator vult ze: {m}")
                           for m in missing])
-    cur.execute("DELETE FROM measurement WHERE batch_id IN "
-                "(SELECT id FROM batch WHERE kind = 'illustrative')")
-    cur.execute("DELETE FROM layer_feature WHERE batch_id IN "
-                "(SELECT id FROM batch WHERE kind = 'illustrative')")
-    batch_id = _new_batch(cur, "illustrative", f"dashboard.illustrative v"
-                          f"{illustrative.GENERATOR_VERSION} seed {seed}", sha,
-                          len(gen.measurements) + len(gen.features))
-    cur.execute("DELETE FROM batch WHERE kind = 'illustrative' AND id <> ?", [batch_id])
-    source = illustrative.SOURCE.format(seed=seed)
-    meas = gen.measurements.assign(source=source, illustrative=True, batch_id=batch_id,
-                                   replaced_by=None, note=None)
-    feats = gen.features.assign(source=source, illustrative=True, batch_id=batch_id,
-                                replaced_by=None)
-    frame = meas  # noqa: F841
-    cur.execute("INSERT INTO measurement SELECT indicator_id, area_code, period, value, source, "
-                "illustrative, batch_id, replaced_by, note FROM frame")
-    frame = feats  # noqa: F841
-    cur.execute("INSERT INTO layer_feature SELECT layer, feature_id, name, area_code, properties, "
-                "geometry, source, illustrative, batch_id, replaced_by FROM frame")
+    return gen

@@ -37,8 +37,12 @@ OPTIONAL = {
         "plausible_max",
     ],
     "goals.csv": ["note"],
-    "measurements.csv": ["note"],
+    # illustrative: ja/1/true for a figure made up to illustrate (a new city's first
+    # catalog); stored with the flag and shown "illustratief" like generated series.
+    "measurements.csv": ["note", "illustrative"],
 }
+TRUE_WORDS = {"ja", "yes", "true", "1", "waar"}
+FALSE_WORDS = {"", "nee", "no", "false", "0", "onwaar"}
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,9 @@ def read_catalog(folder: Path) -> Catalog:
             bad(goals, int(row), "kind", f"'{value}' moet een van {GOAL_KINDS} zijn")
     check_unique(goals, ["indicator_id", "year", "kind"])
     check_unique(meas, ["indicator_id", "period"])
+    for value, row in zip(meas["illustrative"], meas["_row"]):
+        if value.strip().lower() not in TRUE_WORDS | FALSE_WORDS:
+            bad(meas, int(row), "illustrative", f"'{value}' moet ja of nee zijn")
     if problems:
         raise InputError(problems)
 
@@ -179,7 +186,8 @@ def read_catalog(folder: Path) -> Catalog:
         position=range(len(ind)),
     )
     goals = goals.assign(year=goals["year"].astype(int), value=goals["value"].astype(float))
-    meas = meas.assign(period=meas["period"].astype(int), value=meas["value"].astype(float))
+    meas = meas.assign(period=meas["period"].astype(int), value=meas["value"].astype(float),
+                       illustrative=meas["illustrative"].str.strip().str.lower().isin(TRUE_WORDS))
     drop = ["_row", "_file"]
     return Catalog(
         spearheads=sp.drop(columns=drop),
@@ -223,7 +231,6 @@ def write_catalog(
         area_code=area_code,
         source=[f"{docs[i]}, {s}" for i, s in
                 zip(cat.measurements["indicator_id"], cat.measurements["source_section"])],
-        illustrative=False,
         batch_id=batch_id,
         replaced_by=None,
     )
@@ -239,8 +246,11 @@ TRANSLATION_COLUMNS = ("entity", "id", "field", "lang", "text")
 TRANSLATED_FIELDS = {
     "spearhead": ("name",),
     "indicator": ("name", "unit", "definition", "comparison_label"),
-    "city": ("name", "vision"),
+    "city": ("name", "vision", "caption"),
     "section": ("title", "intro"),
+    "document": ("subtitle", "publisher", "date", "description"),
+    "benchmark": ("group", "comparison_label"),
+    "spotlight": ("title", "intro"),
 }
 
 
@@ -257,6 +267,19 @@ def translatable_texts(folder: Path, city: dict) -> dict[tuple[str, str, str], s
     for f in TRANSLATED_FIELDS["city"]:
         if str(city.get(f) or "").strip():
             out[("city", str(city.get("nis_code")), f)] = str(city[f])
+    bench = city.get("benchmark") or {}
+    for f in TRANSLATED_FIELDS["benchmark"]:
+        if str(bench.get(f) or "").strip():
+            out[("benchmark", str(city.get("nis_code")), f)] = str(bench[f])
+    for spots in (city.get("spotlights") or {}).values():
+        for spot in spots:
+            for f in TRANSLATED_FIELDS["spotlight"]:
+                if str(spot.get(f) or "").strip():
+                    out[("spotlight", str(spot["key"]), f)] = " ".join(str(spot[f]).split())
+    for doc in city.get("documents") or []:
+        for f in TRANSLATED_FIELDS["document"]:
+            if str(doc.get(f) or "").strip():
+                out[("document", str(doc["key"]), f)] = str(doc[f])
     for sections in (city.get("map_sections") or {}).values():
         for s in sections:
             for f in TRANSLATED_FIELDS["section"]:

@@ -48,6 +48,8 @@ SUPPORTED_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
 # Simplification tolerance in metres per level (coverage-preserving).
 TOLERANCE_M = {"sector": 8.0, "wijk": 8.0, "deelgemeente": 10.0, "gemeente": 10.0}
 LEVEL_ORDER = ("gemeente", "deelgemeente", "wijk", "sector")
+PEER_LEVEL = "peer"  # the benchmark group's municipalities (not one of the city's levels)
+TOLERANCE_M[PEER_LEVEL] = 60.0
 MANIFEST = "manifest.json"
 
 
@@ -182,11 +184,71 @@ def _find_file(folder: Path, patterns: list[str]) -> Path | None:
     return None
 
 
-def expected_areas(settings: Settings) -> pd.DataFrame:
-    """The project's own table of area codes and names (public facts), all levels."""
+def city_levels(settings: Settings) -> tuple[str, ...]:
+    """The area levels this city configures (``geodata.layers``), coarsest first."""
+    layers = settings.city["geodata"]["layers"]
+    return tuple(lv for lv in LEVEL_ORDER if lv in layers)
+
+
+def expected_areas(settings: Settings) -> pd.DataFrame | None:
+    """The project's own table of area codes and names (public facts), all levels; None
+    for a city configured without one (its areas then come from the official layers)."""
+    if settings.areas_file is None:
+        return None
     df = pd.read_csv(settings.areas_file, dtype=str, keep_default_na=False)
     df["parent_codes"] = df["parent_codes"].map(lambda s: [p for p in s.split(";") if p])
     return df
+
+
+def areas_from_geometry(settings: Settings, manifest: dict) -> pd.DataFrame:
+    """Areas of a city without an areas table: every imported level, each area's parent
+    being the municipality (the only hierarchy the code prefixes guarantee)."""
+    frames = []
+    for level in manifest.get("levels", {}):
+        gdf = load_level(settings.geo_dir, level)
+        parents = [[] if level == "gemeente" else [settings.nis_code]] * len(gdf)
+        frames.append(pd.DataFrame({"code": gdf["code"].astype(str), "level": level,
+                                    "name": gdf["name"].astype(str), "parent_codes": parents}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def benchmark_members(settings: Settings) -> dict[str, str]:
+    """NIS code → name of the benchmark group's members (this city included); {} if none."""
+    bench = settings.city.get("benchmark") or {}
+    return {str(k): str(v) for k, v in (bench.get("members") or {}).items()}
+
+
+def read_benchmark_layer(folder: Path, settings: Settings) -> gpd.GeoDataFrame | None:
+    """The municipal boundaries of the benchmark group (level ``peer``, this city included);
+    None when the group or its file is not configured / not in ``folder``."""
+    members = benchmark_members(settings)
+    cfg = (settings.city.get("benchmark") or {}).get("geodata")
+    if not members or not cfg:
+        return None
+    path = _find_file(folder, cfg["files"])
+    if path is None:
+        return None
+    gdf = read_layer(path)
+    for fld in (cfg["code_field"], cfg["name_field"]):
+        if fld not in gdf.columns:
+            raise GeodataError.single(str(path), t("kolom ontbreekt in de attributen"),
+                                      field=fld)
+    codes = gdf[cfg["code_field"]].astype(str)
+    gdf = gdf[codes.isin(members).to_numpy()].copy()
+    missing = set(members) - set(gdf[cfg["code_field"]].astype(str))
+    if missing:
+        raise GeodataError.single(str(path), t("ontbrekende codes: {codes}",
+                                               codes=", ".join(sorted(missing))),
+                                  field=cfg["code_field"])
+    validate_polygons(gdf, str(path), cfg["code_field"])
+    out = gpd.GeoDataFrame(
+        {"code": gdf[cfg["code_field"]].astype(str).to_numpy(),
+         "name": gdf[cfg["code_field"]].astype(str).map(members).to_numpy(),
+         "level": PEER_LEVEL, "quality": "official"},
+        geometry=gdf.geometry.to_crs(WORK_CRS).to_numpy(), crs=WORK_CRS)
+    out.attrs["source"] = path.name
+    out.attrs["sha256"] = _sha256(path)
+    return out.sort_values("code").reset_index(drop=True)
 
 
 def read_official_level(folder: Path, level: str, settings: Settings) -> gpd.GeoDataFrame | None:
@@ -203,8 +265,9 @@ def read_official_level(folder: Path, level: str, settings: Settings) -> gpd.Geo
     gdf = _filter_municipality(gdf, cfg, settings.nis_code, str(path))
     validate_polygons(gdf, str(path), cfg["code_field"])
     expected = expected_areas(settings)
-    expected_codes = set(expected.loc[expected["level"] == level, "code"])
     found = set(gdf[cfg["code_field"]].astype(str))
+    expected_codes = (found if expected is None
+                      else set(expected.loc[expected["level"] == level, "code"]))
     missing, unknown = expected_codes - found, found - expected_codes
     if missing or unknown:
         parts = []
@@ -359,21 +422,24 @@ def import_geodata(source: Path, settings: Settings, allow_schematic: bool = Fal
     source = Path(source)
     if not source.is_dir():
         raise GeodataError.single(str(source), t("map met geodata niet gevonden"))
+    levels = city_levels(settings)
     layers: dict[str, gpd.GeoDataFrame] = {}
-    for level in ("gemeente", "deelgemeente", "wijk", "sector"):
+    for level in levels:
         gdf = read_official_level(source, level, settings)
         if gdf is not None:
             layers[level] = gdf
-    if "wijk" not in layers and "sector" in layers:
+    has_table = settings.areas_file is not None
+    if "wijk" not in layers and "sector" in layers and has_table:
         # Wijken are aggregates of statistical sectors: dissolve the official sectors.
         layers["wijk"] = _dissolve_from_sectors(layers["sector"], "wijk", settings)
     if "wijk" not in layers:
-        if allow_schematic:
-            return write_store(schematic_layers(settings), settings, {"source": "schematic"})
+        if allow_schematic and has_table:
+            return write_store(schematic_layers(settings), settings, {"source": "schematic"},
+                               _peer_layer(source, settings))
         files = ", ".join(settings.city["geodata"]["layers"]["wijk"]["files"])
         raise GeodataError.single(str(source), t("geen wijkenlaag gevonden (verwacht een "
                                                  "van: {files})", files=files))
-    if "sector" not in layers:
+    if "sector" in levels and "sector" not in layers and has_table:
         lat, lon = settings.city["centre"]
         centre = gpd.GeoSeries([shapely.Point(lon, lat)], crs=STORE_CRS).to_crs(WORK_CRS).iloc[0]
         sectors = _sector_table(source, settings)
@@ -382,9 +448,20 @@ def import_geodata(source: Path, settings: Settings, allow_schematic: bool = Fal
         layers["sector"].attrs["source"] = (
             f"benaderd binnen {layers['wijk'].attrs['source']}")
     for level in ("deelgemeente", "gemeente"):
-        if level not in layers:  # derive from sectors' parents (flag approximate)
+        if level in levels and level not in layers:
+            if "sector" not in layers or not has_table:
+                files = ", ".join(settings.city["geodata"]["layers"][level]["files"])
+                raise GeodataError.single(str(source), t(
+                    "geen laag voor niveau {level} gevonden (verwacht een van: {files})",
+                    level=level, files=files))
+            # derive from the sectors' parents (flagged approximate unless sectors are official)
             layers[level] = _dissolve_from_sectors(layers["sector"], level, settings)
-    return write_store(layers, settings, {"source": str(source)})
+    return write_store(layers, settings, {"source": str(source)},
+                       _peer_layer(source, settings))
+
+
+def _peer_layer(source: Path, settings: Settings) -> gpd.GeoDataFrame | None:
+    return read_benchmark_layer(source, settings)
 
 
 def _dissolve_from_sectors(sectors: gpd.GeoDataFrame, level: str, settings: Settings):
@@ -403,9 +480,10 @@ def _dissolve_from_sectors(sectors: gpd.GeoDataFrame, level: str, settings: Sett
     return out
 
 
-def write_store(layers: dict[str, gpd.GeoDataFrame], settings: Settings, info: dict
-                ) -> list[LevelReport]:
-    """Write the levels atomically-per-file into ``geo/`` (manifest last)."""
+def write_store(layers: dict[str, gpd.GeoDataFrame], settings: Settings, info: dict,
+                peers: gpd.GeoDataFrame | None = None) -> list[LevelReport]:
+    """Write the levels atomically-per-file into ``geo/`` (manifest last); ``peers``: the
+    benchmark group's boundaries, kept under ``benchmark`` in the manifest."""
     geo_dir = settings.geo_dir
     geo_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=geo_dir))
@@ -417,8 +495,9 @@ def write_store(layers: dict[str, gpd.GeoDataFrame], settings: Settings, info: d
         "levels": {},
         **info,
     }
+    written = [lv for lv in LEVEL_ORDER if lv in layers]
     try:
-        for level in LEVEL_ORDER:
+        for level in written:
             gdf = layers[level]
             simplified = simplify_coverage(gdf, TOLERANCE_M[level]).to_crs(STORE_CRS)
             simplified = simplified[["code", "name", "level", "quality", "geometry"]]
@@ -431,9 +510,18 @@ def write_store(layers: dict[str, gpd.GeoDataFrame], settings: Settings, info: d
                 "source_sha256": gdf.attrs.get("sha256"), "file_sha256": _sha256(target),
             }
             reports.append(LevelReport(level, len(gdf), quality, source))
+        if peers is not None:
+            target = staging / f"{PEER_LEVEL}.parquet"
+            simplify_coverage(peers, TOLERANCE_M[PEER_LEVEL]).to_crs(STORE_CRS)[
+                ["code", "name", "level", "quality", "geometry"]].to_parquet(target, index=False)
+            manifest["benchmark"] = {
+                "count": len(peers), "quality": "official",
+                "source": peers.attrs.get("source", ""),
+                "source_sha256": peers.attrs.get("sha256"), "file_sha256": _sha256(target)}
+            written.append(PEER_LEVEL)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
                                         encoding="utf-8")
-        for level in LEVEL_ORDER:
+        for level in written:
             os.replace(staging / f"{level}.parquet", geo_dir / f"{level}.parquet")
         os.replace(staging / MANIFEST, geo_dir / MANIFEST)
     finally:
@@ -463,7 +551,12 @@ def ensure_geometry(settings: Settings) -> dict:
     """
     manifest = read_manifest(settings.geo_dir)
     wants_official = settings.geodata_dir is not None
-    if manifest is not None and (manifest.get("source") != "schematic" or not wants_official):
+    stale = (manifest is not None and wants_official
+             and (manifest.get("nis_code") != settings.nis_code
+                  or (benchmark_members(settings) and "benchmark" not in manifest
+                      and read_benchmark_layer(settings.geodata_dir, settings) is not None)))
+    if manifest is not None and not stale and (manifest.get("source") != "schematic"
+                                               or not wants_official):
         return manifest
     if wants_official:
         import_geodata(settings.geodata_dir, settings, allow_schematic=True)

@@ -121,14 +121,17 @@ def fmt_date(value: dt.date | dt.datetime, lang: str | None = None) -> str:
 
 
 # --------------------------------------------------------------------- catalog content
-@functools.cache
 def _content_translations() -> dict[tuple[str, str, str, str], str]:
-    """(entity, id, field, lang) → text, from ``data/catalog/translations.csv``."""
+    """(entity, id, field, lang) → text, from the configured catalog's ``translations.csv``."""
+    from .settings import current_catalog_dir
+
+    return _read_translations(current_catalog_dir() / "translations.csv")
+
+
+@functools.lru_cache(maxsize=8)
+def _read_translations(path: Path) -> dict[tuple[str, str, str, str], str]:
     import csv
 
-    from .settings import load_settings
-
-    path = load_settings().catalog_dir / "translations.csv"
     if not path.exists():
         return {}
     with path.open(encoding="utf-8") as fh:

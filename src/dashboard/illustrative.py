@@ -237,3 +237,54 @@ def _layers(sectors: gpd.GeoDataFrame, charging_2024: np.ndarray, unsealed_2024:
             {"m2": int(unsealed_2024[i]), "jaar": 2024},
             _random_points(row.geometry, 1, rng)[0])
     return pd.DataFrame(feats)
+
+
+# District generators a city configuration can name (``district_generator``). This one is
+# anchored on Kortrijk's published figures; a city without one gets no district series.
+GENERATORS = {"kortrijk-2040": generate}
+
+BENCHMARK_VERSION = "1"
+# Relative spread of the illustrative peer values around the group average.
+BENCHMARK_SPREAD = 0.18
+
+
+def benchmark_values(indicators: pd.DataFrame, city_values: pd.DataFrame,
+                     members: dict[str, str], city_code: str, seed: int) -> pd.DataFrame:
+    """ILLUSTRATIVE values for the other members of the benchmark group.
+
+    The sources give, per indicator, this city's value and the group average only. For the
+    benchmark map this makes one value per other member, in the year of the city's latest
+    value, such that the average over all members (this city with its real value
+    included) equals the published average up to rounding to one decimal. Values stay
+    within the indicator's plausible range. Same inputs → same output.
+
+    ``indicators``: id, comparison_value, plausible_min, plausible_max; ``city_values``:
+    indicator_id, period, value (the city's own, real figures).
+    """
+    others = sorted(c for c in members if c != city_code)
+    n_total = len(others) + (1 if city_code in members else 0)
+    latest = (city_values.sort_values("period").groupby("indicator_id").tail(1)
+              .set_index("indicator_id"))
+    rows = []
+    for k, ind in enumerate(indicators.sort_values("id").itertuples(index=False)):
+        avg = ind.comparison_value
+        if pd.isna(avg) or ind.id not in latest.index or not others:
+            continue
+        period = int(latest.loc[ind.id, "period"])
+        own = float(latest.loc[ind.id, "value"]) if city_code in members else 0.0
+        target_sum = avg * n_total - own
+        base = target_sum / len(others)
+        rng = _rng(seed, 1000 + k)
+        draws = rng.normal(0.0, BENCHMARK_SPREAD * abs(base) or 1.0, len(others))
+        values = base + draws - draws.mean()
+        lo = -np.inf if pd.isna(ind.plausible_min) else float(ind.plausible_min)
+        hi = np.inf if pd.isna(ind.plausible_max) else float(ind.plausible_max)
+        for _ in range(20):  # clip, then spread the clipped remainder over the others
+            values = np.clip(values, lo, hi)
+            gap = target_sum - values.sum()
+            free = (values > lo) & (values < hi)
+            if abs(gap) < 1e-9 or not free.any():
+                break
+            values[free] += gap / free.sum()
+        rows += [(ind.id, code, period, round(float(v), 1)) for code, v in zip(others, values)]
+    return pd.DataFrame(rows, columns=["indicator_id", "area_code", "period", "value"])

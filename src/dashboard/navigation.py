@@ -37,9 +37,21 @@ def page_specs(settings: Settings) -> dict[str, list[tuple[str, str, str | None]
              f"speerpunt-{i}") for i in sorted(names)],
         t("Vergaderingen"): [("presentation.py", t("Presentatie"), "presentatie"),
                              ("changes.py", t("Wat is er veranderd?"), "wijzigingen")],
+        t("Verder kijken"): [("sdg.py", t("Duurzame ontwikkelingsdoelen (SDG's)"),
+                              "sdg-doelen")],
         t("Over dit bord"): [("indicators.py", t("Indicatoren en doelen"), "indicatoren"),
+                             ("opendata.py", t("Open data"), "open-data"),
                              ("sources.py", t("Bronnen en gegevens"), "bronnen")],
     }
+    benchmark = settings.city.get("benchmark") or {}
+    if benchmark.get("members"):  # only cities that configure a benchmark group
+        group = i18n.content("benchmark", settings.nis_code, "group",
+                             str(benchmark.get("group", "")))
+        specs[t("Verder kijken")].insert(0, ("benchmark.py", t("Vergelijking: {group}",
+                                                                group=group), "vergelijking"))
+    if settings.city.get("partnerships_file"):  # only cities that configure partnerships
+        specs[t("Verder kijken")].append(("partnerships.py", t("Stedenbanden"),
+                                          "stedenbanden"))
     if not settings.public_mode:  # public mode: no write path exists at all
         specs[t("Beheer")] = [("load.py", t("Gegevens laden"), "beheer"),
                               ("history.py", t("Geschiedenis"), "geschiedenis")]

@@ -144,8 +144,10 @@ class Settings:
         return self.config_dir / self.city["catalog_dir"]
 
     @property
-    def areas_file(self) -> Path:
-        return self.config_dir / self.city["areas_file"]
+    def areas_file(self) -> Path | None:
+        """The project's table of area codes and names; None: taken from the geodata."""
+        name = self.city.get("areas_file")
+        return self.config_dir / name if name else None
 
 
 @lru_cache(maxsize=8)
@@ -183,6 +185,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         chromium=Path(raw["chromium"]),
         city=city,
     )
+
+
+def current_catalog_dir() -> Path:
+    """The catalog folder of the configured city, cheaply (no full settings object): for
+    lookups made many times per page, such as content translations."""
+    default = next(s.default for s in SETTINGS if s.name == "city_config")
+    path = Path(os.environ.get("DASHBOARD_CITY_CONFIG") or default).resolve()
+    return path.parent / _read_city(path, path.stat().st_mtime_ns)["catalog_dir"]
 
 
 def _timezone(name: str) -> str:

@@ -35,6 +35,10 @@ import duckdb
 import pandas as pd
 
 LEVELS: tuple[str, ...] = ("sector", "wijk", "deelgemeente", "gemeente")
+# Area levels: the city's own levels plus ``peer``, the other members of the benchmark
+# group (e.g. the 13 centrumsteden), which carry comparison values only.
+PEER = "peer"
+AREA_LEVELS: tuple[str, ...] = (*LEVELS, PEER)
 GOAL_KINDS: tuple[str, ...] = ("baseline", "intermediate", "target")
 DIRECTIONS: tuple[str, ...] = ("higher", "lower")
 GEOMETRY_QUALITIES: tuple[str, ...] = ("official", "approximate", "schematic")
@@ -91,7 +95,8 @@ CREATE TABLE IF NOT EXISTS goal (
 );
 CREATE TABLE IF NOT EXISTS area (
     code VARCHAR PRIMARY KEY,
-    level VARCHAR NOT NULL CHECK (level IN ('sector', 'wijk', 'deelgemeente', 'gemeente')),
+    level VARCHAR NOT NULL
+        CHECK (level IN ('sector', 'wijk', 'deelgemeente', 'gemeente', 'peer')),
     name VARCHAR NOT NULL,
     parent_codes VARCHAR[] NOT NULL,
     geometry_quality VARCHAR NOT NULL
@@ -184,7 +189,26 @@ INSERT_FROM_DATA: dict[str, str] = {
     "meeting": "INSERT INTO meeting SELECT * FROM data",
 }
 MACROS = {"measurement_at", "layer_feature_at"}
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# Version 2 lets the area table hold benchmark peers (level 'peer'): DuckDB cannot alter a
+# CHECK constraint, so the table is copied into the new definition, in one transaction.
+MIGRATIONS: dict[str, str] = {
+    "1": """
+    CREATE TABLE area_v2 (
+        code VARCHAR PRIMARY KEY,
+        level VARCHAR NOT NULL
+            CHECK (level IN ('sector', 'wijk', 'deelgemeente', 'gemeente', 'peer')),
+        name VARCHAR NOT NULL,
+        parent_codes VARCHAR[] NOT NULL,
+        geometry_quality VARCHAR NOT NULL
+            CHECK (geometry_quality IN ('official', 'approximate', 'schematic'))
+    );
+    INSERT INTO area_v2 SELECT * FROM area;
+    DROP TABLE area;
+    ALTER TABLE area_v2 RENAME TO area;
+    UPDATE meta SET value = '2' WHERE key = 'schema_version';
+    """,
+}
 
 
 class Store:
@@ -204,6 +228,19 @@ class Store:
                 "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
                 [SCHEMA_VERSION],
             )
+        if not read_only:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring an older database file to SCHEMA_VERSION (each step one transaction)."""
+        while True:
+            row = self._con.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = row[0] if row else SCHEMA_VERSION
+            if version not in MIGRATIONS:
+                return
+            with self.transaction() as cur:
+                cur.execute(MIGRATIONS[version])
 
     def _needs_schema(self) -> bool:
         names = {r[0] for r in self._con.execute(
@@ -369,8 +406,21 @@ class Store:
     def values_at(self, as_of: dt.datetime | None) -> pd.DataFrame:
         """Every (indicator, area, period, value) as it stood at ``as_of`` (None: now)."""
         return self._df(
-            "SELECT indicator_id, area_code, period, value, illustrative, batch_id "
-            "FROM measurement_at(?::TIMESTAMP)", [as_of])
+            "SELECT indicator_id, area_code, period, value, illustrative, batch_id, source, "
+            "note FROM measurement_at(?::TIMESTAMP)", [as_of])
+
+    def peer_measurements(self, as_of: dt.datetime | None = None) -> pd.DataFrame:
+        """Every value of the benchmark peers (level 'peer'), now or as at ``as_of``."""
+        return self._df(
+            """
+            SELECT m.indicator_id, m.area_code, a.name AS area_name, m.period, m.value,
+                   m.source, m.illustrative, m.batch_id
+            FROM measurement_at(?::TIMESTAMP) m JOIN area a ON a.code = m.area_code
+            WHERE a.level = 'peer'
+            ORDER BY m.indicator_id, m.period, a.code
+            """,
+            [as_of],
+        )
 
     def periods(self, indicator_id: str, level: str) -> list[int]:
         rows = self._rows(

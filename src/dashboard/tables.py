@@ -71,10 +71,12 @@ def indicator_table(indicators: pd.DataFrame, goals: pd.DataFrame) -> pd.DataFra
 # Area levels: the codes are Dutch words (wijk, sector, …) and stay so in data and URLs;
 # on screen they are shown in the current language.
 LEVEL_NAME = {"gemeente": t("gemeente", lang="nl"), "deelgemeente": t("deelgemeente", lang="nl"),
-              "wijk": t("wijk", lang="nl"), "sector": t("sector", lang="nl")}
+              "wijk": t("wijk", lang="nl"), "sector": t("sector", lang="nl"),
+              "peer": t("vergelijkingsstad", lang="nl")}
 LEVEL_PLURAL = {"gemeente": t("gemeenten", lang="nl"),
                 "deelgemeente": t("deelgemeenten", lang="nl"),
-                "wijk": t("wijken", lang="nl"), "sector": t("statistische sectoren", lang="nl")}
+                "wijk": t("wijken", lang="nl"), "sector": t("statistische sectoren", lang="nl"),
+                "peer": t("vergelijkingssteden", lang="nl")}
 
 
 def level_name(level: str) -> str:

@@ -84,3 +84,14 @@ def status_line(counts: dict) -> str:
     parts = [f"{STATUS_ICON[c]} {int(counts.get(c, 0))} {status_label(c)}" for c in STATUS_ORDER
              if c != "no_goal"]
     return " · ".join(parts)
+
+
+def document_list(docs: list[dict]) -> str:
+    """Markdown list of source documents: **title** – *subtitle* (publisher, date): text."""
+    lines = []
+    for d in docs:
+        head = f"**{d['title']}**" + (f" – *{d['subtitle']}*" if d.get("subtitle") else "")
+        meta = ", ".join(x for x in (d.get("publisher"), d.get("date")) if x)
+        lines.append(f"- {head}" + (f" ({meta})" if meta else "")
+                     + (f": {d['description']}" if d.get("description") else ""))
+    return "\n".join(lines) if lines else t("Geen brondocumenten ingesteld.")

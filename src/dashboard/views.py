@@ -90,6 +90,7 @@ def spearhead_page(spearhead_id: int) -> None:
 
     _status_summary(statuses)
     exportviews.report_button([spearhead_id], key=f"{page_key}_pdf")
+    _spotlights(version, spearhead_id, inds)
 
     st.header(t("Kaarten per gebied"))
     sections = _sections(spearhead_id, district_ids)
@@ -117,6 +118,39 @@ def spearhead_page(spearhead_id: int) -> None:
     _indicator_table(statuses)
     _indicator_detail(page_key, inds, goals, statuses)
     _write_url(page_key, district_ids)
+
+
+def _spotlights(version: str, spearhead_id: int, inds: pd.DataFrame) -> None:
+    """Figures of one source document together (e.g. the Plan Samenleven on spearhead 3):
+    latest city value, year and source of each."""
+    spots = appstate.spotlights(spearhead_id)
+    if not spots:
+        return
+    city = appstate.city_measurements(version)
+    known = inds.set_index("id")
+    docs = {d["key"]: d for d in appstate.documents()}
+    for spot in spots:
+        st.header(spot["title"])
+        if spot["intro"]:
+            st.write(spot["intro"])
+        ids = [i for i in spot.get("indicators", []) if i in known.index]
+        cols = st.columns(min(len(ids), 5) or 1)
+        for k, ind_id in enumerate(ids):
+            ind = known.loc[ind_id]
+            rows = city[city["indicator_id"] == ind_id].sort_values("period")
+            col = cols[k % len(cols)]
+            if rows.empty:
+                col.metric(ind["name"], "—", help=ind["definition"])
+                continue
+            last = rows.iloc[-1]
+            col.metric(ind["name"], f"{format_number(last['value'])} {ind['unit']}",
+                       help=ind["definition"])
+            col.caption(t("{year} (illustratief)", year=int(last["period"]))
+                        if last["illustrative"] else str(int(last["period"])))
+        doc = docs.get(spot.get("document"))
+        if doc is not None:
+            st.caption(t("Bron: {source}", source=f"{doc['title']} ({doc.get('date', '')}), "
+                                                  f"{doc.get('publisher', '')}"))
 
 
 def _status_summary(statuses: pd.DataFrame) -> None:

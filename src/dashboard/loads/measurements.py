@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..store import PEER
 from ..errors import Problem
 from ..i18n import t
 from ..tables import level_plural
@@ -167,7 +168,12 @@ def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.Dat
     area_level = resolved.map(areas.set_index("code")["level"])
 
     # Level allowed for the indicator (vectorised: a set of allowed (indicator, level) keys).
-    allowed_keys = pd.Index([f"{i}|{lv}" for i, levels in ind["levels"].items() for lv in levels])
+    # Benchmark peers (level 'peer') take values of every indicator the sources compare
+    # with the group average.
+    compared = (ind.index[ind["comparison_value"].notna()] if "comparison_value" in ind
+                else [])
+    allowed_keys = pd.Index([f"{i}|{lv}" for i, levels in ind["levels"].items() for lv in levels]
+                            + [f"{i}|{PEER}" for i in compared])
     level_ok = (f["indicator"] + "|" + area_level.fillna("")).isin(allowed_keys)
     bad_level = ind_ok & resolved.notna() & ~level_ok
     err(bad_level, "gebied", lambda d: _each(
@@ -269,7 +275,7 @@ def _warnings(rows: pd.DataFrame, current: pd.DataFrame | None, ind: pd.DataFram
         level_sizes = level_of.value_counts()
         sub = rows[rows["indicator_id"].isin(additive)].assign(
             level=lambda d: d["area_code"].map(level_of))
-        sub = sub[sub["level"] != "gemeente"]
+        sub = sub[~sub["level"].isin(["gemeente", PEER])]
         sums = sub.groupby(["indicator_id", "period", "level"]).agg(
             total=("value", "sum"), n=("value", "size"), row=("_row", "min")).reset_index()
         sums = sums[sums["n"] == sums["level"].map(level_sizes)]
