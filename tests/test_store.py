@@ -51,3 +51,30 @@ def test_spearhead_summary_counts(store):
     assert summary["indicators"].sum() == len(store.indicators())
     assert (summary["with_data"] <= summary["indicators"]).all()
     assert summary["with_data"].sum() > 0
+
+
+def test_a_version_1_file_is_migrated_keeping_its_areas(tmp_path):
+    """Schema 1 refused level 'peer' in a CHECK constraint DuckDB cannot alter; opening
+    such a file copies the area table into the new definition, rows kept."""
+    import duckdb
+
+    from dashboard import store as store_mod
+
+    v1 = store_mod.SCHEMA.replace(
+        "CHECK (level IN ('sector', 'wijk', 'deelgemeente', 'gemeente', 'peer'))",
+        "CHECK (level IN ('sector', 'wijk', 'deelgemeente', 'gemeente'))")
+    assert v1 != store_mod.SCHEMA
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(v1)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("INSERT INTO area VALUES ('34022', 'gemeente', 'Kortrijk', [], 'official')")
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO area VALUES ('36015', 'peer', 'Roeselare', [], 'official')")
+    con.close()
+    with Store(path) as s:
+        assert s.meta("schema_version") == store_mod.SCHEMA_VERSION == "2"
+        with s.transaction() as cur:
+            cur.execute("INSERT INTO area VALUES ('36015', 'peer', 'Roeselare', [], 'official')")
+        assert s.areas()[["code", "level"]].values.tolist() == [
+            ["34022", "gemeente"], ["36015", "peer"]]
