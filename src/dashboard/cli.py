@@ -150,6 +150,36 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    """Open data: CSV, Parquet, GeoJSON and metadata of every indicator (or one)."""
+    from . import clock, opendata, state
+    from .store import Store
+
+    settings = load_settings()
+    moment = None
+    if args.stand:
+        local, notice = state.parse_as_of(args.stand, clock.now_local())
+        if notice:
+            print(f"Fout: {notice}", file=sys.stderr)
+            return 2
+        moment = clock.to_utc(local)
+    if not settings.db_path.exists():
+        print(f"Fout: {settings.db_path} bestaat niet; voer eerst 'python -m dashboard "
+              "build' uit.", file=sys.stderr)
+        return 2
+    with Store(settings.db_path, read_only=True) as store:
+        board = opendata.collect(store, settings, moment)
+    if args.indicator and args.indicator not in opendata.indicator_ids(board):
+        print(f"Fout: onbekende indicator '{args.indicator}'; niets geschreven.",
+              file=sys.stderr)
+        return 2
+    written = opendata.write_export(board, Path(args.out), args.indicator)
+    stand = f" (stand {state.format_as_of(clock.to_local(moment))})" if moment else ""
+    print(f"Open data geschreven naar {args.out}{stand}: {len(written)} bestanden, "
+          f"{sum(written.values()) // 1024} kB.")
+    return 0
+
+
 def _cmd_i18n(args: argparse.Namespace) -> int:
     from . import i18n
 
@@ -205,6 +235,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--taal", default="nl", choices=["nl", "en", "fr"])
     r.add_argument("--out", required=True, metavar="FILE.pdf")
     r.set_defaults(func=_cmd_report)
+    x = sub.add_parser("export", help="open data: CSV, Parquet, GeoJSON en metadata per "
+                       "indicator en voor het hele bord")
+    x.add_argument("--out", required=True, metavar="DIR", help="doelmap (wordt aangemaakt)")
+    x.add_argument("--indicator", metavar="ID", help="enkel deze indicator")
+    x.add_argument("--stand", help="vastgepinde stand (datum of datum en tijd)")
+    x.set_defaults(func=_cmd_export)
     t = sub.add_parser("i18n", help="werk de vertaalbestanden (locales/*.po) bij")
     t.set_defaults(func=_cmd_i18n)
     s = sub.add_parser("settings", help="toon alle instellingen")

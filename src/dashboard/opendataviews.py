@@ -1,0 +1,82 @@
+"""Open data downloads (Streamlit glue): the export of the view's moment, cached.
+
+The export itself is :mod:`dashboard.opendata` (pure). Here: one :class:`opendata.Board`
+per data version (``st.cache_resource``, never mutated) and the bytes of each file
+(``st.cache_data``, bounded), both keyed on the view's data version without its language:
+the files are the same in every language, and a pinned view (``stand``) has its own key.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from . import appstate, opendata
+from .i18n import t
+
+# What the page offers: per indicator csv/parquet/geojson (+ metadata json); for the whole
+# board also the zip bundle (+ datapackage.json as its metadata).
+INDICATOR_FORMATS: tuple[str, ...] = ("csv", "parquet", "geojson")
+BOARD_FORMATS: tuple[str, ...] = ("csv", "parquet", "geojson", "zip")
+
+
+def export_key(version: str) -> str:
+    """The data version without the language (files do not depend on it), with the
+    geometry store's import time (the polygons are part of the export)."""
+    # The moment stays last ("…@stand"), where appstate._as_of reads it.
+    return ("geo:" + str(appstate.app().manifest.get("imported_at")) + "|"
+            + version.rsplit("#", 1)[0])
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def board(key: str) -> opendata.Board:
+    """Everything the export needs, as it stood at the key's moment (read-only)."""
+    a = appstate.app()
+    return opendata.collect(a.store, a.settings, appstate._as_of(key))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def file_bytes(key: str, indicator_id: str | None, fmt: str) -> bytes:
+    """The bytes of one download: a data file, metadata (``json``) or the ZIP bundle."""
+    b = board(key)
+    if fmt == "zip":
+        return opendata.zip_bytes(opendata.export_files(b))
+    if fmt == "json":
+        if indicator_id is None:
+            return opendata.metadata_bytes(opendata.datapackage(b))
+        return opendata.metadata_bytes(opendata.indicator_metadata(b, indicator_id))
+    return {"csv": opendata.csv_bytes, "parquet": opendata.parquet_bytes,
+            "geojson": opendata.geojson_bytes}[fmt](b, indicator_id)
+
+
+def download(version: str, indicator_id: str | None, fmt: str) -> tuple[bytes, str, str]:
+    """(bytes, file name, media type) of one download of the view."""
+    key = export_key(version)
+    return (file_bytes(key, indicator_id, fmt),
+            opendata.file_name(fmt, indicator_id, board(key)), opendata.FORMATS[fmt][1])
+
+
+def summary(version: str, indicator_id: str | None) -> dict:
+    """Rows, illustrative rows, sources and areas with geometry of one choice."""
+    b = board(export_key(version))
+    recs = opendata.records(b, indicator_id)
+    with_geometry = sum(1 for r in recs if r[1] in b.geometry)
+    return {"rows": len(recs), "illustrative": sum(1 for r in recs if r[7]),
+            "sources": sorted({r[8] for r in recs}),
+            "features": with_geometry if indicator_id is not None else len(b.areas),
+            "as_of": b.as_of}
+
+
+def licence() -> dict:
+    """The configured open data licence (``open_data`` in the city configuration) and the
+    geometry's attribution."""
+    city = appstate.app().settings.city
+    od = dict(city.get("open_data") or {})
+    od["attribution"] = " ".join(str((city.get("geodata") or {}).get("attribution", ""))
+                                 .split())
+    return od
+
+
+def fields() -> list[dict]:
+    """The tidy table's fields (name, type, description in the page's language)."""
+    return [{"name": f["name"], "type": f["type"], "description": t(f["description"])}
+            for f in opendata.table_schema()["fields"]]
