@@ -125,3 +125,22 @@ def test_all_charts_toggle_shows_a_chart_per_indicator(env):
     assert not at.exception
     n_indicators = len(at.dataframe[-1].value)
     assert len(at.get("plotly_chart")) == before + n_indicators
+
+
+def test_plan_samenleven_figures_on_spearhead_3_with_source(env):
+    """Issue 6: the Plan Samenleven figures (seed 002) as spearhead-3 indicators, grouped
+    under their own heading with year and source."""
+    at = open_page(3)
+    assert "Plan Samenleven" in [h.value for h in at.header]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Unieke inwoners (Plan Samenleven)"] == "77.292"
+    assert metrics["Inwoners met een beperking"] == "5.556"
+    assert metrics["Inwoners met migratieachtergrond"] == "20 %"
+    assert metrics["Herkomstlanden (migratieachtergrond)"] == "133"
+    assert metrics["Positieve houding tegenover andere culturen"] == "26 %"
+    captions = [c.value for c in at.caption]
+    assert "aantal personen · 2020" in captions and "2018" in captions
+    assert any(c.startswith("Bron: Plan Samenleven Kortrijk") for c in captions)
+    table = at.dataframe[-1].value
+    assert {"Unieke inwoners (Plan Samenleven)", "Herkomstlanden (migratieachtergrond)"} <= set(
+        table.iloc[:, 0])

@@ -196,7 +196,7 @@ def _cmd_settings(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m dashboard",
-                                description="Kortrijk 2040 monitoringsbord")
+                                description="Monitoringsbord (stad: DASHBOARD_CITY_CONFIG)")
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="maak of ververs de DuckDB-database (idempotent)")
     b.set_defaults(func=_cmd_build)

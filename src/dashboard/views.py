@@ -134,19 +134,22 @@ def _spotlights(version: str, spearhead_id: int, inds: pd.DataFrame) -> None:
         if spot["intro"]:
             st.write(spot["intro"])
         ids = [i for i in spot.get("indicators", []) if i in known.index]
-        cols = st.columns(min(len(ids), 5) or 1)
+        cols = st.columns(min(len(ids), 3) or 1)
         for k, ind_id in enumerate(ids):
             ind = known.loc[ind_id]
             rows = city[city["indicator_id"] == ind_id].sort_values("period")
-            col = cols[k % len(cols)]
+            box = cols[k % len(cols)].container(border=True)
             if rows.empty:
-                col.metric(ind["name"], "—", help=ind["definition"])
+                box.metric(ind["name"], "—", help=ind["definition"])
                 continue
             last = rows.iloc[-1]
-            col.metric(ind["name"], f"{format_number(last['value'])} {ind['unit']}",
+            # The unit goes under the figure (a long unit would truncate the figure).
+            percent = ind["unit"] == "%"
+            box.metric(ind["name"], format_number(last["value"]) + (" %" if percent else ""),
                        help=ind["definition"])
-            col.caption(t("{year} (illustratief)", year=int(last["period"]))
-                        if last["illustrative"] else str(int(last["period"])))
+            year = (t("{year} (illustratief)", year=int(last["period"]))
+                    if last["illustrative"] else str(int(last["period"])))
+            box.caption(year if percent else f"{ind['unit']} · {year}")
         doc = docs.get(spot.get("document"))
         if doc is not None:
             st.caption(t("Bron: {source}", source=f"{doc['title']} ({doc.get('date', '')}), "
