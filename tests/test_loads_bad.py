@@ -632,3 +632,28 @@ def test_missing_column_is_named(column: str, api: Api):
     path = CASES_DIR / f"missing_column_{column}.csv"
     v = loads.validate_file(path.read_bytes(), path.name, api.store)
     assert (0, column, "kolom ontbreekt") in _errors(v)
+
+
+def test_template_of_a_compared_indicator_lists_the_peers_and_commits(built_copy):
+    """Values per benchmark city are loaded like any other: the template lists the peers
+    (level 'peer') for an indicator the note compares with the centrumsteden."""
+    with Store(built_copy.db_path) as store:
+        template = loads.template_csv(store.indicator("personenwagens_per_1000"),
+                                      store.areas(), 2024).decode("utf-8-sig")
+        lines = template.splitlines()
+        assert lines[1].startswith("personenwagens_per_1000;34022;Kortrijk;gemeente;2024")
+        peers = [line for line in lines if ";peer;" in line]
+        assert len(peers) == 12 and any(";36015;Roeselare;peer;" in p for p in peers)
+        filled = "\n".join([lines[0], *[p.replace(";2024;;", ";2024;480;") for p in peers]])
+        v = loads.validate_file(filled.encode("utf-8"), "centrumsteden.csv", store)
+        assert v.ok, v.errors
+        loads.commit(store, v, who="test")
+        peer = store.peer_measurements()
+        cars = peer[(peer["indicator_id"] == "personenwagens_per_1000") & (peer["period"] == 2024)]
+        assert len(cars) == 12 and (cars["value"] == 480).all() and not cars["illustrative"].any()
+        # An indicator without a comparison gets no peer rows and refuses them.
+        assert ";peer;" not in loads.template_csv(store.indicator("werkzaamheidsgraad"),
+                                                  store.areas(), 2022).decode("utf-8-sig")
+        bad = "indicator;gebied;jaar;waarde\nwerkzaamheidsgraad;36015;2022;70\n"
+        v = loads.validate_file(bad.encode("utf-8"), "fout.csv", store)
+        assert not v.ok and "bestaat niet op niveau" in v.errors["reason"].iloc[0]

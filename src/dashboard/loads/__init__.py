@@ -12,7 +12,7 @@ import uuid
 import pandas as pd
 
 from ..i18n import t
-from ..store import Store
+from ..store import PEER, Store
 from .layers import LAYERS, ValidatedLayer, validate_layer_file
 from .measurements import Validated, validate_file
 
@@ -58,9 +58,14 @@ def commit(store: Store, validated, who: str, confirm_warnings: bool = False) ->
 
 
 def template_csv(indicator: dict, areas: pd.DataFrame, year: int) -> bytes:
-    """A fill-in template for one indicator: every area at every level it exists at."""
+    """A fill-in template for one indicator: every area at every level it exists at, and the
+    benchmark peers when the sources compare the indicator with the group average."""
     levels = list(indicator["levels"])
-    rows = areas[areas["level"].isin(levels)].sort_values(["level", "code"])
+    if pd.notna(indicator.get("comparison_value")):
+        levels.append(PEER)
+    order = {lv: i for i, lv in enumerate(("gemeente", "deelgemeente", "wijk", "sector", PEER))}
+    rows = areas[areas["level"].isin(levels)].assign(_o=lambda d: d["level"].map(order))
+    rows = rows.sort_values(["_o", "code"])
     frame = pd.DataFrame({
         "indicator": indicator["id"], "gebied": rows["code"], "naam": rows["name"],
         "niveau": rows["level"], "jaar": year, "waarde": "", "eenheid": indicator["unit"],
