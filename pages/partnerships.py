@@ -1,0 +1,134 @@
+"""City partnerships (stedenbanden): what was agreed, a world map, the exchange themes
+with this city's figures on them, and the SDG context. Data: the partnerships file named
+in the city configuration (dashboard.partnerships)."""
+
+import streamlit as st
+
+from dashboard import appstate, mapview
+from dashboard import partnerships as pt
+from dashboard.errors import InputError
+from dashboard.i18n import t
+
+MAP_HEIGHT = 440
+
+st.title(t("Stedenbanden"))
+city = appstate.city_name()
+try:
+    data = pt.current()
+except InputError as exc:
+    st.error(t("Het bestand met stedenbanden kon niet gelezen worden:") + "\n\n"
+             + "\n".join(f"- {p}" for p in exc.problems))
+    st.stop()
+if data is None:
+    st.info(t("Voor {city} zijn geen stedenbanden ingesteld: de stadsconfiguratie noemt geen "
+              "bestand met stedenbanden ('partnerships_file').", city=city))
+    st.stop()
+
+a = appstate.app()
+version = appstate.data_version()
+statuses = appstate.statuses(version)
+sp_names = dict(zip(appstate.spearheads(version)["id"].astype(int),
+                    appstate.spearheads(version)["name"]))
+
+
+def source_caption(source, derived=None) -> None:
+    text = t("Bron: {source}", source=source.label())
+    if derived:
+        text = t("Afgeleid: {reason}", reason=pt.localized(derived)) + " " + text
+    st.caption(text)
+
+
+def facts(partnership) -> None:
+    for fact in partnership.facts:
+        date = pt.fact_date(fact)
+        label = pt.localized(fact.label)
+        head = f"**{label}**" + (f" — {date}" if date else "") if label else ""
+        st.markdown((head + ": " if head else "") + pt.localized(fact.text))
+        source_caption(fact.source, fact.derived)
+
+
+st.write(t("De stedenbanden van {city}: wat is afgesproken, waarover de steden expertise "
+           "uitwisselen, en de cijfers van {city} op dit bord over die thema's. Elk feit "
+           "vermeldt zijn bron; wat uit de bronnen volgt zonder er letterlijk te staan, is "
+           "gemarkeerd als afgeleid.", city=city))
+
+for p in data.current:
+    st.header(t("{city} – {partner} ({country})", city=city, partner=p.name, country=p.country))
+    st.markdown(f"**{pt.localized(p.kind)}**")
+    if p.themes:
+        st.markdown(t("Thema's: {themes}", themes=", ".join(p.themes)))
+        source_caption(p.themes_source)
+    facts(p)
+    if p.visits:
+        st.markdown(t("Werkbezoeken tijdens het bezoek van de delegatie: {visits}",
+                      visits="; ".join(p.visits)))
+        source_caption(p.visits_source)
+
+st.header(t("Op de wereldkaart"))
+c1, c2 = st.columns(2)
+former = c1.toggle(t("Toon ook vroegere stedenbanden"), key="partner_former") \
+    if data.former else False
+osm = c2.toggle(t("OpenStreetMap als achtergrond (vraagt internet)"),
+                value=a.settings.tiles == "osm", key="partner_osm")
+world, map_key = pt.world_map(data, city, static_url=a.settings.static_url,
+                              tiles="osm" if osm else "none", include_former=former)
+mapview.show_map(world, ("partners",) + map_key, key="partner_map", height=MAP_HEIGHT)
+st.caption(t("Elke stad is een cirkel met een vast label; de lijn volgt de kortste weg over "
+             "de aardbol. {distances}. Zonder achtergrondkaart (offline) blijft de kaart "
+             "leesbaar.", distances="; ".join(
+                 t("{home} – {partner}: {km} km in vogelvlucht", home=city, partner=name,
+                   km=km) for name, km in pt.distances(data, former))))
+
+for p in data.current:
+    if not p.exchanges:
+        continue
+    st.header(t("Uitwisseling met {partner} en de cijfers van {city}", partner=p.name,
+                city=city))
+    st.write(t("Per thema van de werksessies: de indicatoren van dit bord over dat thema, "
+               "met hun laatste stadscijfer en hun status tegenover het doelpad van de "
+               "nota."))
+    for exchange in p.exchanges:
+        st.subheader(pt.localized(exchange.title))
+        st.write(pt.localized(exchange.text))
+        source_caption(exchange.source)
+        if exchange.indicators:
+            table, unknown = pt.theme_figures(statuses, exchange.indicators)
+            st.dataframe(table, hide_index=True, width="stretch")
+            if unknown:
+                st.warning(t("Niet in de catalogus van dit bord: {ids}",
+                             ids=", ".join(unknown)))
+            for sp_id in sorted(set(table[t("Speerpunt")])):
+                st.page_link(f"pages/speerpunt_{sp_id}.py",
+                             label=t("Speerpunt {n}: {name}", n=sp_id,
+                                     name=sp_names.get(sp_id, "")),
+                             icon=":material/arrow_forward:")
+        if exchange.no_indicator:
+            st.info(pt.localized(exchange.no_indicator.text))
+            source_caption(exchange.no_indicator.source)
+
+if data.former:
+    st.header(t("Vroegere stedenbanden"))
+    for p in data.former:
+        st.subheader(t("{partner} ({country})", partner=p.name, country=p.country))
+        st.markdown(f"**{pt.localized(p.kind)}**")
+        facts(p)
+
+if data.context:
+    st.header(t("Stedenbanden en de duurzame ontwikkelingsdoelen"))
+    for item in data.context:
+        st.subheader(pt.localized(item.title))
+        st.write(pt.localized(item.text))
+        source_caption(item.source)
+    st.page_link("pages/sdg.py", label=t("Welke speerpunten en indicatoren van dit bord "
+                                          "bij welke SDG horen"), icon=":material/public:")
+
+st.header(t("Bronnen"))
+for doc in data.documents.values():
+    parts = [f"**{doc.title}**"]
+    if doc.publisher:
+        parts.append(doc.publisher)
+    if doc.url:
+        parts.append(doc.url)
+    if doc.reference:
+        parts.append(t("archief: {reference}", reference=f"`{doc.reference}`"))
+    st.markdown("- " + " — ".join(parts) + (f"  \n  {doc.note}" if doc.note else ""))
