@@ -83,6 +83,10 @@ PAGES = {
     # One presentation screen (presentation mode: no sidebar; chart and district map).
     "presentatie-scherm": Target("/presentatie?presentatie=1&ind=laadpunten_per_100_inw"),
     "wijzigingen": Target("/wijzigingen"),
+    "vergelijking": Target("/vergelijking"),
+    "sdg-doelen": Target("/sdg-doelen"),
+    "stedenbanden": Target("/stedenbanden"),
+    "open-data": Target("/open-data"),
 }
 
 # Narrow, named exclusions for violations inside third-party markup the app cannot change:
