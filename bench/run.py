@@ -1,6 +1,10 @@
 """Benchmark of the spearhead-5 page: map payload and warm rerun time.
 
     python bench/run.py [--out docs/performance.md] [--repeat N] [--keep]
+    python bench/run.py --scale [--geo DIR] [--query-repeat N] [--map-repeat N]
+
+``--scale`` runs the Flanders-scale benchmark instead (``bench/scale_bench.py``, issue 6
+point 7: the 2,730-wijk map's payload and DuckDB aggregation over ten million rows).
 
 Everything happens in ONE process on a fresh temporary folder:
 
@@ -696,7 +700,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=20, help="timed reruns per switch and path")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     ap.add_argument("--json", help="also write the raw results as JSON to this file")
+    ap.add_argument("--scale", action="store_true",
+                    help="run the Flanders-scale benchmark instead (bench/scale_bench.py: "
+                         "2,730-wijk map payload, DuckDB over ten million rows); it rewrites "
+                         "the scale block of --out")
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    from bench import scale_bench
+
+    scale_bench.add_arguments(ap, out_default=False)  # --geo, --query-repeat, --map-repeat
     args = ap.parse_args(argv)
+    if args.scale:
+        shown = ["python bench/run.py", *(sys.argv[1:] if argv is None else argv)]
+        return scale_bench.run(args, " ".join(shown))
     if args.repeat < 2:
         ap.error("--repeat must be at least 2")
     if not SHARED_GEO.is_dir():

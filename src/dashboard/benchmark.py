@@ -479,9 +479,9 @@ def benchmark_map(areas: gpd.GeoDataFrame, values: pd.DataFrame, row: dict, *,
     if context:
         notes.append(t("Contextindicator: geen beter of slechter."))
     title = f"{row['name']} ({unit})"
-    maps._Legend(title, _context_legend(bins) if context else _diverging_legend(),
+    maps.Legend(title, _context_legend(bins) if context else _diverging_legend(),
                  " ".join(notes) or None).add_to(m)
-    maps._MapText(attribution, maps.quality_note(quality)).add_to(m)
+    maps.MapText(attribution, maps.quality_note(quality)).add_to(m)
     return m
 
 

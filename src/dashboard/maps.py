@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import html
 import shutil
+import tempfile
 import warnings
+from functools import partial
 from pathlib import Path
 
 import folium
@@ -47,16 +49,24 @@ def install_leaflet(static_dir: Path) -> Path:
     target = Path(static_dir) / LEAFLET_DIR
     marker = target / "leaflet.js"
     if not marker.exists():
+        # Several processes may start at once (server workers, parallel tests): each copies
+        # into its own folder and renames it into place; a loser of the race drops its copy.
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(xleaflet.BASE_DIR, tmp)
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.rename(target)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+        try:
+            shutil.copytree(xleaflet.BASE_DIR, tmp, dirs_exist_ok=True)
+            if not marker.exists():
+                shutil.rmtree(target, ignore_errors=True)
+                try:
+                    tmp.rename(target)
+                except OSError:  # another process put its copy in place first
+                    pass
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
-class _MapText(MacroElement):
+class MapText(MacroElement):
     """Adds attribution text and an optional notice box to a map (text is escaped)."""
 
     _template = Template(
@@ -178,7 +188,7 @@ def area_map(
         highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.75},
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=False),
     ).add_to(m)
-    _MapText(attribution, quality_note(quality)).add_to(m)
+    MapText(attribution, quality_note(quality)).add_to(m)
     return m
 
 
@@ -220,7 +230,7 @@ def class_colour(value: float | None, bins: list[float]) -> str:
     return palette[len(bins) - 1]
 
 
-class _Legend(MacroElement):
+class Legend(MacroElement):
     """A legend control; every label is set with textContent (no HTML from data)."""
 
     _template = Template(
@@ -283,6 +293,134 @@ def _geometry(geom) -> dict:
     return mapping(shapely.set_precision(geom, 1e-5, mode="pointwise"))
 
 
+# ------------------------------------------------------------- compact geometry encoding
+# ``geometry_encoding="polyline"``: the same coordinates as ``_geometry`` (rounded to 1e-5°,
+# about 1 m), but every polygon ring is written as one string in the scheme of the
+# encoded-polyline format (Google's polyline utility: delta-encoded, zig-zagged integers in
+# 5-bit groups with a continuation bit; here lon/lat order), one 6-bit group per character.
+# A ring vertex then takes 4-6 characters instead of about 21 (``[4.37941, 51.13554], ``).
+# The characters are the base64url alphabet (A-Z a-z 0-9 - _), not the original ASCII
+# 63..126: those include ``\`` (escaped in JSON) and ``{``, and branca compiles every
+# rendered script again as a Jinja template, where ``{{`` would start an expression.
+# The layer's Leaflet ``filter`` option decodes a feature's rings just before Leaflet
+# builds its layer, so tooltips, styles, highlighting and clicks see ordinary GeoJSON.
+GEOMETRY_ENCODINGS = ("geojson", "polyline")
+POLYLINE_PRECISION = 5  # decimal places, as _geometry's 1e-5 grid; at most 6 (32-bit JS)
+POLYLINE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+_POLYLINE_DECODER = """(function() {
+    var A = '%(alphabet)s', T = {}, j;
+    for (j = 0; j < 64; j++) { T[A.charCodeAt(j)] = j; }
+    function ring(s) {
+        var out = [], i = 0, x = 0, y = 0, n = s.length, v = [0, 0], k, r, sh, b;
+        while (i < n) {
+            for (k = 0; k < 2; k++) {
+                r = 0; sh = 0;
+                do { b = T[s.charCodeAt(i++)]; r |= (b & 31) << sh; sh += 5; } while (b >= 32);
+                v[k] = (r & 1) ? ~(r >> 1) : (r >> 1);
+            }
+            x += v[0]; y += v[1];
+            out.push([x / %(scale)s, y / %(scale)s]);
+        }
+        return out;
+    }
+    function walk(c) {
+        if (typeof c === 'string') { return ring(c); }
+        if (Array.isArray(c) && c.length && typeof c[0] !== 'number') { return c.map(walk); }
+        return c;
+    }
+    return function(feature) {
+        if (feature.geometry && feature.geometry.coordinates) {
+            feature.geometry.coordinates = walk(feature.geometry.coordinates);
+        }
+        return true;
+    };
+})()"""
+
+
+def polyline_geometries(geoms, precision: int = POLYLINE_PRECISION) -> list[dict]:
+    """GeoJSON geometry dicts whose polygon rings are encoded-polyline strings.
+
+    ``geoms``: shapely geometries in WGS84 (lon/lat). Polygons and multipolygons are
+    encoded (vectorised: all rings of all geometries in one pass); any other geometry is
+    written as plain GeoJSON (rounded like :func:`_geometry`), which the decoder leaves
+    as it is. Decoding gives exactly ``shapely.set_precision(g, 10**-precision)``'s grid.
+    """
+    import numpy as np
+
+    if not 0 <= precision <= 6:
+        raise ValueError("precision must be 0..6 (the decoder works on 32-bit integers)")
+    geoms = np.asarray(list(geoms), dtype=object)
+    out: list[dict | None] = [None] * len(geoms)
+    kinds = shapely.get_type_id(geoms)
+    poly = np.flatnonzero((kinds == 3) | (kinds == 6))  # Polygon, MultiPolygon
+    for i in np.flatnonzero(~np.isin(kinds, (3, 6))):
+        out[i] = mapping(shapely.set_precision(geoms[i], 10.0 ** -precision,
+                                               mode="pointwise"))
+    if len(poly) == 0:
+        return out
+    parts, part_geom = shapely.get_parts(geoms[poly], return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    q = np.round(coords * 10.0 ** precision).astype(np.int64)
+    first = np.ones(len(q), dtype=bool)
+    first[1:] = coord_ring[1:] != coord_ring[:-1]
+    d = q.copy()
+    d[1:] -= q[:-1]
+    d[first] = q[first]  # each ring starts from absolute values
+    v = d.reshape(-1)  # lon, lat, lon, lat, ...
+    z = (v << 1) ^ (v >> 63)  # zig-zag: small magnitudes of either sign → small numbers
+    nchunks = 1 + sum((z >= 32 ** k).astype(np.int64) for k in range(1, 7))
+    shifts = 5 * np.arange(7, dtype=np.int64)
+    chunks = (z[:, None] >> shifts) & 31
+    more = np.arange(7)[None, :] < (nchunks - 1)[:, None]
+    codes = chunks | (more.astype(np.int64) << 5)
+    alphabet = np.frombuffer(POLYLINE_ALPHABET.encode("ascii"), dtype=np.uint8)
+    text = alphabet[codes[np.arange(7)[None, :] < nchunks[:, None]]].tobytes().decode("ascii")
+    # Character offsets of every ring: each ring has 2 values per coordinate.
+    per_ring_coords = np.bincount(coord_ring, minlength=len(rings))
+    value_end = np.cumsum(nchunks)
+    ring_value_end = np.cumsum(per_ring_coords) * 2
+    ring_char_end = np.where(ring_value_end > 0, value_end[np.maximum(ring_value_end - 1, 0)], 0)
+    ring_char_start = np.concatenate([[0], ring_char_end[:-1]])
+    strings = [text[a:b] for a, b in zip(ring_char_start.tolist(), ring_char_end.tolist())]
+    # Reassemble: geometry → parts → rings (shapely returns them in order).
+    part_rings: list[list[str]] = [[] for _ in range(len(parts))]
+    for s, p in zip(strings, ring_part.tolist()):
+        part_rings[p].append(s)
+    geom_parts: list[list[list[str]]] = [[] for _ in range(len(poly))]
+    for p, g in enumerate(part_geom.tolist()):
+        geom_parts[g].append(part_rings[p])
+    for j, i in enumerate(poly.tolist()):
+        if kinds[i] == 3:
+            out[i] = {"type": "Polygon", "coordinates": geom_parts[j][0]}
+        else:
+            out[i] = {"type": "MultiPolygon", "coordinates": geom_parts[j]}
+    return out
+
+
+class _EncodedGeoJson(folium.GeoJson):
+    """A folium GeoJson layer whose feature geometries are encoded polylines.
+
+    Leaflet decodes each feature in the layer's ``filter`` option (see
+    ``_POLYLINE_DECODER``); the bounds folium and streamlit-folium ask for come from the
+    shapely geometries, because folium cannot read encoded coordinates.
+    """
+
+    def __init__(self, data: dict, *, bounds, precision: int = POLYLINE_PRECISION,
+                 **kwargs) -> None:
+        from folium.utilities import JsCode
+
+        decoder = JsCode(_POLYLINE_DECODER % {"scale": f"1e{precision}",
+                                              "alphabet": POLYLINE_ALPHABET})
+        super().__init__(data, filter=decoder, **kwargs)
+        minx, miny, maxx, maxy = (float(b) for b in bounds)
+        self._bounds = [[miny, minx], [maxy, maxx]]
+
+    def _get_self_bounds(self):
+        return self._bounds
+
+
 def choropleth(
     areas: gpd.GeoDataFrame,
     values: dict[str, float],
@@ -301,12 +439,20 @@ def choropleth(
     points: list[dict] | None = None,
     points_label: str = "",
     tiles: str = "none",
+    geometry_encoding: str = "geojson",
 ) -> folium.Map:
     """A classified choropleth (+ optional outlines, lines and sized circle markers).
 
     ``values``: area code → value; ``fmt``: number formatter for labels; ``points``: dicts
     with lat, lon, radius, tooltip lines (name + list of (label, value)).
+    ``geometry_encoding``: ``"geojson"`` (plain coordinates, the default) or
+    ``"polyline"`` (the same coordinates as encoded-polyline strings, decoded by Leaflet
+    in the browser: about a third of the payload for large layers, see
+    :func:`polyline_geometries`); it applies to the area polygons and the outlines.
     """
+    if geometry_encoding not in GEOMETRY_ENCODINGS:
+        raise ValueError(f"geometry_encoding must be one of {GEOMETRY_ENCODINGS}")
+    encoded = geometry_encoding == "polyline"
     minx, miny, maxx, maxy = areas.total_bounds
     m = base_map(static_url, [[miny, minx], [maxy, maxx]], tiles=tiles)
     bins = classify(list(values.values()), scheme)
@@ -314,7 +460,9 @@ def choropleth(
     no_data = t("geen gegevens")
     extra_tooltip = extra_tooltip or {}
     features = []
-    for code, name, geom in zip(areas["code"], areas["name"], areas.geometry):
+    geometries = (polyline_geometries(areas.geometry) if encoded
+                  else map(_geometry, areas.geometry))
+    for code, name, geometry in zip(areas["code"], areas["name"], geometries):
         value = values.get(code)
         lines_ = [(label, no_data if value is None else f"{fmt(value)} {unit}")]
         lines_ += extra_tooltip.get(code, [])
@@ -322,8 +470,10 @@ def choropleth(
             "type": "Feature", "id": code,
             "properties": {"code": code, "kind": "area", "fill": class_colour(value, bins),
                            "tooltip": tooltip_html(name, lines_)},
-            "geometry": _geometry(geom)})
-    folium.GeoJson(
+            "geometry": geometry})
+    layer = (partial(_EncodedGeoJson, bounds=areas.total_bounds) if encoded
+             else folium.GeoJson)
+    layer(
         {"type": "FeatureCollection", "features": features}, name="gebieden",
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"], "fillOpacity": 0.75, "color": "#3b4a5a",
@@ -333,7 +483,8 @@ def choropleth(
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
     ).add_to(m)
     if outlines is not None and len(outlines):
-        _outline(m, outlines, "zones", {"color": "#D55E00", "weight": 3, "dashArray": "6 4"})
+        _outline(m, outlines, "zones", {"color": "#D55E00", "weight": 3, "dashArray": "6 4"},
+                 encoded=encoded)
     if lines:
         folium.GeoJson(
             {"type": "FeatureCollection", "features": [
@@ -361,9 +512,9 @@ def choropleth(
                                            fill_opacity=0.85),
                 tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
             ).add_to(m)
-    _Legend(f"{title} ({unit})", legend_rows(bins, fmt),
+    Legend(f"{title} ({unit})", legend_rows(bins, fmt),
             t("Illustratieve cijfers") if illustrative else None).add_to(m)
-    _MapText(attribution, quality_note(quality)).add_to(m)
+    MapText(attribution, quality_note(quality)).add_to(m)
     return m
 
 
@@ -374,12 +525,16 @@ def highlight(m: folium.Map, areas: gpd.GeoDataFrame) -> folium.Map:
     return m
 
 
-def _outline(m: folium.Map, areas: gpd.GeoDataFrame, name: str, style: dict) -> None:
+def _outline(m: folium.Map, areas: gpd.GeoDataFrame, name: str, style: dict,
+             encoded: bool = False) -> None:
     """Unfilled, non-interactive outlines of some areas on top of a map."""
-    folium.GeoJson(
+    geometries = (polyline_geometries(areas.geometry) if encoded
+                  else map(_geometry, areas.geometry))
+    layer = (partial(_EncodedGeoJson, bounds=areas.total_bounds) if encoded
+             else folium.GeoJson)
+    layer(
         {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {}, "geometry": _geometry(g)}
-            for g in areas.geometry]},
+            {"type": "Feature", "properties": {}, "geometry": g} for g in geometries]},
         name=name, interactive=False, style_function=lambda f: {"fill": False, **style},
     ).add_to(m)
 
@@ -406,5 +561,5 @@ def layer_preview(features, *, static_url: str, attribution: str,
         style_function=lambda f: {"color": "#D55E00", "weight": 3},
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
     ).add_to(m)
-    _MapText(attribution, None).add_to(m)
+    MapText(attribution, None).add_to(m)
     return m

@@ -203,5 +203,5 @@ def partner_map(home: dict, partners: list[dict], *, static_url: str,
         ).add_to(m)
     credits = [a for a in (attribution, t(OUTLINE_ATTRIBUTION) if shapes else "") if a]
     notice = t(NO_OUTLINE_NOTICE) if shapes is None and tiles == "none" else None
-    maps._MapText(" · ".join(credits), notice).add_to(m)
+    maps.MapText(" · ".join(credits), notice).add_to(m)
     return m
