@@ -273,3 +273,33 @@ def test_official_sector_polygons_give_wijken_by_dissolving(tmp_path):
         "deelgemeente": (8, "official"), "gemeente": (1, "official")}
     wijken = geodata.load_level(settings.geo_dir, "wijk")
     assert "Kortrijk Centrum" in set(wijken["name"])
+
+
+def test_benchmark_group_boundaries_are_imported_with_the_city(tmp_path):
+    """The 13 centrumsteden come from the Flanders municipalities layer, level 'peer'."""
+    settings = settings_for(tmp_path)
+    geodata.import_geodata(SHARED_GEO, settings)
+    manifest = geodata.read_manifest(settings.geo_dir)
+    assert manifest["benchmark"]["count"] == 13
+    assert manifest["benchmark"]["source"] == "vlaanderen_gemeenten_2024.geojson"
+    peers = geodata.load_level(settings.geo_dir, geodata.PEER_LEVEL)
+    assert len(peers) == 13 and peers.crs.to_epsg() == 4326
+    assert {"34022", "36015", "11002"} <= set(peers["code"])
+    assert peers.loc[peers["code"] == "44021", "name"].iloc[0] == "Gent"
+
+
+def test_a_benchmark_layer_missing_a_member_names_file_field_and_code(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for f in SHARED_GEO.glob("kortrijk_*"):
+        shutil.copy(f, src / f.name)
+    gemeenten = gpd.read_file(SHARED_GEO / "vlaanderen_gemeenten_2024.geojson")
+    gemeenten[gemeenten["nis_code"].astype(str) != "36015"].to_file(
+        src / "vlaanderen_gemeenten_2024.geojson", driver="GeoJSON")
+    settings = settings_for(tmp_path / "store")
+    with pytest.raises(GeodataError) as err:
+        geodata.import_geodata(src, settings)
+    problem = err.value.problems[0]
+    assert problem.file.endswith("vlaanderen_gemeenten_2024.geojson")
+    assert problem.field == "nis_code" and "36015" in problem.reason
+    assert geodata.read_manifest(settings.geo_dir) is None  # nothing written

@@ -218,13 +218,9 @@ def benchmark_members(settings: Settings) -> dict[str, str]:
     return {str(k): str(v) for k, v in (bench.get("members") or {}).items()}
 
 
-def read_benchmark_layer(folder: Path, settings: Settings) -> gpd.GeoDataFrame | None:
-    """The municipal boundaries of the benchmark group (level ``peer``, this city included);
-    None when the group or its file is not configured / not in ``folder``."""
-    members = benchmark_members(settings)
-    cfg = (settings.city.get("benchmark") or {}).get("geodata")
-    if not members or not cfg:
-        return None
+def _read_configured(folder: Path, cfg: dict) -> tuple[Path, gpd.GeoDataFrame] | None:
+    """The first file of ``cfg["files"]`` in ``folder``, read and checked for its code and
+    name fields; None when none is there."""
     path = _find_file(folder, cfg["files"])
     if path is None:
         return None
@@ -233,6 +229,18 @@ def read_benchmark_layer(folder: Path, settings: Settings) -> gpd.GeoDataFrame |
         if fld not in gdf.columns:
             raise GeodataError.single(str(path), t("kolom ontbreekt in de attributen"),
                                       field=fld)
+    return path, gdf
+
+
+def read_benchmark_layer(folder: Path, settings: Settings) -> gpd.GeoDataFrame | None:
+    """The municipal boundaries of the benchmark group (level ``peer``, this city included);
+    None when the group or its file is not configured / not in ``folder``."""
+    members = benchmark_members(settings)
+    cfg = (settings.city.get("benchmark") or {}).get("geodata")
+    found = _read_configured(folder, cfg) if members and cfg else None
+    if found is None:
+        return None
+    path, gdf = found
     codes = gdf[cfg["code_field"]].astype(str)
     gdf = gdf[codes.isin(members).to_numpy()].copy()
     missing = set(members) - set(gdf[cfg["code_field"]].astype(str))
@@ -254,14 +262,10 @@ def read_benchmark_layer(folder: Path, settings: Settings) -> gpd.GeoDataFrame |
 def read_official_level(folder: Path, level: str, settings: Settings) -> gpd.GeoDataFrame | None:
     """Read, validate and filter one level from ``folder``; None when no file is there."""
     cfg = settings.city["geodata"]["layers"][level]
-    path = _find_file(folder, cfg["files"])
-    if path is None:
+    found = _read_configured(folder, cfg)
+    if found is None:
         return None
-    gdf = read_layer(path)
-    for fld in (cfg["code_field"], cfg["name_field"]):
-        if fld not in gdf.columns:
-            raise GeodataError.single(str(path), t("kolom ontbreekt in de attributen"),
-                                      field=fld)
+    path, gdf = found
     gdf = _filter_municipality(gdf, cfg, settings.nis_code, str(path))
     validate_polygons(gdf, str(path), cfg["code_field"])
     expected = expected_areas(settings)
