@@ -90,6 +90,5 @@ with st.expander(t("Velden van de tabel")):
     st.dataframe([{t("Veld"): f["name"], t("Type"): f["type"],
                    t("Betekenis"): f["description"]} for f in opendataviews.fields()],
                  hide_index=True, width="stretch")
-st.caption(t("Alles in één keer, ook voor een vastgepinde stand: {command}",
-             command="`python -m dashboard export --out MAP [--indicator ID] "
-                     "[--stand JJJJ-MM-DD]`"))
+st.caption(t("Alles in één keer, ook voor een vastgepinde stand: `python -m dashboard export "
+             "--out MAP [--indicator ID] [--stand JJJJ-MM-DD]`"))

@@ -43,7 +43,8 @@ def facts(partnership) -> None:
         date = pt.fact_date(fact)
         label = pt.localized(fact.label)
         head = f"**{label}**" + (f" — {date}" if date else "") if label else ""
-        st.markdown((head + ": " if head else "") + pt.localized(fact.text))
+        text = pt.localized(fact.text)
+        st.markdown(t("{label}: {value}", label=head, value=text) if head else text)
         source_caption(fact.source, fact.derived)
 
 
@@ -53,15 +54,16 @@ st.write(t("De stedenbanden van {city}: wat is afgesproken, waarover de steden e
            "gemarkeerd als afgeleid.", city=city))
 
 for p in data.current:
-    st.header(t("{city} – {partner} ({country})", city=city, partner=p.name, country=p.country))
+    st.header(t("{city} – {partner} ({country})", city=city, partner=p.name,
+                country=pt.localized(p.country)))
     st.markdown(f"**{pt.localized(p.kind)}**")
     if p.themes:
-        st.markdown(t("Thema's: {themes}", themes=", ".join(p.themes)))
+        st.markdown(t("Thema's: {themes}", themes=", ".join(map(pt.localized, p.themes))))
         source_caption(p.themes_source)
     facts(p)
     if p.visits:
         st.markdown(t("Werkbezoeken tijdens het bezoek van de delegatie: {visits}",
-                      visits="; ".join(p.visits)))
+                      visits="; ".join(map(pt.localized, p.visits))))
         source_caption(p.visits_source)
 
 st.header(t("Op de wereldkaart"))
@@ -109,7 +111,8 @@ for p in data.current:
 if data.former:
     st.header(t("Vroegere stedenbanden"))
     for p in data.former:
-        st.subheader(t("{partner} ({country})", partner=p.name, country=p.country))
+        st.subheader(t("{partner} ({country})", partner=p.name,
+                       country=pt.localized(p.country)))
         st.markdown(f"**{pt.localized(p.kind)}**")
         facts(p)
 
@@ -124,11 +127,12 @@ if data.context:
 
 st.header(t("Bronnen"))
 for doc in data.documents.values():
-    parts = [f"**{doc.title}**"]
+    parts = [f"**{pt.localized(doc.title)}**"]
     if doc.publisher:
-        parts.append(doc.publisher)
+        parts.append(pt.localized(doc.publisher))
     if doc.url:
         parts.append(doc.url)
     if doc.reference:
         parts.append(t("archief: {reference}", reference=f"`{doc.reference}`"))
-    st.markdown("- " + " — ".join(parts) + (f"  \n  {doc.note}" if doc.note else ""))
+    st.markdown("- " + " — ".join(parts)
+                + (f"  \n  {pt.localized(doc.note)}" if doc.note else ""))

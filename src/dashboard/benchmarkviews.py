@@ -129,8 +129,9 @@ def _attribution() -> str:
     """Source of the municipal boundaries: ``benchmark.geodata.attribution`` when the city
     configuration gives one, else the imported file's name."""
     configured = (config().get("geodata") or {}).get("attribution")
-    if configured:
-        return " ".join(str(configured).split())
+    if configured:  # the credit, under the label in the reader's language
+        credit = " ".join(str(configured).split()).removeprefix("Gemeentegrenzen:").strip()
+        return t("Gemeentegrenzen: {source}", source=credit)
     source = appstate.app().manifest.get("benchmark", {}).get("source", "")
     return t("Gemeentegrenzen: {source}", source=source)
 

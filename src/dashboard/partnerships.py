@@ -33,10 +33,39 @@ from .tables import format_number
 Text = dict  # language → text ("nl" always present)
 
 
-def localized(text: Text | None, lang: str | None = None) -> str:
+class Phrase(str):
+    """A short text of the file given as a mapping {nl: …, en: …, fr: …} (a country, a
+    theme, a document's title, a source's section): it reads, compares and formats as its
+    Dutch text and carries its translations for :func:`localized`."""
+
+    translations: Text
+
+    def __new__(cls, text: Text) -> Phrase:
+        obj = super().__new__(cls, text.get(i18n.DEFAULT, ""))
+        obj.translations = text
+        return obj
+
+    def __reduce__(self):  # pickled by st.cache_data
+        return (Phrase, (self.translations,))
+
+
+def phrase(value, squash: bool = True) -> str:
+    """A short text of the file: a string (as is), or a mapping with a Dutch text (a
+    :class:`Phrase`); '' for none. ``squash``: collapse white space."""
+    if isinstance(value, dict) and isinstance(value.get(i18n.DEFAULT), str | int):
+        return Phrase({str(k): " ".join(str(v).split()) for k, v in value.items() if v})
+    text = "" if value is None else str(value)
+    return " ".join(text.split()) if squash else text
+
+
+def localized(text: Text | str | None, lang: str | None = None) -> str:
     """A text of the file in the current language, else Dutch ('' for none)."""
+    if isinstance(text, Phrase):
+        text = text.translations
     if not text:
         return ""
+    if isinstance(text, str):
+        return text
     return text.get(lang or i18n.current()) or text.get(i18n.DEFAULT, "")
 
 
@@ -58,15 +87,16 @@ class Source:
 
     def where(self) -> str:
         """'section', 'alinea 2' or 'section, alinea 2' in the current language."""
-        parts = [self.section] if self.section else []
+        parts = [localized(self.section)] if self.section else []
         if self.paragraph:
-            parts.append(t("alinea {paragraph}", paragraph=self.paragraph))
+            parts.append(t("alinea {paragraph}", paragraph=localized(self.paragraph)))
         return ", ".join(parts)
 
     def label(self) -> str:
         """'<title>, alinea 2' for a caption (the archived copy is in the sources list)."""
         where = self.where()
-        return f"{self.document.title}, {where}" if where else self.document.title
+        title = localized(self.document.title)
+        return f"{title}, {where}" if where else title
 
 
 @dataclass(frozen=True)
@@ -190,8 +220,8 @@ class _Reader:
         if key not in self.documents:
             self.bad(where, t("onbekend document '{key}' (niet in 'documents')", key=key))
             return None
-        section = str(value.get("section") or "").strip()
-        paragraph = str(value.get("paragraph") or "").strip()
+        section = phrase(value.get("section") or "")
+        paragraph = phrase(value.get("paragraph") or "")
         if not section and not paragraph:
             self.bad(where, t("zeg waar in het document: 'paragraph' of 'section'"))
             return None
@@ -236,10 +266,12 @@ class _Reader:
         if raw is None:
             return (), None
         values = raw.get("items") if isinstance(raw, dict) else None
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        if not isinstance(values, list) or not all(
+                isinstance(v, str) or isinstance(phrase(v), Phrase) for v in values):
             self.bad(f"{where}.items", t("verwacht een lijst van teksten"))
             return (), None
-        return tuple(values), self.source(raw.get("source"), where)
+        return tuple(phrase(v, squash=False) for v in values), self.source(raw.get("source"),
+                                                                            where)
 
     def exchange(self, raw, where: str) -> Exchange | None:
         if not isinstance(raw, dict):
@@ -284,7 +316,8 @@ class _Reader:
         if src is None or latlon is None or coords_src is None:
             return None
         return Partnership(
-            id=str(raw.get("id")), name=str(raw.get("name")), country=str(raw.get("country")),
+            id=str(raw.get("id")), name=str(raw.get("name")),
+            country=phrase(raw.get("country"), squash=False),
             current=bool(raw.get("current")),
             kind=self.text(raw.get("kind"), f"{where}.kind"), source=src,
             lat=latlon[0], lon=latlon[1], coordinates_source=coords_src,
@@ -305,9 +338,9 @@ def parse(raw: dict, file: str = "partnerships.yaml") -> Partnerships:
                                     t("elk document heeft een titel")))
             continue
         documents[str(key)] = Document(
-            str(key), " ".join(str(doc["title"]).split()), str(doc.get("publisher") or ""),
+            str(key), phrase(doc["title"]), phrase(doc.get("publisher") or "", squash=False),
             str(doc.get("reference") or ""), str(doc.get("url") or ""),
-            " ".join(str(doc.get("note") or "").split()))
+            phrase(doc.get("note") or ""))
     r = _Reader(file, documents)
     r.problems = problems
     home = raw.get("home") or {}
@@ -395,7 +428,7 @@ def map_places(data: Partnerships, city: str, include_former: bool = False
         if not p.current and not include_former:
             continue
         signed = p.fact("signed")
-        lines = [(t("land"), p.country)]
+        lines = [(t("land"), localized(p.country))]
         if not p.current:
             lines.append((t("stedenband"), t("afgelopen")))
         elif signed and signed.date:
@@ -456,7 +489,7 @@ def world_map(data: Partnerships, city: str, *, static_url: str, tiles: str = "n
     lang = i18n.current()
     shown = [p for p in data.partnerships if p.current or include_former]
     docs = [data.home_source.document] + [p.coordinates_source.document for p in shown]
-    names = dict.fromkeys(d.publisher or d.title for d in docs)
+    names = dict.fromkeys(localized(d.publisher or d.title) for d in docs)
     attribution = t("Ligging van de steden: {source}", source="; ".join(names))
     key = (_file_key(), city, lang, static_url, tiles, include_former)
     return _world_map(key, data, city, lang, static_url, tiles, include_former,
