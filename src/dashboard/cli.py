@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import duckdb
+
 from .errors import InputError
 from .settings import describe, load_settings
 
@@ -122,20 +124,31 @@ def _cmd_hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stand(args: argparse.Namespace):
+    """``--stand`` as a local moment (None: now) and whether it was valid (else the
+    reason is printed)."""
+    from . import clock, state
+
+    if not args.stand:
+        return None, True
+    moment, notice = state.parse_as_of(args.stand, clock.now_local())
+    if notice:
+        print(f"Fout: {notice}", file=sys.stderr)
+        return None, False
+    return moment, True
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from . import clock, report, state
+    from . import report
     from .render import RenderError
     from .store import Store
 
     settings = load_settings()
-    moment = None
-    if args.stand:
-        moment, notice = state.parse_as_of(args.stand, clock.now_local())
-        if notice:
-            print(f"Fout: {notice}", file=sys.stderr)
-            return 2
+    moment, ok = _stand(args)
+    if not ok:
+        return 2
     spearheads = [int(s) for s in args.spearhead] if args.spearhead else None
     start = dt.datetime.now()
     try:
@@ -156,13 +169,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from .store import Store
 
     settings = load_settings()
-    moment = None
-    if args.stand:
-        local, notice = state.parse_as_of(args.stand, clock.now_local())
-        if notice:
-            print(f"Fout: {notice}", file=sys.stderr)
-            return 2
-        moment = clock.to_utc(local)
+    local, ok = _stand(args)
+    if not ok:
+        return 2
+    moment = clock.to_utc(local) if local else None
     if not settings.db_path.exists():
         print(f"Fout: {settings.db_path} bestaat niet; voer eerst 'python -m dashboard "
               "build' uit.", file=sys.stderr)
@@ -256,4 +266,12 @@ def main(argv: list[str] | None = None) -> int:
         print("Fout: niets geschreven.", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        return 2
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        # DuckDB allows one process per file while one of them writes (the running app).
+        print("Fout: de database is in gebruik door een ander proces (de app?); stop dat "
+              f"eerst of gebruik een gepubliceerde kopie. Niets geschreven. ({exc})",
+              file=sys.stderr)
         return 2
