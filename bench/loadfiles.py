@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.loads.measurements import ADDITIVE_UNITS, FIRST_YEAR
-from dashboard.store import Store
+from dashboard.store import PEER, Store
 
 COLUMNS = ["indicator", "gebied", "jaar", "waarde", "eenheid", "bron"]
 
@@ -37,9 +37,9 @@ def valid_frame(store: Store, seed: int = 1, last_year: int | None = None) -> pd
         factor = (1 + rng.uniform(-0.02, 0.03)) ** (years - FIRST_YEAR)
         base = lo + rng.uniform(0.15, 0.35) * (hi - lo)
         additive = str(r.unit).lower() in ADDITIVE_UNITS
-        for level in list(r.levels):
+        for level in _levels(r):
             codes = areas.loc[areas["level"] == level, "code"].to_numpy()
-            if additive:
+            if additive and level != PEER:
                 share = rng.uniform(0.5, 1.5, len(codes))
                 values = np.outer(share / share.sum(), base * factor)
             else:
@@ -55,8 +55,14 @@ def max_valid_rows(store: Store, last_year: int | None = None) -> int:
     last_year = last_year or dt.date.today().year
     counts = store.area_counts()
     years = last_year - FIRST_YEAR + 1
-    return int(sum(sum(counts.get(lv, 0) for lv in levels) * years
-                   for levels in store.indicators()["levels"]))
+    return int(sum(sum(counts.get(lv, 0) for lv in _levels(r)) * years
+                   for r in store.indicators().itertuples()))
+
+
+def _levels(indicator) -> list[str]:
+    """The levels a load may fill: the indicator's own, plus the benchmark peers for an
+    indicator the sources compare with the group average."""
+    return list(indicator.levels) + ([PEER] if pd.notna(indicator.comparison_value) else [])
 
 
 def to_csv(frame: pd.DataFrame, scale: float = 1.0, source: str = "benchmark") -> bytes:

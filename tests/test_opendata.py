@@ -433,32 +433,25 @@ def test_page_pinned_serves_what_was_current_then(page_env):
 def test_cli_export_while_the_app_writes_says_so(built_copy, tmp_path, monkeypatch, capsys):
     """A second process cannot open the file while another holds it for writing (DuckDB):
     a clear message, exit 2, nothing written, no traceback."""
+    import subprocess
+    import sys
+
     from dashboard import cli
     from dashboard.store import Store
 
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")
-    ready, stop = ctx.Event(), ctx.Event()
-    holder = ctx.Process(target=_hold_open, args=(str(built_copy.db_path), ready, stop))
-    holder.start()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from dashboard.store import Store; "
+         "s = Store(sys.argv[1]); print('ready', flush=True); sys.stdin.read()",
+         str(built_copy.db_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        assert ready.wait(60)
+        assert holder.stdout.readline().strip() == "ready"
         assert cli.main(["export", "--out", str(tmp_path / "out")]) == 2
     finally:
-        stop.set()
-        holder.join(30)
+        holder.communicate("", timeout=60)
     assert "in gebruik" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
     with Store(built_copy.db_path, read_only=True) as s:  # released again
         assert len(s.indicators())
-
-
-def _hold_open(path: str, ready, stop) -> None:
-    from dashboard.store import Store
-
-    with Store(path):
-        ready.set()
-        stop.wait(60)
