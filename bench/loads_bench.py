@@ -47,7 +47,6 @@ import os
 import platform
 import pstats
 import re
-import resource
 import shutil
 import sys
 import tempfile
@@ -61,6 +60,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT / "src"))
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from bench.memory import peak_mb, reset_peak  # noqa: E402
 from dashboard import loads  # noqa: E402
 from dashboard.build import build  # noqa: E402
 from dashboard.settings import load_settings  # noqa: E402
@@ -74,26 +74,6 @@ SHARED_GEO = (PROJECT_ROOT.parent / "shared" / "geo").resolve()
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 BIG_ROWS = 1_000_000
 TARGET_SECONDS = 10.0          # validate + commit of 1,000,000 rows on this 2-core machine
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_mb() -> float:
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class Phases:
@@ -111,11 +91,11 @@ class Phases:
         return r
 
     def run(self, group: str, name: str, rows: int, fn, *args, **kwargs):
-        _reset_peak()
+        reset_peak()
         cpu, t = time.process_time(), time.perf_counter()
         result = fn(*args, **kwargs)
         self.add(group, name, rows, time.perf_counter() - t, time.process_time() - cpu,
-                 _peak_mb())
+                 peak_mb())
         return result
 
     def add(self, group: str, name: str, rows: int, seconds: float, cpu: float,
@@ -318,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         batch_ids: list[str] = []
         t_validate = t_commit = c_validate = c_commit = 0.0
         per_load: list[tuple[int, float, float]] = []
-        _reset_peak()
+        reset_peak()
         with Store(db) as store:
             for i, data in enumerate(files):
                 c, t = time.process_time(), time.perf_counter()
@@ -334,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
                 c_validate += c1 - c
                 c_commit += c2 - c1
                 per_load.append((len(val.rows), t1 - t, t2 - t1))
-            peak = _peak_mb()
+            peak = peak_mb()
             facts["real_per_load"] = per_load
             facts["real_committed"] = int(store._rows(
                 "SELECT sum(row_count) FROM batch WHERE kind = 'load'")[0][0])

@@ -62,6 +62,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT / "src"))
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from bench.memory import peak_mb, reset_peak  # noqa: E402
 from bench.run import _loadavg, _payload_sizes, _pct, machine_facts  # noqa: E402
 from bench.scale import (  # noqa: E402
     FLANDERS_WIJK_COUNT, LAST_PERIOD, fill_measurements, flanders_map, flanders_wijken,
@@ -76,27 +77,6 @@ TARGET_QUERY_S = 0.5
 
 
 # ------------------------------------------------------------------ memory
-def _reset_peak() -> bool:
-    """Reset the kernel's peak-RSS counter (VmHWM) of this process (Linux)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_mb() -> float:
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -232,7 +212,7 @@ def build_stores(geo: Path, root: Path) -> dict:
     for order in ("arrival", "sorted"):
         path = root / f"{order}.duckdb"
         gc.collect()
-        _reset_peak()
+        reset_peak()
         t, c = time.perf_counter(), time.process_time()
         store = scale_store(path, geo, wijk_indicators=10**6)  # every indicator at wijk level
         try:
@@ -243,17 +223,17 @@ def build_stores(geo: Path, root: Path) -> dict:
                                 "WHERE batch_id = 'illustrative-scale'")[0][0]
             if count != info["rows"]:
                 raise SystemExit(f"{order}: {count} rows written, {info['rows']} expected")
-            rec = {**info, "build_s": elapsed, "build_cpu_s": cpu, "peak_mb": _peak_mb(),
+            rec = {**info, "build_s": elapsed, "build_cpu_s": cpu, "peak_mb": peak_mb(),
                    "total_rows": store._rows("SELECT count(*) FROM measurement")[0][0]}
             if order == "sorted":
                 con = store._con
                 for name, sql in (("compact", COMPACT_SQL), ("rollup", ROLLUP_SQL)):
-                    _reset_peak()
+                    reset_peak()
                     t = time.perf_counter()
                     con.execute(sql)
                     con.execute("CHECKPOINT")
                     rec[f"{name}_s"] = time.perf_counter() - t
-                    rec[f"{name}_peak_mb"] = _peak_mb()
+                    rec[f"{name}_peak_mb"] = peak_mb()
                 rec["compact_rows"] = con.execute(
                     "SELECT count(*) FROM measurement_compact").fetchone()[0]
                 rec["rollup_rows"] = con.execute(
@@ -375,7 +355,7 @@ def measure_queries(root: Path, repeat: int) -> dict:
         res = con.execute(v["sql"]).fetchall()
         return time.perf_counter() - t, time.process_time() - c, res
 
-    _reset_peak()
+    reset_peak()
     results: dict[str, list] = {}
     for v in variants:  # cold: first query of a freshly opened database instance
         gc.collect()
@@ -400,7 +380,7 @@ def measure_queries(root: Path, repeat: int) -> dict:
     finally:
         for con in cons.values():
             con.close()
-    peak = _peak_mb()
+    peak = peak_mb()
     # Every variant of a query must give the same answer (rows, keys and values).
     for q in ("A", "B", "C"):
         ids = [v["id"] for v in variants if v["query"] == q]
@@ -589,9 +569,9 @@ def run(args: argparse.Namespace, command: str) -> int:
     root = Path(tempfile.mkdtemp(prefix="kortrijk-scale-"))
     try:
         print(f"[scale] map ({args.map_repeat} builds per variant) …", flush=True)
-        _reset_peak()
+        reset_peak()
         mp = measure_map(geo, "/app/static", args.map_repeat)
-        rss = {"map": _peak_mb()}
+        rss = {"map": peak_mb()}
         for row in mp["rows"]:
             print(f"  {row['key']:<16} {row['html_bytes']:>10,} bytes  "
                   f"{row['total_s']:.2f} s", flush=True)
