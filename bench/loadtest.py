@@ -69,18 +69,18 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+if str(PROJECT_ROOT) not in sys.path:  # run as a script: make `bench` importable
+    sys.path.insert(0, str(PROJECT_ROOT))
+from bench.stats import free_port, health, pct  # noqa: E402
 SHARED_GEO = (PROJECT_ROOT.parent / "shared" / "geo").resolve()
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -189,20 +189,6 @@ MILESTONES = [
 
 
 # ------------------------------------------------------------------ server
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _health(base: str) -> str | None:
-    try:
-        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-            return resp.read().decode("utf-8", "replace").strip()
-    except (urllib.error.URLError, OSError):
-        return None
-
-
 def server_env(root: Path) -> dict[str, str]:
     """The outer environment without any DASHBOARD_* setting, paths pointing into root."""
     sys.path.insert(0, str(PROJECT_ROOT / "src"))
@@ -236,7 +222,7 @@ class Server:
 
 def start_server(root: Path, options: list[str] = ()) -> Server:
     """``streamlit run app.py`` on a free port; ``options``: extra ``KEY=VALUE`` settings."""
-    port = _free_port()
+    port = free_port()
     extra = [a for kv in options for a in (f"--{kv.split('=', 1)[0]}", kv.split("=", 1)[1])]
     base = f"http://127.0.0.1:{port}"
     log_dir = root / "logs"
@@ -252,7 +238,7 @@ def start_server(root: Path, options: list[str] = ()) -> Server:
             stdin=subprocess.DEVNULL, start_new_session=True)
     server = Server(proc, base, log_dir)
     deadline = time.monotonic() + HEALTH_TIMEOUT
-    while _health(base) != "ok":
+    while health(base) != "ok":
         if proc.poll() is not None or time.monotonic() > deadline:
             stop_server(server)
             raise RuntimeError(f"streamlit did not become healthy at {base} "
@@ -528,21 +514,10 @@ async def drive(server: Server, args) -> dict:
 
 
 # ------------------------------------------------------------------ statistics
-def _pct(values: list[float], p: float) -> float:
-    """Percentile with linear interpolation (numpy's default)."""
-    v = sorted(values)
-    if len(v) == 1:
-        return v[0]
-    k = (len(v) - 1) * p / 100
-    lo = int(k)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
-
-
 def _stats(values: list[float]) -> dict | None:
     if not values:
         return None
-    return {"p50": statistics.median(values), "p95": _pct(values, 95), "min": min(values),
+    return {"p50": statistics.median(values), "p95": pct(values, 95), "min": min(values),
             "max": max(values)}
 
 

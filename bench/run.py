@@ -48,6 +48,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+if str(PROJECT_ROOT) not in sys.path:  # run as a script: make `bench` importable
+    sys.path.insert(0, str(PROJECT_ROOT))
+from bench.stats import pct  # noqa: E402
 SHARED_GEO = (PROJECT_ROOT.parent / "shared" / "geo").resolve()
 APP = str(PROJECT_ROOT / "app.py")
 PAGE = "pages/speerpunt_5.py"
@@ -106,17 +109,6 @@ def _clear_caches() -> None:
 def _rss_mb() -> float:
     # ru_maxrss is in kilobytes on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _pct(values: list[float], p: float) -> float:
-    """Percentile with linear interpolation (numpy's default)."""
-    v = sorted(values)
-    if len(v) == 1:
-        return v[0]
-    k = (len(v) - 1) * p / 100
-    lo = int(k)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
 # ------------------------------------------------------------------ 1. map payload
@@ -344,10 +336,10 @@ def measure_reruns(repeat: int, profile_runs: int = 2) -> dict:
                     _check(at, f"{path} {name}")
                 results.append({"path": path, "scenario": name, "label": label,
                                 "values": vlabel, "n": repeat,
-                                "median": statistics.median(total), "p95": _pct(total, 95),
+                                "median": statistics.median(total), "p95": pct(total, 95),
                                 "min": min(total), "max": max(total),
                                 "script_median": statistics.median(script),
-                                "script_p95": _pct(script, 95),
+                                "script_p95": pct(script, 95),
                                 "cpu_median": statistics.median(cpu)})
             if path == "warm":
                 results.append(_first_visits(at, timer, repeat))
@@ -389,9 +381,9 @@ def _first_visits(at, timer: _PageTimer, repeat: int) -> dict:
     return {"path": "warm, first visit", "scenario": "district-first-visit",
             "label": "district selectbox (`sp5_area`) at sector level",
             "values": f"{repeat} different sectors, each picked once", "n": repeat,
-            "median": statistics.median(total), "p95": _pct(total, 95),
+            "median": statistics.median(total), "p95": pct(total, 95),
             "min": min(total), "max": max(total),
-            "script_median": statistics.median(script), "script_p95": _pct(script, 95),
+            "script_median": statistics.median(script), "script_p95": pct(script, 95),
             "cpu_median": statistics.median(cpu)}
 
 

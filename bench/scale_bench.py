@@ -63,7 +63,8 @@ sys.path.insert(0, str(PROJECT_ROOT / "src"))
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from bench.memory import peak_mb, reset_peak  # noqa: E402
-from bench.run import _loadavg, _payload_sizes, _pct, machine_facts  # noqa: E402
+from bench.run import _loadavg, _payload_sizes, machine_facts  # noqa: E402
+from bench.stats import pct  # noqa: E402
 from bench.scale import (  # noqa: E402
     FLANDERS_WIJK_COUNT, LAST_PERIOD, fill_measurements, flanders_map, flanders_wijken,
     scale_store,
@@ -390,7 +391,7 @@ def measure_queries(root: Path, repeat: int) -> dict:
                 raise SystemExit(f"query {q}: '{i}' differs from '{ids[0]}'")
     for v in variants:
         v["median_s"] = statistics.median(v["wall"])
-        v["p95_s"] = _pct(v["wall"], 95)
+        v["p95_s"] = pct(v["wall"], 95)
         v["min_s"], v["max_s"] = min(v["wall"]), max(v["wall"])
         v["cpu_median_s"] = statistics.median(v["cpu"])
     return {"indicator": indicator, "defaults": defaults, "repeat": repeat,

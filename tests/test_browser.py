@@ -10,12 +10,9 @@ from __future__ import annotations
 import csv
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +21,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Frame, Page, sync_playwright
 
+from bench.stats import free_port, health
 from dashboard.settings import PROJECT_ROOT, SETTINGS
 
 from .conftest import SHARED_GEO, make_env
@@ -77,20 +75,6 @@ def wait_for(page: Page, condition, timeout: float, what: str, interval: float =
                 + (f" (last error: {last_error!r})" if last_error else ""))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _health(base: str) -> str | None:
-    try:
-        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-            return resp.read().decode("utf-8", "replace").strip()
-    except (urllib.error.URLError, OSError):
-        return None
-
-
 def _server_env(root: Path, geodata: Path | None) -> dict[str, str]:
     # No DASHBOARD_* setting of the outer environment may leak in (a stray
     # DASHBOARD_GEODATA_DIR would turn the schematic server official, DASHBOARD_TILES=osm
@@ -130,7 +114,7 @@ def _serve(root: Path, geodata: Path | None):
     """Start ``streamlit run app.py`` on a free port; yield its base URL."""
     env = _server_env(root, geodata)
     assert ("DASHBOARD_GEODATA_DIR" in env) == (geodata is not None)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_dir = root / "logs"
     log_dir.mkdir(parents=True)
@@ -144,7 +128,7 @@ def _serve(root: Path, geodata: Path | None):
         )
     try:
         deadline = time.monotonic() + HEALTH_TIMEOUT
-        while _health(base) != "ok":
+        while health(base) != "ok":
             if proc.poll() is not None:
                 pytest.fail(f"streamlit exited with code {proc.returncode} before answering "
                             f"/_stcore/health\n{_server_output(log_dir)}")
