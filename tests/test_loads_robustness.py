@@ -14,6 +14,9 @@ errors or warnings (the kill test passes ``--confirm-warnings`` all the same).
   (5 spread over the whole run, 5 spread over the commit phase, i.e. after the preview was
   printed); after each kill the database opens, checkpoints, every table reads, and its
   content equals either the state before the load or the state after a completed load;
+- torn WAL: a kill while DuckDB writes the commit's WAL record leaves a WAL cut short;
+  opening ignores the torn record (state before), the file stays until the next write;
+  made deterministic by cutting a real WAL at several points;
 - concurrency: 20 reader threads on one Store while the main thread commits the load;
   every reader result is the old or the new total, never anything in between;
 - undo: restores exactly the earlier current values (also under a later load).
@@ -115,10 +118,22 @@ def integrity(db: Path) -> dict[str, str]:
         store._rows("SELECT count(*) FROM current_measurement")
         store._rows("PRAGMA database_size")
         sums = store.table_checksums()
-    assert not Path(str(db) + ".wal").exists(), "WAL left after checkpoint + close"
+    wal = Path(str(db) + ".wal")
+    torn = wal.exists()
+    if torn:
+        # The kill cut the commit's WAL record short. Opening replays the intact records
+        # and ignores the torn tail; with nothing to fold in, the checkpoint leaves the
+        # file in place until the next write truncates it. That write must change nothing.
+        with Store(db) as store:
+            with store.transaction() as cur:
+                cur.execute("INSERT INTO meta VALUES ('wal_probe', '1')")
+            with store.transaction() as cur:
+                cur.execute("DELETE FROM meta WHERE key = 'wal_probe'")
+            store.checkpoint()
+        assert not wal.exists(), "WAL left after a write, checkpoint and close"
     with Store(db, read_only=True) as again:  # and it opens again, read-only
         assert again.table_checksums() == sums
-    return sums
+    return sums, torn
 
 
 def wait_for(path: Path, marker: bytes, proc: subprocess.Popen, timeout: float) -> float | None:
@@ -171,7 +186,8 @@ def test_killed_import_leaves_the_state_before_or_after_never_between(
         assert rc == n_rows
         assert store._rows("SELECT count(*) FROM current_measurement WHERE batch_id = ?",
                            [bid])[0][0] == n_rows
-    assert before != integrity(ref_db)
+    sums, torn = integrity(ref_db)
+    assert before != sums and not torn
 
     rng = random.Random(KILL_SEED)
     log = []
@@ -195,7 +211,7 @@ def test_killed_import_leaves_the_state_before_or_after_never_between(
         code = proc.wait(60)
         wal = Path(str(db) + ".wal").exists()
 
-        sums = integrity(db)
+        sums, torn = integrity(db)
         if sums == before:
             state = "before"
         else:
@@ -211,10 +227,50 @@ def test_killed_import_leaves_the_state_before_or_after_never_between(
             state = "after"
         if code == 0:
             assert state == "after", f"kill {i}: import exited 0 but nothing was loaded"
+        if torn:   # a commit record cut short is never applied
+            assert state == "before", f"kill {i}: torn WAL but the load was applied"
         log.append(f"kill {i}: {where}+{delay:.3f}s (at {killed_at:.3f}s of {duration:.2f}s, "
-                   f"exit {code}, wal {'yes' if wal else 'no'}) -> {state}")
+                   f"exit {code}, wal {'torn' if torn else 'yes' if wal else 'no'}) "
+                   f"-> {state}")
     print("\n".join([f"reference run {duration:.2f}s, preview at {t_preview:.2f}s", *log]))
     assert any(" exit -9," in line for line in log), "no kill landed before the run ended"
+
+
+@pytest.mark.parametrize("cut", [None, 1, 4096, "half"])
+def test_torn_wal_opens_at_the_last_complete_commit(built_official, tmp_path, cut):
+    """The kill test's rare case made deterministic: a WAL whose last commit is cut short.
+
+    A commit is written to the WAL without being checkpointed (checkpoint on shutdown
+    disabled), then the WAL is cut ``cut`` bytes before its end (or in half). Opening
+    gives the state before that commit, never part of it; the intact WAL (``None``)
+    gives the state after it. Either way the file checkpoints and opens again.
+    """
+    db, _ = private_db(built_official, tmp_path)
+    with Store(db, read_only=True) as store:
+        before = store.table_checksums()
+    con = duckdb.connect(str(db))
+    con.execute("PRAGMA disable_checkpoint_on_shutdown")
+    con.execute("SET checkpoint_threshold = '1TB'")
+    con.execute("BEGIN TRANSACTION")
+    con.execute("INSERT INTO meta VALUES ('torn_probe', repeat('x', 200000))")
+    con.execute("DELETE FROM meta WHERE key = 'geometry_source'")
+    con.execute("COMMIT")
+    con.close()
+    wal = Path(str(db) + ".wal")
+    size = wal.stat().st_size
+    assert size > 4096, "the commit did not stay in the WAL"
+    if cut is not None:
+        with wal.open("r+b") as fh:
+            fh.truncate(size // 2 if cut == "half" else size - cut)
+    sums, torn = integrity(db)
+    with Store(db, read_only=True) as store:
+        keys = {k for k, in store._rows("SELECT key FROM meta")}
+    if cut is None:
+        assert sums != before and "torn_probe" in keys and "geometry_source" not in keys
+        assert not torn
+    else:
+        assert sums == before and "torn_probe" not in keys and "geometry_source" in keys
+        assert torn
 
 
 # -- b. concurrent readers -------------------------------------------------------------
