@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import appstate, tables, ui
-from dashboard.i18n import t
+from dashboard.i18n import t, tn
 
 version = appstate.data_version()
 summary = appstate.spearhead_summary(version)
@@ -18,5 +18,7 @@ row = summary[summary["id"] == choice].iloc[0]
 st.markdown(ui.sdg_badges(row["sdgs"]), unsafe_allow_html=True)
 table = tables.indicator_table(appstate.indicators(version, int(choice)), appstate.goals(version))
 st.dataframe(table, hide_index=True, width="stretch")
-st.caption(t("{n} indicatoren. 'Niveaus' zegt op welk gebiedsniveau een indicator bestaat; "
-             "wijk- en sectorcijfers zijn voorlopig illustratief.", n=len(table)))
+st.caption(tn("{n} indicator. 'Niveaus' zegt op welk gebiedsniveau een indicator bestaat; "
+              "wijk- en sectorcijfers zijn voorlopig illustratief.",
+              "{n} indicatoren. 'Niveaus' zegt op welk gebiedsniveau een indicator bestaat; "
+              "wijk- en sectorcijfers zijn voorlopig illustratief.", len(table)))

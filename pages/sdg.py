@@ -6,7 +6,7 @@ import html
 import streamlit as st
 
 from dashboard import appstate, sdg, ui
-from dashboard.i18n import t
+from dashboard.i18n import t, tn
 from dashboard.status import STATUS_ICON, status_label
 
 CHOICE_KEY = "sdg_choice"
@@ -64,8 +64,9 @@ for i, s in enumerate(summaries):
     with columns[i % 3].container(border=True):
         st.markdown(badge(s.number), unsafe_allow_html=True)
         if s.indicator_count:
-            st.markdown(t("{n} indicatoren · speerpunt {spearheads}", n=s.indicator_count,
-                          spearheads=", ".join(str(k) for k in s.spearhead_ids)))
+            st.markdown(tn("{n} indicator · speerpunt {spearheads}",
+                           "{n} indicatoren · speerpunt {spearheads}", s.indicator_count,
+                           spearheads=", ".join(str(k) for k in s.spearhead_ids)))
             st.markdown(sdg.counts_text(s.counts))
             st.markdown(sdg.rollup_text(s))
         else:
@@ -85,8 +86,9 @@ if CHOICE_KEY not in st.session_state:
         else first
 choice = st.selectbox(
     t("Kies een SDG"), list(by_number), key=CHOICE_KEY,
-    format_func=lambda n: t("SDG {n}: {name} ({count} indicatoren)", n=n,
-                            name=sdg.sdg_name(n), count=by_number[n].indicator_count))
+    format_func=lambda n: tn("SDG {sdg}: {name} ({n} indicator)",
+                             "SDG {sdg}: {name} ({n} indicatoren)",
+                             by_number[n].indicator_count, sdg=n, name=sdg.sdg_name(n)))
 st.query_params[URL_PARAM] = str(choice)
 chosen = by_number[choice]
 

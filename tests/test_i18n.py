@@ -56,7 +56,8 @@ def test_every_message_is_translated(lang):
     i18n.reload()
     missing = i18n.untranslated(lang)
     assert not missing, (f"{len(missing)} untranslated message(s) in {lang}.po (run "
-                         f"`python -m dashboard i18n`, then translate):\n" + "\n".join(missing))
+                         f"`python -m dashboard i18n`, then translate):\n"
+                         + "\n".join(map(repr, missing)))
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -75,8 +76,32 @@ def _fields(text: str) -> set[str]:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_translations_keep_the_placeholders(lang):
-    bad = [f"{m!r} → {s!r}" for m, s in i18n._catalog(lang).items() if _fields(m) != _fields(s)]
+    bad = []
+    for m, s in i18n._catalog(lang).items():
+        if isinstance(m, tuple):   # tn(): every form keeps the fields of both ids
+            assert _fields(m[0]) == _fields(m[1]), m
+            bad += [f"{m!r} → {form!r}" for form in s if _fields(form) != _fields(m[0])]
+            assert len(s) == 2, (m, s)   # nl, en and fr all have two plural forms
+        elif _fields(m) != _fields(s):
+            bad.append(f"{m!r} → {s!r}")
     assert not bad, "\n".join(bad)
+
+
+def test_counts_take_the_plural_form_of_each_language():
+    """French counts 0 and 1 as singular, Dutch and English only 1; the count is
+    formatted per locale; a pair without translation falls back to the Dutch forms."""
+    i18n.reload()
+    one, many = "{n} scherm.", "{n} schermen."
+    assert [i18n.tn(one, many, n, lang="nl") for n in (0, 1, 2)] == [
+        "0 schermen.", "1 scherm.", "2 schermen."]
+    assert [i18n.tn(one, many, n, lang="en") for n in (0, 1, 2)] == [
+        "0 screens.", "1 screen.", "2 screens."]
+    assert [i18n.tn(one, many, n, lang="fr") for n in (0, 1, 2, 1500)] == [
+        "0 écran.", "1 écran.", "2 écrans.", "1\u202f500 écrans."]
+    assert i18n.tn(one, many, 1500, lang="nl") == "1.500 schermen."
+    assert i18n.tn("{n} ding van {who}", "{n} dingen van {who}", 1, lang="fr",
+                   who="x") == "1 ding van x"
+    assert ("{n} scherm.", "{n} schermen.") in i18n.message_ids()
 
 
 def test_catalog_content_is_translated_and_not_stale():
@@ -225,7 +250,11 @@ def dutch_detector(lang: str):
     translation differs (exact, or matching a template with placeholders) and catalog texts
     (indicator names, units, spearhead names, sections) whose translation differs."""
     i18n.reload()
-    translated = {m: s for m, s in i18n._catalog(lang).items() if s != m}
+    translated = {}
+    for m, s in i18n._catalog(lang).items():   # tn() pairs: each Dutch form on its own
+        for dutch, foreign in (zip(m, s) if isinstance(m, tuple) else [(m, s)]):
+            if foreign != dutch:
+                translated[dutch] = foreign
     exact = {m for m in translated if not _fields(m) and re.search(r"[^\W\d_]", m)}
     patterns = [p for m in translated if _fields(m) for p in [_pattern(m)] if p]
     settings = load_settings()

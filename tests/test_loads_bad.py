@@ -528,7 +528,7 @@ def test_jump_warning_needs_confirm_warnings(built_copy):
     assert "Traceback" not in proc.stderr
     assert ("Waarschuwing: warning_jump.csv, rij 2, kolom 'waarde': sprong van -61% t.o.v. "
             "2021 (76 → 30)") in proc.stderr
-    assert "1 waarschuwing(en) niet bevestigd: niets geschreven" in proc.stderr
+    assert "1 waarschuwing niet bevestigd: niets geschreven" in proc.stderr
     assert _checksums(built_copy.db_path) == checks
     batch = _loaded_batch(_cli(root, "import", str(path), "--confirm-warnings"))
     with Store(built_copy.db_path, read_only=True) as store:

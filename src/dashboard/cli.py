@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import i18n
 from .errors import InputError
 from .settings import describe, load_settings
 
@@ -62,8 +63,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
                                             sheet=args.sheet)
         if not validated.ok:
             errors = validated.errors
-            print(f"Fout: {len(errors)} probleem/problemen in {path.name}; niets geschreven.",
-                  file=sys.stderr)
+            print(i18n.tn("Fout: {n} probleem in {file}; niets geschreven.",
+                          "Fout: {n} problemen in {file}; niets geschreven.", len(errors),
+                          file=path.name), file=sys.stderr)
             for r, f, why in zip(errors["row"], errors["field"], errors["reason"]):
                 where = path.name + (f", rij {r}" if r else "") + (f", kolom '{f}'" if f else "")
                 print(f"  {where}: {why}", file=sys.stderr)
@@ -191,8 +193,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_i18n(args: argparse.Namespace) -> int:
-    from . import i18n
-
     missing = i18n.update_catalogs()
     for lang, n in missing.items():
         print(f"{lang}: {n} onvertaalde teksten ({i18n.LOCALE_DIR / (lang + '.po')})")

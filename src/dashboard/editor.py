@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 
 from . import appstate, loads, maps
 from .auth import failure_delay, verify_password
-from .i18n import t
+from .i18n import t, tn
 from .tables import batch_kind_label
 
 # Who a password login is recorded as in the load history (stored as is, shown translated).
@@ -131,14 +131,17 @@ def load_page() -> None:
         validated = loads.validate_file(data, upload.name, store, indicator=indicator,
                                         sheet=sheet)
     if not validated.ok:
-        st.error(t("{n} probleem/problemen in {file}: er is niets geschreven. Verbeter het "
-                   "bestand en laad het opnieuw.", n=len(validated.errors), file=upload.name))
+        st.error(tn("{n} probleem in {file}: er is niets geschreven. Verbeter het bestand "
+                    "en laad het opnieuw.",
+                    "{n} problemen in {file}: er is niets geschreven. Verbeter het bestand "
+                    "en laad het opnieuw.", len(validated.errors), file=upload.name))
         st.dataframe(_problems_table(validated.errors), hide_index=True, width="stretch")
         return
     st.success(t("{file}: geen fouten gevonden.", file=upload.name))
     if layer:
-        st.write(t("{n} objecten vervangen de huidige laag {layer}.",
-                   n=len(validated.features), layer=_layer_label(layer)))
+        st.write(tn("{n} object vervangt de huidige laag {layer}.",
+                    "{n} objecten vervangen de huidige laag {layer}.",
+                    len(validated.features), layer=_layer_label(layer)))
         st_folium(maps.layer_preview(validated.features, static_url=a.settings.static_url,
                                      attribution=appstate.attribution(),
                                      outline=appstate.geometry("gemeente")),
@@ -157,8 +160,8 @@ def load_page() -> None:
             "ongewijzigd": t("ongewijzigd")}), hide_index=True, width="stretch")
     confirmed = True
     if len(validated.warnings):
-        st.warning(t("{n} waarschuwing(en): kijk ze na voor u laadt.",
-                     n=len(validated.warnings)))
+        st.warning(tn("{n} waarschuwing: kijk ze na voor u laadt.",
+                      "{n} waarschuwingen: kijk ze na voor u laadt.", len(validated.warnings)))
         st.dataframe(_problems_table(validated.warnings), hide_index=True, width="stretch")
         confirmed = st.checkbox(t("Ik heb de waarschuwingen nagekeken en wil toch laden"))
     if st.button(t("Laden"), type="primary", disabled=not confirmed):
@@ -202,8 +205,9 @@ def history_page() -> None:
             st.error(str(exc))
             return
         st.cache_data.clear()
-        st.success(t("{batch} ongedaan gemaakt; {n} vorige waarden terug.", batch=choice,
-                     n=result["restored"]))
+        st.success(tn("{batch} ongedaan gemaakt; {n} vorige waarde terug.",
+                      "{batch} ongedaan gemaakt; {n} vorige waarden terug.",
+                      result["restored"], batch=choice))
     st.caption(t("Niets wordt fysiek gewist: vervangen waarden blijven bewaard en een "
                  "ongedane lading blijft in de geschiedenis staan."))
     _publish_block()

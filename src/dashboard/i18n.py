@@ -6,7 +6,9 @@ no compile step). Missing translations fall back to Dutch; :func:`untranslated` 
 them (a test asserts there are none).
 
 Placeholders use ``str.format`` names: ``t("Speerpunt {n}: {name}", n=5, name=…)``;
-never build a message id with an f-string (extraction could not see it).
+never build a message id with an f-string (extraction could not see it). Text with a
+count uses :func:`tn` with a singular and a plural id (gettext plural forms, so French
+says "1 indicateur", "0 indicateur", "2 indicateurs").
 
 The current language comes from a context variable when one is set (tests and builders
 use ``with language("en"):``), otherwise from the Streamlit session (``frame.py`` stores
@@ -20,11 +22,13 @@ import contextlib
 import contextvars
 import datetime as dt
 import functools
+import gettext
 import math
 from collections.abc import Iterator
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
@@ -71,15 +75,31 @@ def language(lang: str) -> Iterator[None]:
         _current.reset(token)
 
 
+Message = str | tuple[str, str]   # a plain id, or (singular, plural) for tn()
+
+
 @functools.cache
-def _catalog(lang: str) -> dict[str, str]:
+def _catalog(lang: str) -> dict[Message, str | tuple[str, ...]]:
     path = LOCALE_DIR / f"{lang}.po"
     if not path.exists():
         return {}
     with path.open("rb") as fh:
         po = read_po(fh, locale=LOCALES[lang])
-    return {m.id: m.string for m in po if m.id and isinstance(m.id, str) and m.string
-            and not m.fuzzy}
+    out: dict[Message, str | tuple[str, ...]] = {}
+    for m in po:
+        if not m.id or m.fuzzy:
+            continue
+        if isinstance(m.id, str) and isinstance(m.string, str) and m.string:
+            out[m.id] = m.string
+        elif isinstance(m.id, (tuple, list)) and all(m.string or ()):
+            out[tuple(m.id)] = tuple(m.string)
+    return out
+
+
+@functools.cache
+def _plural_index(lang: str):
+    """n → index of the plural form, from the locale's gettext plural rule (CLDR via Babel)."""
+    return gettext.c2py(get_plural(LOCALES[lang]).plural_expr)
 
 
 def reload() -> None:
@@ -92,6 +112,24 @@ def t(msgid: str, /, lang: str | None = None, **values: object) -> str:
     lang = lang or current()
     text = msgid if lang == DEFAULT else _catalog(lang).get(msgid, msgid)
     return text.format(**values) if values else text
+
+
+def tn(singular: str, plural: str, n: int, /, lang: str | None = None,
+       **values: object) -> str:
+    """A message with a count: the form for ``n`` in the language, ``{n}`` filled in.
+
+    ``tn("{n} indicator", "{n} indicatoren", 3)`` → "3 indicatoren"; in French the
+    rule is CLDR's (0 and 1 are singular). Missing translations fall back to Dutch.
+    """
+    lang = lang or current()
+    forms: tuple[str, ...] = (singular, plural)
+    rule = DEFAULT
+    if lang != DEFAULT:
+        found = _catalog(lang).get((singular, plural))
+        if isinstance(found, tuple) and found:
+            forms, rule = found, lang
+    index = min(_plural_index(rule)(int(n)), len(forms) - 1)
+    return forms[index].format(n=fmt_number(n, 0, lang), **values)
 
 
 def locale(lang: str | None = None) -> str:
@@ -161,12 +199,17 @@ def translate_frame(frame, entity: str, fields: tuple[str, ...], id_column: str 
 
 
 # ------------------------------------------------------------------------- checking
-def message_ids() -> set[str]:
-    """Every ``t("…")`` message id in the source. Parsed with ``ast`` rather than Babel's
-    tokenizer, which on Python 3.11 does not see calls inside f-strings."""
+def message_ids() -> set[Message]:
+    """Every ``t("…")`` message id and ``tn("…", "…", n)`` pair in the source. Parsed with
+    ``ast`` rather than Babel's tokenizer, which on Python 3.11 does not see calls inside
+    f-strings."""
     import ast
 
-    ids: set[str] = set()
+    def text(node: ast.expr) -> str | None:
+        return node.value if isinstance(node, ast.Constant) and isinstance(
+            node.value, str) and node.value else None
+
+    ids: set[Message] = set()
     for folder in SOURCE_DIRS:
         for path in sorted((SOURCE_ROOT / folder).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
@@ -176,17 +219,18 @@ def message_ids() -> set[str]:
                 f = node.func
                 name = f.id if isinstance(f, ast.Name) else (
                     f.attr if isinstance(f, ast.Attribute) else None)
-                arg = node.args[0]
-                if name == "t" and isinstance(arg, ast.Constant) and isinstance(
-                        arg.value, str) and arg.value:
-                    ids.add(arg.value)
+                if name == "t" and text(node.args[0]):
+                    ids.add(text(node.args[0]))
+                elif name == "tn" and len(node.args) >= 2 and text(node.args[0]) and text(
+                        node.args[1]):
+                    ids.add((text(node.args[0]), text(node.args[1])))
     return ids
 
 
-def untranslated(lang: str) -> list[str]:
+def untranslated(lang: str) -> list[Message]:
     """Message ids without a translation in ``lang`` (sorted)."""
     have = _catalog(lang)
-    return sorted(m for m in message_ids() if m not in have)
+    return sorted((m for m in message_ids() if m not in have), key=repr)
 
 
 def update_catalogs(langs: tuple[str, ...] = ("en", "fr")) -> dict[str, int]:
@@ -195,7 +239,7 @@ def update_catalogs(langs: tuple[str, ...] = ("en", "fr")) -> dict[str, int]:
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import write_po
 
-    ids = sorted(message_ids())
+    ids = sorted(message_ids(), key=repr)
     LOCALE_DIR.mkdir(parents=True, exist_ok=True)
     missing = {}
     for lang in langs:
@@ -204,7 +248,8 @@ def update_catalogs(langs: tuple[str, ...] = ("en", "fr")) -> dict[str, int]:
         cat = Catalog(locale=LOCALES[lang], project="kortrijk-2040-monitor",
                       charset="utf-8")
         for msgid in ids:
-            cat.add(msgid, have.get(msgid, ""))
+            blank = ("",) * cat.num_plurals if isinstance(msgid, tuple) else ""
+            cat.add(msgid, have.get(msgid, blank))
         with (LOCALE_DIR / f"{lang}.po").open("wb") as fh:
             write_po(fh, cat, width=100, omit_header=False, sort_output=True)
         missing[lang] = sum(1 for m in ids if not have.get(m))

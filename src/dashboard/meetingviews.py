@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from . import appstate, changes, clock, exportviews, frame, i18n, mapview, state, views
-from .i18n import t
+from .i18n import t, tn
 from .tables import format_number
 
 STEP_PARAM = "stap"
@@ -158,7 +158,7 @@ def _chooser() -> None:
         params[SPEARHEAD_PARAM] = str(sp)
     st.page_link("pages/presentation.py", label=t("Start de presentatie"),
                  query_params=params)
-    st.caption(t("{n} schermen.", n=len(chosen) or len(inds)))
+    st.caption(tn("{n} scherm.", "{n} schermen.", len(chosen) or len(inds)))
     st.header(t("Voor het vergaderdossier"))
     st.write(t("Een PDF-rapport met de stand van de cijfers, het statusoverzicht en per "
                "indicator de grafiek, de kaart en de bron."))
@@ -207,8 +207,9 @@ def changes_page() -> None:
     diff = changes.compare(appstate.statuses(before), appstate.statuses(version),
                            area_changes)
     until_text = i18n.fmt_date(until) if until else t("nu")
-    st.header(t("{n} indicatoren veranderd tussen {since} en {until}", n=len(diff),
-                   since=i18n.fmt_date(since), until=until_text))
+    st.header(tn("{n} indicator veranderd tussen {since} en {until}",
+                 "{n} indicatoren veranderd tussen {since} en {until}", len(diff),
+                 since=i18n.fmt_date(since), until=until_text))
     if diff.empty:
         st.info(t("Geen enkel cijfer of status veranderde in die periode."))
     else:

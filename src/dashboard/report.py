@@ -23,7 +23,7 @@ import plotly
 import plotly.graph_objects as go
 
 from . import charts, clock, geodata, i18n, maps, overview, render
-from .i18n import t
+from .i18n import t, tn
 from .settings import Settings
 from .status import STATUS_ICON, goal_points
 from .store import Store
@@ -211,6 +211,8 @@ def report_html(report: Report, map_images: dict[str, str]) -> str:
     counts = report.counts
     status_rule = t("Status: laatste stadscijfer tegenover het doelpad (rechte lijn van "
                     "startwaarde naar elk doel), rekening houdend met de richting.")
+    count = tn("{n} indicator in dit rapport.", "{n} indicatoren in dit rapport.",
+               len(report.sections))
     summary = "".join(
         f"<tr><td>{e(STATUS_ICON[c])} {e(t(label))}</td><td>{int(counts.get(c, 0))}</td></tr>"
         for c, label in (("on_track", "op koers"), ("behind", "achter"),
@@ -222,7 +224,7 @@ def report_html(report: Report, map_images: dict[str, str]) -> str:
         f'<p class="meta">{e(t("Stand van de cijfers: {moment}", moment=report.moment))}</p>'
         f"<h2>{e(t('Status van de indicatoren'))}</h2><table>{summary}</table>"
         f"<p>{e(status_rule)}</p>"
-        f"<p>{e(t('{n} indicatoren in dit rapport.', n=len(report.sections)))}</p></div>")
+        f"<p>{e(count)}</p></div>")
     for i, s in enumerate(report.sections):
         ind, st_ = s.indicator, s.status
         value = "—" if pd.isna(st_.get("value")) else (

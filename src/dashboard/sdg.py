@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import i18n
-from .i18n import t
+from .i18n import t, tn
 from .status import STATUS_ICON, STATUS_ORDER, status_label
 from .tables import format_number
 
@@ -209,9 +209,10 @@ def counts_text(counts: dict[str, int]) -> str:
 def rollup_text(summary: SdgSummary) -> str:
     """'Samengevat: **✔ op koers** (op basis van 4 van 25 indicatoren)' (Markdown)."""
     if summary.assessed:
-        return t("Samengevat: **{label}** (op basis van {assessed} van {n} indicatoren)",
-                 label=rollup_label(summary.rollup), assessed=summary.assessed,
-                 n=summary.indicator_count)
+        return tn("Samengevat: **{label}** (op basis van {assessed} van {n} indicator)",
+                  "Samengevat: **{label}** (op basis van {assessed} van {n} indicatoren)",
+                  summary.indicator_count, label=rollup_label(summary.rollup),
+                  assessed=summary.assessed)
     return t("Samengevat: **{label}**", label=rollup_label(summary.rollup))
 
 

@@ -11,7 +11,7 @@ import uuid
 
 import pandas as pd
 
-from ..i18n import t
+from ..i18n import t, tn
 from ..store import PEER, Store
 from .layers import LAYERS, ValidatedLayer, validate_layer_file
 from .measurements import Validated, validate_file
@@ -45,10 +45,12 @@ def preview(store: Store, validated: Validated) -> pd.DataFrame:
 def commit(store: Store, validated, who: str, confirm_warnings: bool = False) -> dict:
     """Commit a validated load in one transaction; returns counts and the batch id."""
     if not validated.ok:
-        raise LoadRefused(t("{n} fout(en): niets geschreven", n=len(validated.errors)))
+        raise LoadRefused(tn("{n} fout: niets geschreven", "{n} fouten: niets geschreven",
+                             len(validated.errors)))
     if len(validated.warnings) and not confirm_warnings:
-        raise LoadRefused(t("{n} waarschuwing(en) niet bevestigd: niets geschreven",
-                            n=len(validated.warnings)))
+        raise LoadRefused(tn("{n} waarschuwing niet bevestigd: niets geschreven",
+                             "{n} waarschuwingen niet bevestigd: niets geschreven",
+                             len(validated.warnings)))
     batch = _batch(validated, who, confirm_warnings)
     if isinstance(validated, ValidatedLayer):
         counts = store.commit_layer(batch, validated.layer, validated.features)
