@@ -1,6 +1,8 @@
 """A second city by configuration only: Roeselare (NIS 36015), its wijken and boundary from
 the Flanders-wide layers in ../shared/geo, a small illustrative catalog. Every page the
-navigation lists runs without an exception, and no Kortrijk name reaches the screen."""
+navigation lists runs without an exception, and no Kortrijk name reaches the screen, in
+Dutch and in English and French (with the city's own catalog translations: no Dutch left,
+Roeselare is "Roulers" in French, never "Courtrai")."""
 
 from __future__ import annotations
 
@@ -8,12 +10,13 @@ import re
 
 import pytest
 
-from dashboard import navigation
+from dashboard import catalog, i18n, navigation
 from dashboard.build import build
 from dashboard.settings import PROJECT_ROOT, load_settings
 from dashboard.store import Store
 
 from .conftest import make_env, run_app
+from .test_i18n import dutch_detector, visible_strings
 
 ROESELARE = PROJECT_ROOT / "data" / "cities" / "roeselare" / "city.yaml"
 FORBIDDEN = re.compile(r"kortrijk|courtrai|34022", re.IGNORECASE)
@@ -74,6 +77,37 @@ def test_every_page_runs_without_kortrijk_on_screen(roeselare_env, monkeypatch, 
         assert not hits, (file, hits)
         seen.append(file)
     assert len(seen) == len(files) >= 12
+
+
+def test_catalog_translations_are_complete():
+    settings = load_settings({"DASHBOARD_CITY_CONFIG": str(ROESELARE)})
+    problems, missing = catalog.translation_problems(settings.catalog_dir, settings.city)
+    assert not problems and not missing, (problems, missing)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_page_in_english_and_french(roeselare_env, monkeypatch, clean_env, lang):
+    for key, value in roeselare_env.items():
+        monkeypatch.setenv(key, value)
+    files = [f for entries in navigation.page_specs(load_settings()).values()
+             for f, _title, _url in entries]
+    offending = dutch_detector(lang)
+    name = {"en": "Roeselare", "fr": "Roulers"}[lang]
+    bad, seen = {}, 0
+    with i18n.language(lang):   # format_func runs outside the session in AppTest
+        for file in files:
+            at = run_app(f"pages/{file}", {"taal": lang})
+            assert at.session_state[i18n.SESSION_KEY] == lang
+            text = _screen_text(at._tree)
+            if file == "home.py":
+                assert name in text, file
+            hits = sorted({m.group(0) for m in FORBIDDEN.finditer(text)})
+            assert not hits, (file, hits)
+            if found := offending(visible_strings(at)):
+                bad[file] = found
+            seen += 1
+    assert seen == len(files) >= 12
+    assert not bad, bad
 
 
 def test_the_screen_check_sees_the_city_name(built_official, monkeypatch, clean_env):
