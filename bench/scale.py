@@ -1,7 +1,8 @@
 """A store at Flanders scale, for load benchmarks and the 1,000,000-row kill test.
 
-Kortrijk's own key space is small: 97 indicators (90 of them city-level only) × 136 areas
-× 27 years allow at most 28,134 distinct valid rows, so a valid 1,000,000-row file cannot
+Kortrijk's own key space is small: 99 indicators (92 of them city-level only) × 136 areas
+× 27 years, plus the 12 benchmark peers of 9 compared indicators, allow at most 31,104
+distinct valid rows, so a valid 1,000,000-row file cannot
 exist for it. At the scale of issue 6 (all 2,730 wijken of Flanders and Brussels, from
 ``../shared/geo/vlaanderen_wijken_2024.geojson``), the first 14 catalog indicators defined
 at wijk level give 14 × 2,731 × 27 = 1,032,318 distinct keys. This module builds such a

@@ -657,3 +657,26 @@ def test_template_of_a_compared_indicator_lists_the_peers_and_commits(built_copy
         bad = "indicator;gebied;jaar;waarde\nwerkzaamheidsgraad;36015;2022;70\n"
         v = loads.validate_file(bad.encode("utf-8"), "fout.csv", store)
         assert not v.ok and "bestaat niet op niveau" in v.errors["reason"].iloc[0]
+
+
+@pytest.mark.parametrize("template", [
+    "dubbel: zelfde indicator, gebied en jaar als rij {row}",
+    "jaar {value} valt buiten {first}–{last}",
+    "{{letterlijk}} {value}{row}",
+    "{value!r} {row:>4}",          # conversions and specs: the row-by-row path
+])
+def test_messages_built_column_wise_equal_format_row_by_row(template):
+    """``_each`` builds the per-row messages column by column; the text must be exactly
+    what ``str.format`` gives for each row (Arrow strings, missing values, other indexes)."""
+    from dashboard.loads.measurements import _each
+
+    columns = {
+        "value": pd.Series(["2031", "x{y}", None, "é"], dtype="string[pyarrow]"),
+        "row": pd.Series([5, 6, 7, 8], index=[40, 41, 42, 43]).astype(str),
+        "first": [2000] * 4,
+        "last": [2026, 2026.0, float("nan"), None],
+    }
+    used = {k: v for k, v in columns.items() if "{" + k in template}
+    expected = [template.format(**dict(zip(used, row))) for row in zip(*used.values())]
+    assert _each(template, **used) == expected
+    assert len(expected) == 4
