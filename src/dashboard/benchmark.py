@@ -452,10 +452,9 @@ def benchmark_map(areas: gpd.GeoDataFrame, values: pd.DataFrame, row: dict, *,
                       DIVERGING[map_class(float(v["value"]), average, direction)])
     minx, miny, maxx, maxy = areas.total_bounds
     m = maps.base_map(static_url, None, tiles=tiles)
-    # The legend sits bottom-left, where the group's western members may lie: keep the
-    # polygons to its right.
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(LEGEND_ROOM, 12),
-                 padding_bottom_right=(12, 12))
+    # The legend sits bottom-left, where the group's western members may lie: on a wide
+    # map keep the polygons to its right; on a phone the legend is folded.
+    maps.FitBounds([[miny, minx], [maxy, maxx]], LEGEND_ROOM).add_to(m)
     features = [{
         "type": "Feature", "id": code,
         "properties": {"code": code, "name": str(name), "fill": fill[code],

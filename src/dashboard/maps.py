@@ -124,6 +124,20 @@ def basemap_label(key: str) -> str:
     return t(BASEMAPS.get(key, BASEMAPS["none"])[0])
 
 
+# Below this map width (px) the legend starts folded (its title only; a tap opens it) and
+# the attribution is set smaller, so a phone shows the map and not the legend.
+NARROW_MAP = 520
+
+
+# On a phone-sized map the attribution (a required credit, repeated under every map) is
+# set small so it does not cover a third of the map.
+# (!important: leaflet.css is linked after this header and has the same specificity.)
+NARROW_CSS = (f"<style>@media (max-width: {NARROW_MAP - 1}px) {{"
+              ".leaflet-container .leaflet-control-attribution "
+              "{font-size: 9px !important; line-height: 1.25 !important;}"
+              ".dashboard-legend {font-size: 12px !important;}}}</style>")
+
+
 def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: str = "none",
              height: str | int = "100%") -> folium.Map:
     """An empty folium map whose scripts and styles are served by the app itself."""
@@ -135,9 +149,11 @@ def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: st
     label, url, attr = BASEMAPS.get(tiles, BASEMAPS["none"])
     if url:
         folium.TileLayer(url, attr=t(attr), name=t(label), max_zoom=19).add_to(m)
+    m.get_root().header.add_child(folium.Element(NARROW_CSS))
     if bounds:
         m.fit_bounds(bounds, padding=(12, 12))
     return m
+
 
 
 def tooltip_html(name: str, lines: list[tuple[str, str]] = ()) -> str:
@@ -231,20 +247,29 @@ def class_colour(value: float | None, bins: list[float]) -> str:
 
 
 class Legend(MacroElement):
-    """A legend control; every label is set with textContent (no HTML from data)."""
+    """A legend control; every label is set with textContent (no HTML from data).
+
+    A ``<details>`` element: open on maps at least :data:`NARROW_MAP` px wide, folded to
+    its title on narrower (phone) maps; keyboard and screen readers open it like any
+    disclosure. Clicks on it do not reach the map.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function() {
+            var map = {{ this._parent.get_name() }};
             var legend = L.control({position: 'bottomleft'});
             legend.onAdd = function() {
-                var div = L.DomUtil.create('div', 'dashboard-legend');
-                div.setAttribute('role', 'group');
+                var div = L.DomUtil.create('details', 'dashboard-legend');
+                div.open = map.getSize().x >= {{ this.narrow }};
                 div.setAttribute('aria-label', {{ this.title|tojson }});
                 div.style.cssText = 'background:#fff;padding:6px 8px;border:1px solid #999;' +
                     'font:13px/1.4 sans-serif;color:#111;max-width:240px';
-                var t = document.createElement('strong');
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                var t = document.createElement('summary');
+                t.style.cssText = 'font-weight:bold;cursor:pointer';
                 t.textContent = {{ this.title|tojson }};
                 div.appendChild(t);
                 {{ this.rows|tojson }}.forEach(function(r) {
@@ -276,6 +301,37 @@ class Legend(MacroElement):
         self.title = title
         self.rows = [list(r) for r in rows]
         self.note = note
+        self.narrow = NARROW_MAP
+
+
+class FitBounds(MacroElement):
+    """``fitBounds`` with room for the legend on wide maps only.
+
+    ``legend_room`` px are kept free on the left (where the legend sits) when the map is
+    at least :data:`NARROW_MAP` px wide; on a phone the legend is folded and the shapes
+    get the whole width.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var wide = map.getSize().x >= {{ this.narrow }};
+            map.fitBounds({{ this.bounds|tojson }}, {
+                paddingTopLeft: [wide ? {{ this.legend_room }} : 12, 12],
+                paddingBottomRight: [12, wide ? 12 : 36]});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]], legend_room: int) -> None:
+        super().__init__()
+        self._name = "FitBounds"
+        self.bounds = [[float(v) for v in corner] for corner in bounds]
+        self.legend_room = int(legend_room)
+        self.narrow = NARROW_MAP
 
 
 def legend_rows(bins: list[float], fmt) -> list[tuple[str, str]]:
