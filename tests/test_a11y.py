@@ -69,6 +69,7 @@ class Target:
     path: str
     login: bool = False        # log in on the page's editor form first
     ready: str = "h1"          # what marks the page as drawn (besides the run being over)
+    lang: str = "nl"           # the page's language: <html lang> must say it (WCAG 3.1.1)
 
 
 PAGES = {
@@ -87,6 +88,8 @@ PAGES = {
     "sdg-doelen": Target("/sdg-doelen"),
     "stedenbanden": Target("/stedenbanden"),
     "open-data": Target("/open-data"),
+    # The same page in French: the document's language follows the switch.
+    "sdg-doelen-fr": Target("/sdg-doelen?taal=fr", lang="fr"),
 }
 
 # Narrow, named exclusions for violations inside third-party markup the app cannot change:
@@ -151,6 +154,7 @@ class Audit:
     skipped: list[str] = field(default_factory=list)     # known third-party nodes
     error: str | None = None
     seconds: float = 0.0
+    lang: str | None = None                              # <html lang> once rendered
 
     def step(self) -> bool:
         """Advance as far as possible without waiting; True when the audit is over."""
@@ -163,6 +167,7 @@ class Audit:
             self.watch = Render(self.page, target.ready, PAGE_TIMEOUT)
             return False
         self.maps = self.watch.maps
+        self.lang = self.page.evaluate("() => document.documentElement.lang")
         show_everything(self.page)
         rendered(self.page, target.ready, quiet=0.5)  # settled again after the resize
         for v in run_axe(self.page):
@@ -260,6 +265,9 @@ def test_no_serious_or_critical_axe_violations(name, audits):
           f"other: {', '.join(audit.other) or 'none'}, {audit.seconds:.1f} s")
     for line in audit.skipped:
         print(f"  skipped (known third-party) {line}")
+    # axe's html-lang-valid accepts Streamlit's default "en"; the page is Dutch (or French).
+    assert audit.lang == PAGES[name].lang, (
+        f"{path}: <html lang={audit.lang!r}>, the page is in {PAGES[name].lang!r}")
     if audit.failing:
         pytest.fail(f"{len(audit.failing)} serious/critical axe violation(s) on {path} "
                     f"({name}):\n" + "\n".join(audit.failing), pytrace=False)

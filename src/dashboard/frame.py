@@ -10,6 +10,7 @@ session (that is how a shared link takes effect).
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import streamlit as st
 
@@ -33,7 +34,23 @@ def setup() -> None:
     st.set_page_config(layout="wide",
                        initial_sidebar_state="collapsed" if presenting() else "auto")
     _read_url()
+    document_language()
     sidebar()
+
+
+# Long Dutch words in page titles ("ontwikkelingsdoelen") were cut mid-word on a phone at
+# Streamlit's 44 px title size.
+PHONE_CSS = ("<style>@media (max-width: 640px) {"
+             "h1 {font-size: 2rem !important; line-height: 1.2 !important;}}</style>")
+
+
+def document_language() -> None:
+    """Set ``<html lang>`` to the page's language (Streamlit serves ``lang="en"``): screen
+    readers pick their voice from it (WCAG 3.1.1), browsers their hyphenation and
+    spelling. Rendered in the sidebar, which takes no room on the page itself."""
+    lang = st.session_state.get(i18n.SESSION_KEY, i18n.DEFAULT)
+    st.sidebar.html(f"<script>document.documentElement.lang = {json.dumps(lang)};</script>"
+                    + PHONE_CSS, unsafe_allow_javascript=True)
 
 
 def run(page) -> None:
