@@ -15,9 +15,8 @@ ui.startup_notices()
 
 st.header(t("Zes speerpunten"))
 cards = appstate.spearhead_cards(version)
-columns = st.columns(3)
-for i, card in enumerate(cards):
-    with columns[i % 3].container(border=True):
+for card, column in zip(cards, ui.grid(len(cards), 3)):
+    with column.container(border=True):
         st.subheader(f"{card['id']}. {card['name']}")
         st.markdown(ui.sdg_badges(card["sdgs"]), unsafe_allow_html=True)
         st.markdown(ui.status_line(card["counts"]))

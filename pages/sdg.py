@@ -58,10 +58,8 @@ with st.expander(t("Hoe wordt de samenvatting per SDG bepaald?")):
         "gegevens, geen doel of geen indicatoren."))
 
 st.header(t("De 17 SDG's"))
-for i, s in enumerate(summaries):
-    if i % 3 == 0:  # one row of columns per three SDGs: reading order = visual order
-        columns = st.columns(3)
-    with columns[i % 3].container(border=True):
+for s, column in zip(summaries, ui.grid(len(summaries), 3)):
+    with column.container(border=True):
         st.markdown(badge(s.number), unsafe_allow_html=True)
         if s.indicator_count:
             st.markdown(tn("{n} indicator · speerpunt {spearheads}",

@@ -44,6 +44,10 @@ def test_home_shows_vision_and_six_spearheads(monkeypatch, official_env):
         assert name in text, name
     assert "Data & Analyse van de Vlaamse provincies" in text  # attribution under the map
     assert not at.warning  # official geodata: no schematic warning
+    # Reading order = element order: a phone stacks the columns, so the cards must come
+    # row by row (1, 2, 3, 4, 5, 6), not column by column (1, 4, 2, 5, 3, 6).
+    numbers = [int(h.value.split(".")[0]) for h in at.subheader if h.value[:1].isdigit()]
+    assert numbers == [1, 2, 3, 4, 5, 6], numbers
 
 
 def test_indicator_page_lists_indicators_of_chosen_spearhead(monkeypatch, official_env):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 
 import streamlit as st
 
@@ -53,6 +54,20 @@ def sdg_badges(sdgs) -> str:
             f"{label}</span>"
         )
     return "".join(out)
+
+
+def grid(count: int, per_row: int) -> Iterator:
+    """Column containers for ``count`` items, ``per_row`` to a row, in reading order.
+
+    One ``st.columns`` per row rather than one for all items: on a phone Streamlit stacks
+    columns one under the other, and items dealt round-robin over a single set of columns
+    would read 1, 4, 2, 5, 3, 6 there.
+    """
+    row: list = []
+    for i in range(count):
+        if i % per_row == 0:
+            row = st.columns(per_row)
+        yield row[i % per_row]
 
 
 def startup_notices() -> None:

@@ -134,11 +134,10 @@ def _spotlights(version: str, spearhead_id: int, inds: pd.DataFrame) -> None:
         if spot["intro"]:
             st.write(spot["intro"])
         ids = [i for i in spot.get("indicators", []) if i in known.index]
-        cols = st.columns(min(len(ids), 3) or 1)
-        for k, ind_id in enumerate(ids):
+        for ind_id, column in zip(ids, ui.grid(len(ids), min(len(ids), 3) or 1)):
             ind = known.loc[ind_id]
             rows = city[city["indicator_id"] == ind_id].sort_values("period")
-            box = cols[k % len(cols)].container(border=True)
+            box = column.container(border=True)
             if rows.empty:
                 box.metric(ind["name"], "—", help=ind["definition"])
                 continue
@@ -430,10 +429,9 @@ def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
                  "doeljaar; geen voorspelling.", n=FORECAST_POINTS))
     exportviews.chart_data(version, choice, key=f"{page_key}_chart_data")
     if st.toggle(t("Toon de grafieken van alle indicatoren"), key=f"{page_key}_all_charts"):
-        columns = st.columns(2)
-        for i, ind_id in enumerate(ids):
+        for ind_id, column in zip(ids, ui.grid(len(ids), 2)):
             row = statuses.set_index("id").loc[ind_id]
-            with columns[i % 2]:
+            with column:
                 st.plotly_chart(indicator_chart(version, ind_id),
                                 key=f"{page_key}_chart_{ind_id}",
                                 config=exportviews.chart_config(names[ind_id]))
