@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import appstate, benchmark, clock, exportviews, frame, i18n, mapview, maps, state
+from . import appstate, benchmark, clock, exportviews, frame, i18n, mapview, maps, state, ui
 from .geodata import PEER_LEVEL
 from .i18n import t
 from .settings import load_settings
@@ -188,9 +188,8 @@ def _choose_indicator(tab: pd.DataFrame) -> str:
 
 def _counts(tab: pd.DataFrame) -> None:
     counts = tab["judgement"].value_counts()
-    cols = st.columns(4)
-    for col, code in zip(cols, ("better", "worse", "equal", "context")):
-        col.metric(benchmark.judgement_label(code), int(counts.get(code, 0)))
+    ui.metric_row([(benchmark.judgement_label(code), int(counts.get(code, 0)))
+                   for code in ("better", "worse", "equal", "context")])
 
 
 def page() -> None:

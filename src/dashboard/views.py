@@ -157,9 +157,8 @@ def _spotlights(version: str, spearhead_id: int, inds: pd.DataFrame) -> None:
 
 def _status_summary(statuses: pd.DataFrame) -> None:
     counts = statuses["status"].value_counts()
-    cols = st.columns(4)
-    for col, code in zip(cols, ("on_track", "behind", "far_behind", "no_data")):
-        col.metric(f"{STATUS_ICON[code]} {status_label(code)}", int(counts.get(code, 0)))
+    ui.metric_row([(f"{STATUS_ICON[code]} {status_label(code)}", int(counts.get(code, 0)))
+                   for code in ("on_track", "behind", "far_behind", "no_data")])
     st.caption(t("Status: laatste stadscijfer tegenover het doelpad (rechte lijn van "
                  "startwaarde naar elk doel), rekening houdend met de richting. Op koers: "
                  "hoogstens 5 % van de gevraagde verandering achter; achter: tot 20 %; ver "
