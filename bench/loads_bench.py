@@ -12,7 +12,8 @@ nothing relaxed:
    levels in its ``levels`` (plus the benchmark peers for the 9 compared indicators): 92
    indicators exist at ``gemeente`` level only, 7 at every level (136 areas), so the
    maximum is 92·1·Y + 7·136·Y + 9·12·Y rows (31,104 for Y = 27 years, 2000–2026; the
-   run computes it from the store with ``bench.loadfiles.max_valid_rows``). Values are plausible (inside ``plausible_min``..``plausible_max``), change
+   run computes it from the store with ``bench.loadfiles.max_valid_rows``). Values are
+   plausible (inside ``plausible_min``..``plausible_max``), change
    −2..+3 %/year (no jump warnings) and district values add up to the city total (no sum
    warnings). Timed: ``loads.validate_file``, ``loads.preview``, ``loads.commit``,
    ``Store.undo_batch``;
@@ -21,9 +22,9 @@ nothing relaxed:
    size cannot exist, so validation reports the duplicates and ``loads.commit`` refuses it.
    Timed: ``loads.validate_file`` (read + validate), ``loads.preview``, the refused commit;
 4. **1,000,000 rows through the real path**: as many valid files as needed (33 files:
-   32 × 31,104 + 4,672 rows), values 0.2 % apart from one file to the next so every row really replaces one), each
-   read + validated + committed (``loads.validate_file`` + ``loads.commit``), then undone
-   newest first;
+   32 × 31,104 + 4,672 rows), values 0.2 % apart from one file to the next so every row
+   really replaces one), each read + validated + committed (``loads.validate_file`` +
+   ``loads.commit``), then undone newest first;
 5. **store level, one transaction of 1,000,000 rows** (``Store.commit_load`` and
    ``Store.undo_batch`` called directly, on a fresh copy of the built database): distinct
    keys need years up to 2960, which validation refuses, so this is NOT a path the app

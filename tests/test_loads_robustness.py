@@ -4,8 +4,9 @@ The load used here is the LARGEST VALID FILE the catalog and the areas allow: ev
 (indicator, area, year) once, for years 2000..this year, at every level the indicator's
 ``levels`` allow, and the 12 benchmark peers for the 9 compared indicators. With 136 areas
 (1 gemeente, 8 deelgemeenten, 14 wijken, 113 sectoren), 92 indicators at city level only
-and 7 at every level, that is 92·27 + 7·136·27 + 9·12·27 = 31,104 rows for 2000–2026. A file of 1,000,000 rows (the size the benchmark ``bench/loads_bench.py``
-times) cannot be valid: keys must be unique, so it is refused for duplicates and can be
+and 7 at every level, that is 92·27 + 7·136·27 + 9·12·27 = 31,104 rows for 2000–2026.
+A file of 1,000,000 rows (the size the benchmark ``bench/loads_bench.py`` times) cannot
+be valid: keys must be unique, so it is refused for duplicates and can be
 neither committed nor killed half-way through a commit. Values are plausible, change at
 most 3 % a year and district values add up to the city total, so the file passes without
 errors or warnings (the kill test passes ``--confirm-warnings`` all the same).
@@ -326,7 +327,8 @@ class Readers:
 
 
 def test_readers_see_the_old_or_the_new_totals_never_between(built_copy, big_file):
-    """20 readers on the app's one Store while the main thread commits the largest valid file (31,104 rows).
+    """20 readers on the app's one Store while the main thread commits the largest valid
+    file (31,104 rows).
 
     The commit may raise the CHECKPOINT TransactionException shown by the next test (the
     rows are committed all the same); that is tolerated here so that this test checks

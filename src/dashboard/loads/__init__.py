@@ -11,7 +11,7 @@ import uuid
 
 import pandas as pd
 
-from ..i18n import t, tn
+from ..i18n import tn
 from ..store import PEER, Store
 from .layers import LAYERS, ValidatedLayer, validate_layer_file
 from .measurements import Validated, validate_file

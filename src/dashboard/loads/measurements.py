@@ -74,11 +74,11 @@ def _each(template: str, **columns) -> list[str]:
     if not text:
         return []
     out = np.full(len(next(iter(text.values()))), "", dtype=object)
-    for literal, field, _spec, _conv in parts:   # literal: "{{" already read as "{"
+    for literal, name, _spec, _conv in parts:   # literal: "{{" already read as "{"
         if literal:
             out = out + literal
-        if field is not None:
-            out = out + text[field]
+        if name is not None:
+            out = out + text[name]
     return out.tolist()
 
 
