@@ -20,6 +20,11 @@ Two things axe would otherwise miss silently, handled here:
   scrolls its main area), without reporting the rest even as "incomplete". The viewport is
   therefore resized to the full content height before axe runs.
 
+Three page states are audited in a phone-sized window (390 × 844, mobile emulation):
+the overview, spearhead 5 (three maps) and the benchmark page. Every page must also have
+``<html lang>`` in its language (Streamlit serves "en"; axe only checks that it is valid)
+and must not be wider than its window (no sideways scrolling).
+
 What fails. All of axe's default rules run (WCAG 2.0/2.1/2.2 A and AA plus best practices);
 every violation with impact serious or critical fails its page's test, listing rule,
 impact, help, and the first targets with their HTML. Moderate and minor ones are printed
@@ -70,6 +75,7 @@ class Target:
     login: bool = False        # log in on the page's editor form first
     ready: str = "h1"          # what marks the page as drawn (besides the run being over)
     lang: str = "nl"           # the page's language: <html lang> must say it (WCAG 3.1.1)
+    phone: bool = False        # audited at 390 px (a phone) instead of 1400 px
 
 
 PAGES = {
@@ -90,7 +96,12 @@ PAGES = {
     "open-data": Target("/open-data"),
     # The same page in French: the document's language follows the switch.
     "sdg-doelen-fr": Target("/sdg-doelen?taal=fr", lang="fr"),
+    # On a phone (stacked columns, folded legends, no sidebar): the overview, a page with
+    # three maps and the benchmark page.
+    **{f"{name}-telefoon": Target(path, phone=True) for name, path in (
+        ("home", "/"), ("speerpunt-5", "/speerpunt-5"), ("vergelijking", "/vergelijking"))},
 }
+PHONE = {"width": 390, "height": 844}
 
 # Narrow, named exclusions for violations inside third-party markup the app cannot change:
 # rule id -> [(CSS selector the node must match, reason)]. Empty: nothing needed one so far.
@@ -155,6 +166,7 @@ class Audit:
     error: str | None = None
     seconds: float = 0.0
     lang: str | None = None                              # <html lang> once rendered
+    overflow: int | None = None      # px the page is wider than the window (scrolls sideways)
 
     def step(self) -> bool:
         """Advance as far as possible without waiting; True when the audit is over."""
@@ -168,6 +180,10 @@ class Audit:
             return False
         self.maps = self.watch.maps
         self.lang = self.page.evaluate("() => document.documentElement.lang")
+        # Against the window we asked for: an emulated phone widens its layout viewport
+        # (window.innerWidth) to whatever overflows, as a real phone zooms out.
+        self.overflow = self.page.evaluate(
+            "() => document.documentElement.scrollWidth") - self.page.viewport_size["width"]
         show_everything(self.page)
         rendered(self.page, target.ready, quiet=0.5)  # settled again after the resize
         for v in run_axe(self.page):
@@ -238,20 +254,29 @@ def a11y_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def audits(request, browser, a11y_server) -> dict[str, Audit]:  # noqa: F811
     """The audits of every page selected in this run (all of them unless ``-k`` says
-    otherwise), done once when the first test asks."""
-    selected = [item.callspec.params["name"] for item in request.session.items
-                if item.module is request.module and hasattr(item, "callspec")
-                and "name" in item.callspec.params]
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(15_000)
-    try:
-        warm = context.new_page()
-        warm.goto(a11y_server + "/")  # builds the database; deep links work afterwards
-        assert rendered(warm, timeout=2 * PAGE_TIMEOUT) >= 1, "the home page shows no map"
-        warm.close()
-        yield audit_pages(context, a11y_server, list(dict.fromkeys(selected)))
-    finally:
-        context.close()
+    otherwise), done once when the first test asks: a laptop-sized context, then a
+    phone-sized one for the ``phone`` targets."""
+    selected = list(dict.fromkeys(
+        item.callspec.params["name"] for item in request.session.items
+        if item.module is request.module and hasattr(item, "callspec")
+        and "name" in item.callspec.params))
+    done: dict[str, Audit] = {}
+    for viewport, phone in (({"width": 1400, "height": 1000}, False), (PHONE, True)):
+        names = [n for n in selected if PAGES[n].phone is phone]
+        if not names:
+            continue
+        context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+        context.set_default_timeout(15_000)
+        try:
+            if not done:
+                warm = context.new_page()
+                warm.goto(a11y_server + "/")  # builds the database; deep links work after
+                assert rendered(warm, timeout=2 * PAGE_TIMEOUT) >= 1, "home shows no map"
+                warm.close()
+            done.update(audit_pages(context, a11y_server, names))
+        finally:
+            context.close()
+    yield done
 
 
 # -------------------------------------------------------------------------------- test
@@ -268,6 +293,9 @@ def test_no_serious_or_critical_axe_violations(name, audits):
     # axe's html-lang-valid accepts Streamlit's default "en"; the page is Dutch (or French).
     assert audit.lang == PAGES[name].lang, (
         f"{path}: <html lang={audit.lang!r}>, the page is in {PAGES[name].lang!r}")
+    assert audit.overflow is not None and audit.overflow <= 0, (
+        f"{path}: the page is {audit.overflow} px wider than the "
+        f"{'phone' if PAGES[name].phone else 'laptop'} window (it scrolls sideways)")
     if audit.failing:
         pytest.fail(f"{len(audit.failing)} serious/critical axe violation(s) on {path} "
                     f"({name}):\n" + "\n".join(audit.failing), pytrace=False)
