@@ -451,10 +451,10 @@ def benchmark_map(areas: gpd.GeoDataFrame, values: pd.DataFrame, row: dict, *,
         fill[code] = (_context_colour(float(v["value"]), bins) if context else
                       DIVERGING[map_class(float(v["value"]), average, direction)])
     minx, miny, maxx, maxy = areas.total_bounds
-    m = maps.base_map(static_url, None, tiles=tiles)
     # The legend sits bottom-left, where the group's western members may lie: on a wide
     # map keep the polygons to its right; on a phone the legend is folded.
-    maps.FitBounds([[miny, minx], [maxy, maxx]], LEGEND_ROOM).add_to(m)
+    m = maps.base_map(static_url, [[miny, minx], [maxy, maxx]], tiles=tiles,
+                      legend_room=LEGEND_ROOM)
     features = [{
         "type": "Feature", "id": code,
         "properties": {"code": code, "name": str(name), "fill": fill[code],

@@ -47,7 +47,8 @@ PHONE_CSS = ("<style>@media (max-width: 640px) {"
 def document_language() -> None:
     """Set ``<html lang>`` to the page's language (Streamlit serves ``lang="en"``): screen
     readers pick their voice from it (WCAG 3.1.1), browsers their hyphenation and
-    spelling. Rendered in the sidebar, which takes no room on the page itself."""
+    spelling. The page-wide phone CSS rides along. Rendered in the sidebar, which takes
+    no room on the page itself."""
     lang = st.session_state.get(i18n.SESSION_KEY, i18n.DEFAULT)
     st.sidebar.html(f"<script>document.documentElement.lang = {json.dumps(lang)};</script>"
                     + PHONE_CSS, unsafe_allow_javascript=True)

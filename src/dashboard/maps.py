@@ -139,8 +139,9 @@ NARROW_CSS = (f"<style>@media (max-width: {NARROW_MAP - 1}px) {{"
 
 
 def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: str = "none",
-             height: str | int = "100%") -> folium.Map:
-    """An empty folium map whose scripts and styles are served by the app itself."""
+             height: str | int = "100%", legend_room: int = 0) -> folium.Map:
+    """An empty folium map whose scripts and styles are served by the app itself, fitted
+    to ``bounds`` (see :class:`FitBounds` for ``legend_room``)."""
     m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25,
                    prefer_canvas=False)
     base = f"{static_url}/{LEAFLET_DIR}"
@@ -151,7 +152,7 @@ def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: st
         folium.TileLayer(url, attr=t(attr), name=t(label), max_zoom=19).add_to(m)
     m.get_root().header.add_child(folium.Element(NARROW_CSS))
     if bounds:
-        m.fit_bounds(bounds, padding=(12, 12))
+        FitBounds(bounds, legend_room).add_to(m)
     return m
 
 
@@ -305,11 +306,12 @@ class Legend(MacroElement):
 
 
 class FitBounds(MacroElement):
-    """``fitBounds`` with room for the legend on wide maps only.
+    """``fitBounds`` run in the browser with the map's real size: a 12 px margin, and
 
-    ``legend_room`` px are kept free on the left (where the legend sits) when the map is
-    at least :data:`NARROW_MAP` px wide; on a phone the legend is folded and the shapes
-    get the whole width.
+    - on a map at least :data:`NARROW_MAP` px wide, ``legend_room`` px kept free on the
+      left, where the legend sits (for layers whose western shapes it would cover);
+    - on a phone-sized map, where the legend is folded to its title, the whole width and
+      a little room at the bottom for that title.
     """
 
     _template = Template(
@@ -326,11 +328,11 @@ class FitBounds(MacroElement):
         """
     )
 
-    def __init__(self, bounds: list[list[float]], legend_room: int) -> None:
+    def __init__(self, bounds: list[list[float]], legend_room: int = 0) -> None:
         super().__init__()
         self._name = "FitBounds"
         self.bounds = [[float(v) for v in corner] for corner in bounds]
-        self.legend_room = int(legend_room)
+        self.legend_room = max(12, int(legend_room))
         self.narrow = NARROW_MAP
 
 

@@ -70,15 +70,15 @@ def grid(count: int, per_row: int) -> Iterator:
         yield row[i % per_row]
 
 
+METRIC_WIDTH = 150   # px: four on a laptop line, two on a phone
+
+
 def metric_row(items: list[tuple[str, object]]) -> None:
     """A row of small metrics (label, value) that wraps: two to a line on a phone instead
     of one under the other, as ``st.columns`` would stack them."""
     row = st.container(horizontal=True, gap="medium")
     for label, value in items:
         row.metric(label, value, width=METRIC_WIDTH)
-
-
-METRIC_WIDTH = 150   # px: four on a laptop line, two on a phone
 
 
 def startup_notices() -> None:

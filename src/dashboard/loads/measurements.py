@@ -65,7 +65,7 @@ def _each(template: str, **columns) -> list[str]:
     of a per-row ``format`` over Arrow-backed string columns.
     """
     parts = list(string.Formatter().parse(template))
-    if any(f is not None and (spec or conv or f not in columns) for _l, f, spec, conv in parts):
+    if any(f is not None and (spec or conv) for _l, f, spec, conv in parts):
         keys = list(columns)   # format specs or conversions: row by row
         return [template.format(**dict(zip(keys, values)))
                 for values in zip(*columns.values())]
