@@ -1,0 +1,74 @@
+"""Text from files, URLs and loaded rows is data: one place that makes it safe per context.
+
+Every value that comes from outside the code (a CSV cell, a GeoJSON property, an area name
+from official geodata, a query parameter, a file name) passes one of these functions on
+its way to an output:
+
+- :func:`html_text`: HTML element content or attribute, and also safe against a second
+  Jinja pass (branca renders map scripts as templates): ``{`` ``}`` ``%`` ``#`` become
+  character references, so ``{{ 7*7 }}`` shows as written.
+- :func:`markdown_text`: inline Markdown (``st.markdown``, captions, notices): every
+  character Markdown, GFM autolinks, Streamlit's colour directives or LaTeX could read is
+  backslash-escaped, and line breaks become spaces (no headings, lists or tables).
+- :func:`csv_cell` / :func:`csv_frame`: cells of a CSV or XLSX the board writes; text that
+  a spreadsheet would read as a formula (``=`` ``+`` ``-`` ``@`` tab, CR, LF) gets a
+  leading apostrophe. Numbers stay numbers.
+
+No Streamlit here: the functions are pure and used by builders, exports and the UI alike.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+
+# Characters a second (Jinja) pass or an HTML parser could read; as numeric references
+# they display unchanged in HTML.
+_JINJA_REFS = str.maketrans({"{": "&#123;", "}": "&#125;", "%": "&#37;", "#": "&#35;"})
+
+
+def html_text(value) -> str:
+    """``value`` as literal HTML text (also inert in a Jinja template)."""
+    return html.escape("" if value is None else str(value), quote=True).translate(_JINJA_REFS)
+
+
+# CommonMark's ASCII punctuation that may be backslash-escaped, minus nothing: escaping
+# every one of them is always valid and always shows the character itself. ``:`` is in the
+# set, which also stops GFM autolinks (``https://…``) and Streamlit's ``:red[…]``.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^@%/;,?])")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\v\f]+")
+
+
+def markdown_text(value) -> str:
+    """``value`` as literal inline Markdown text (one line, nothing interpreted)."""
+    text = _LINE_BREAKS.sub(" ", "" if value is None else str(value))
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_cell(value):
+    """A cell for a spreadsheet-bound file: text that starts like a formula gets a leading
+    apostrophe (OWASP's advice); every other value is returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell passed through :func:`csv_cell`.
+
+    Numeric, boolean and date columns are left as they are (numbers stay numbers)."""
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series) \
+                or pd.api.types.is_datetime64_any_dtype(series):
+            continue
+        out[col] = series.map(csv_cell, na_action="ignore")
+    # Column names come from data too (wide layouts, loaded headers).
+    out.columns = [csv_cell(c) for c in out.columns]
+    return out
