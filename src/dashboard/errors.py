@@ -41,3 +41,15 @@ class GeodataError(InputError):
     @classmethod
     def single(cls, file: str, reason: str, field: str | None = None) -> GeodataError:
         return cls([Problem(file, None, field, reason)])
+
+
+class StoreWriteError(Exception):
+    """The database could not write (disk full, file not writable, I/O error): the
+    transaction was rolled back, so nothing of it was written. The message says so in the
+    current language; the cause is chained."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(t("De database kon niet schrijven ({detail}); er is niets "
+                           "geschreven. Maak schijfruimte vrij of controleer de schrijfrechten "
+                           "en probeer opnieuw.", detail=detail))

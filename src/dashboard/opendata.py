@@ -49,6 +49,7 @@ from shapely.geometry import mapping
 
 from . import clock, geodata
 from .i18n import t
+from .safety import csv_cell
 from .settings import Settings
 from .store import Store, utc_now
 
@@ -312,9 +313,10 @@ def csv_bytes(board: Board, indicator_id: str | None = None) -> bytes:
     writer.writerow(COLUMNS)
     for r in records(board, indicator_id):
         ind, code, name, level, period, value, unit, illus, source, note = r
-        writer.writerow([ind, code, _text(name), _text(level), int(period), _number(value),
-                         _text(unit), "true" if illus else "false", _text(source),
-                         _text(note)])
+        writer.writerow([csv_cell(ind), csv_cell(code), csv_cell(_text(name)),
+                         _text(level), int(period), _number(value), csv_cell(_text(unit)),
+                         "true" if illus else "false", csv_cell(_text(source)),
+                         csv_cell(_text(note))])
     return out.getvalue().encode("utf-8")
 
 

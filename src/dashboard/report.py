@@ -22,7 +22,7 @@ import pandas as pd
 import plotly
 import plotly.graph_objects as go
 
-from . import charts, clock, geodata, i18n, maps, overview, render
+from . import charts, clock, geodata, i18n, maps, overview, render, safety
 from .i18n import t, tn
 from .settings import Settings
 from .status import STATUS_ICON, goal_points
@@ -85,8 +85,9 @@ def chart_summary(indicator: dict, series: pd.DataFrame, goals: pd.DataFrame) ->
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM (Excel opens it with the right characters), comma separated."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with BOM (Excel opens it with the right characters), comma separated; text
+    that a spreadsheet would read as a formula is neutralised (:func:`safety.csv_frame`)."""
+    return safety.csv_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 # ------------------------------------------------------------------------- PNG

@@ -34,6 +34,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from .errors import StoreWriteError
+
 LEVELS: tuple[str, ...] = ("sector", "wijk", "deelgemeente", "gemeente")
 # Area levels: the city's own levels plus ``peer``, the other members of the benchmark
 # group (e.g. the 13 centrumsteden), which carry comparison values only.
@@ -277,18 +279,30 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor inside BEGIN … COMMIT; any exception rolls everything back."""
+        """A cursor inside BEGIN … COMMIT; any exception rolls everything back.
+
+        A write the disk refuses (full, read-only, I/O error), in the body or at COMMIT,
+        raises :class:`~dashboard.errors.StoreWriteError`: DuckDB has then rolled back, so
+        nothing of the transaction is in the file, and the connection stays usable.
+        """
         with self._write_lock:
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
+            except BaseException as exc:
+                _rollback(cur)
                 cur.close()
+                if isinstance(exc, duckdb.IOException):
+                    raise StoreWriteError(_first_line(exc)) from exc
                 raise
-            cur.execute("COMMIT")
-            cur.close()
+            try:
+                cur.execute("COMMIT")
+            except duckdb.Error as exc:  # "Failed to commit: Could not write file …"
+                _rollback(cur)
+                raise StoreWriteError(_first_line(exc)) from exc
+            finally:
+                cur.close()
         self.checkpoint()
 
     def checkpoint(self) -> bool:
@@ -302,8 +316,8 @@ class Store:
         try:
             cur.execute("CHECKPOINT")
             return True
-        except duckdb.TransactionException:
-            return False
+        except (duckdb.TransactionException, duckdb.IOException):
+            return False  # busy, or the disk refused: the commit is durable in the WAL
         finally:
             cur.close()
 
@@ -526,24 +540,31 @@ class Store:
         """Undo a coordinator load: its rows leave the current view, replaced ones return.
 
         Refused when a later load replaced some of its rows (undo that one first).
-        Nothing is deleted: the batch is marked undone.
+        Nothing is deleted: the batch is marked undone. The checks run inside the write
+        transaction, so no load can slip in between the check and the undo (a load
+        committed by another connection meanwhile makes DuckDB abort this transaction
+        with a conflict instead of leaving two current values).
         """
-        rows = self._rows("SELECT kind, undone_at FROM batch WHERE id = ?", [batch_id])
-        if not rows:
-            raise ValueError(f"lading '{batch_id}' bestaat niet")
-        kind, undone = rows[0]
-        if kind != "load":
-            raise ValueError("alleen ladingen van de coördinator kunnen ongedaan gemaakt worden")
-        if undone is not None:
-            raise ValueError(f"lading '{batch_id}' is al ongedaan gemaakt")
-        later = self._rows(
-            "SELECT DISTINCT replaced_by FROM measurement WHERE batch_id = ? AND replaced_by "
-            "IS NOT NULL UNION SELECT DISTINCT replaced_by FROM layer_feature WHERE "
-            "batch_id = ? AND replaced_by IS NOT NULL", [batch_id, batch_id])
-        if later:
-            raise ValueError("latere lading(en) vervingen waarden van deze lading; maak eerst "
-                             + ", ".join(sorted(r[0] for r in later)) + " ongedaan")
         with self.transaction() as cur:
+            rows = cur.execute("SELECT kind, undone_at FROM batch WHERE id = ?",
+                               [batch_id]).fetchall()
+            if not rows:
+                raise ValueError(f"lading '{batch_id}' bestaat niet")
+            kind, undone = rows[0]
+            if kind != "load":
+                raise ValueError("alleen ladingen van de coördinator kunnen ongedaan gemaakt "
+                                 "worden")
+            if undone is not None:
+                raise ValueError(f"lading '{batch_id}' is al ongedaan gemaakt")
+            later = cur.execute(
+                "SELECT DISTINCT replaced_by FROM measurement WHERE batch_id = ? AND "
+                "replaced_by IS NOT NULL UNION SELECT DISTINCT replaced_by FROM layer_feature "
+                "WHERE batch_id = ? AND replaced_by IS NOT NULL", [batch_id, batch_id]
+            ).fetchall()
+            if later:
+                raise ValueError("latere lading(en) vervingen waarden van deze lading; maak "
+                                 "eerst " + ", ".join(sorted(r[0] for r in later))
+                                 + " ongedaan")
             restored = cur.execute("UPDATE measurement SET replaced_by = NULL WHERE "
                                    "replaced_by = ?", [batch_id]).fetchone()[0]
             restored += cur.execute("UPDATE layer_feature SET replaced_by = NULL WHERE "
@@ -613,6 +634,19 @@ class Store:
             rows = self._rows(sql)
             out[table] = hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
         return out
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open (DuckDB ends it itself after a failed
+    COMMIT)."""
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
 def utc_now() -> dt.datetime:

@@ -12,6 +12,7 @@ import uuid
 import pandas as pd
 
 from ..i18n import tn
+from ..safety import csv_frame
 from ..store import PEER, Store
 from .layers import LAYERS, ValidatedLayer, validate_layer_file
 from .measurements import Validated, validate_file
@@ -73,4 +74,4 @@ def template_csv(indicator: dict, areas: pd.DataFrame, year: int) -> bytes:
         "niveau": rows["level"], "jaar": year, "waarde": "", "eenheid": indicator["unit"],
         "bron": "", "opmerking": "",
     })
-    return frame.to_csv(index=False, sep=";").encode("utf-8-sig")
+    return csv_frame(frame).to_csv(index=False, sep=";").encode("utf-8-sig")
