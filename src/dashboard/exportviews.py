@@ -16,8 +16,15 @@ import streamlit as st
 
 from . import appstate, i18n, report
 from .i18n import t
-from .render import RenderError
+from .render import MAX_CONCURRENT_RENDERS, RenderBusy, RenderError
+from .safety import markdown_text as md
 from .tables import format_number
+
+
+def _busy_text() -> str:
+    """Shown when every render slot of the server stayed taken (render.RenderBusy)."""
+    return t("De server is bezig met andere exports (hoogstens {n} tegelijk). Probeer het "
+             "over een halve minuut opnieuw.", n=MAX_CONCURRENT_RENDERS)
 
 
 def chart_config(name: str) -> dict:
@@ -44,7 +51,9 @@ def chart_data(version: str, indicator_id: str, key: str) -> None:
     goals = appstate.goals(version)
     series = city[city["indicator_id"] == indicator_id]
     g = goals[goals["indicator_id"] == indicator_id]
-    st.caption(report.chart_summary(ind, series, g))
+    # The sentence goes to Markdown: the catalog's name and unit are escaped on the way in.
+    st.caption(report.chart_summary({**ind, "name": md(ind["name"]), "unit": md(ind["unit"])},
+                                    series, g))
     frame = report.chart_table(ind, series, g)
     if st.toggle(t("Toon de cijfers van de grafiek"), key=f"{key}_table"):
         shown = frame.copy()
@@ -72,8 +81,11 @@ def map_exports(m: folium.Map, version: str, indicator_id: str, values: dict,
             with st.spinner(t("De kaart wordt getekend …")):
                 try:
                     png = report.map_png(appstate.fresh(m), appstate.app().settings)
+                except RenderBusy:
+                    st.warning(_busy_text())
+                    return
                 except RenderError as exc:
-                    st.error(t("De PNG kon niet gemaakt worden: {reason}", reason=str(exc)))
+                    st.error(t("De PNG kon niet gemaakt worden: {reason}", reason=md(exc)))
                     return
             st.session_state[slot] = (stamp, png)
             st.rerun()
@@ -100,8 +112,11 @@ def report_button(spearhead_ids: list[int] | None, key: str) -> None:
             try:
                 data = report.build_pdf(a.store, a.settings, spearhead_ids, appstate.as_of(),
                                         i18n.current())
+            except RenderBusy:
+                st.warning(_busy_text())
+                return
             except RenderError as exc:
-                st.error(t("Het rapport kon niet gemaakt worden: {reason}", reason=str(exc)))
+                st.error(t("Het rapport kon niet gemaakt worden: {reason}", reason=md(exc)))
                 return
         st.session_state[slot] = (stamp, data)
         st.rerun()
