@@ -19,19 +19,20 @@ No Streamlit here: the functions are pure and used by builders, exports and the 
 
 from __future__ import annotations
 
-import html
 import re
 
 import pandas as pd
 
-# Characters a second (Jinja) pass or an HTML parser could read; as numeric references
-# they display unchanged in HTML.
-_JINJA_REFS = str.maketrans({"{": "&#123;", "}": "&#125;", "%": "&#37;", "#": "&#35;"})
+# Characters an HTML parser or a second (Jinja) pass could read, replaced in one pass by
+# character references, which display unchanged in HTML.
+_HTML_REFS = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                            "'": "&#39;", "{": "&#123;", "}": "&#125;", "%": "&#37;",
+                            "#": "&#35;"})
 
 
 def html_text(value) -> str:
     """``value`` as literal HTML text (also inert in a Jinja template)."""
-    return html.escape("" if value is None else str(value), quote=True).translate(_JINJA_REFS)
+    return ("" if value is None else str(value)).translate(_HTML_REFS)
 
 
 # CommonMark's ASCII punctuation that may be backslash-escaped, minus nothing: escaping
