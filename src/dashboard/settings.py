@@ -24,6 +24,26 @@ class Setting:
     env: str
     default: str | None
     help: str
+    kind: str = "text"  # "bool": read with parse_bool (one parser for every switch)
+
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on", "ja"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", "nee", ""})
+
+
+def parse_bool(env: str, value: str | None) -> bool:
+    """A boolean setting: 1/true/yes/on/ja or 0/false/no/off/nee/empty (any case);
+    anything else raises a ValueError naming the variable (a typo such as
+    ``PUBLIC_MODE=of`` must not silently pick a side)."""
+    word = "" if value is None else str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(
+        f"{env}: '{value}' is not a yes/no value; use one of "
+        f"{', '.join(sorted(TRUE_WORDS))} or {', '.join(sorted(w for w in FALSE_WORDS if w))} "
+        "(or leave it empty)")
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -67,7 +87,9 @@ SETTINGS: tuple[Setting, ...] = (
         "public_mode",
         "PUBLIC_MODE",
         "0",
-        "1 = public read-only deployment: the editor and history pages do not exist.",
+        "1 = public read-only deployment: the editor and history pages do not exist "
+        "(yes/no setting: 1/true/yes/on/ja or 0/false/no/off/nee; anything else is refused).",
+        kind="bool",
     ),
     Setting(
         "editor_password_hash",
@@ -164,6 +186,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read every setting from ``env`` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
     raw = {s.name: env.get(s.env) or s.default for s in SETTINGS}
+    switches = {s.name: parse_bool(s.env, raw[s.name]) for s in SETTINGS if s.kind == "bool"}
     city_config = Path(raw["city_config"]).resolve()
     city = copy.deepcopy(_read_city(city_config, city_config.stat().st_mtime_ns))
     tiles = (raw["tiles"] or "none").lower()
@@ -177,7 +200,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         static_dir=Path(raw["static_dir"]).resolve(),
         static_url=raw["static_url"].rstrip("/"),
         tiles=tiles,
-        public_mode=str(raw["public_mode"]).strip().lower() in {"1", "true", "yes", "ja"},
+        public_mode=switches["public_mode"],
         editor_password_hash=raw["editor_password_hash"] or None,
         editors=tuple(e.strip().lower() for e in (raw["editors"] or "").split(",") if e.strip()),
         snapshot_dir=Path(raw["snapshot_dir"]).resolve() if raw["snapshot_dir"] else None,
