@@ -58,32 +58,86 @@ def _replica(snapshot_dir: str):
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _open_snapshot(key: tuple, folder: str) -> App:
-    """A public replica: the published snapshot, read-only, no build."""
+    """A public replica: the published snapshot ``folder`` (verified), read-only, no build."""
     settings = load_settings()
     maps.install_leaflet(settings.static_dir)
-    store = _replica(str(settings.snapshot_dir)).store()
+    replica = _replica(str(settings.snapshot_dir))
+    store = replica.store_at(folder) or replica.store()
     settings = replace(settings, db_path=store.path, geo_dir=store.path.parent / "geo")
     manifest = geodata.read_manifest(settings.geo_dir) or {}
     return App(settings, store, manifest, [])
 
 
+def _refuse_uploads() -> None:
+    """A public replica has no file uploader, so it takes no upload of any size.
+
+    ``deploy/config.toml`` (the image's configuration) already sets
+    ``server.maxUploadSize = 0``; this makes a public replica started with another
+    configuration (the development ``.streamlit/config.toml``, a stray
+    ``STREAMLIT_SERVER_MAX_UPLOAD_SIZE``) refuse uploads too, from its first script run on.
+    Streamlit 1.67 reads the option on every ``PUT /_stcore/upload_file`` request.
+    """
+    import logging
+
+    from streamlit import config
+
+    try:
+        if config.get_option("server.maxUploadSize") != 0:
+            config.set_option("server.maxUploadSize", 0, "dashboard: PUBLIC_MODE")
+            logging.getLogger(__name__).warning(
+                "PUBLIC_MODE: server.maxUploadSize set to 0 (the configuration allowed "
+                "uploads; use deploy/config.toml)")
+    except Exception:  # noqa: BLE001 (a Streamlit without the option: the proxy blocks)
+        logging.getLogger(__name__).exception("PUBLIC_MODE: could not refuse uploads")
+
+
+def _database_busy(exc: Exception) -> bool:
+    import duckdb
+
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def _stop_database_busy(settings: Settings) -> None:
+    st.error(i18n.t(
+        "Het monitoringsbord kan zijn databank niet openen: {path} is in gebruik door een "
+        "ander proces (een tweede server of een lopend 'python -m dashboard'-commando). "
+        "Stop dat proces of geef deze server een eigen databank (DASHBOARD_DB_PATH) of een "
+        "gepubliceerde momentopname (DASHBOARD_SNAPSHOT_DIR), en herlaad dan de pagina.",
+        path=str(settings.db_path)))
+    st.stop()
+
+
 def app() -> App:
     key = env_fingerprint()
     settings = load_settings()
+    if settings.public_mode:
+        _refuse_uploads()
     if settings.public_mode and settings.snapshot_dir is not None:
-        from .snapshot import current
+        from .snapshot import NoSnapshot
 
-        folder = current(settings.snapshot_dir)
-        if folder is None:
-            st.error(i18n.t("Er is nog geen momentopname gepubliceerd; de redactie publiceert "
-                            "er een met 'python -m dashboard publish' of op de pagina "
-                            "Geschiedenis."))
+        try:
+            store = _replica(str(settings.snapshot_dir)).store()
+        except NoSnapshot as exc:
+            if exc.published:
+                st.error(i18n.t("De gepubliceerde momentopname is onvolledig of beschadigd "
+                                "en er is geen eerdere goede; het bord toont de gegevens "
+                                "zodra een goede momentopname gepubliceerd is ('python -m "
+                                "dashboard publish' of de pagina Geschiedenis)."))
+            else:
+                st.error(i18n.t("Er is nog geen momentopname gepubliceerd; de redactie "
+                                "publiceert er een met 'python -m dashboard publish' of op "
+                                "de pagina Geschiedenis."))
             st.stop()
-        return _open_snapshot(key, str(folder))
-    if st.session_state.get("_app_opened") == key:
-        return _open(key)
-    with st.spinner(i18n.t("Het monitoringsbord wordt klaargezet …")):  # first build
-        opened = _open(key)
+        return _open_snapshot(key, str(store.path.parent))
+    try:
+        if st.session_state.get("_app_opened") == key:
+            return _open(key)
+        with st.spinner(i18n.t("Het monitoringsbord wordt klaargezet …")):  # first build
+            opened = _open(key)
+    except Exception as exc:
+        if not _database_busy(exc):
+            raise
+        _stop_database_busy(settings)
     st.session_state["_app_opened"] = key
     return opened
 
