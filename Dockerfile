@@ -1,6 +1,9 @@
 # Kortrijk 2040 monitoringsbord. One image, two roles (see docs/deploy.md):
 #   public replica:  -e PUBLIC_MODE=1 -e DASHBOARD_SNAPSHOT_DIR=/snapshots  (read-only)
 #   editor instance: -e DASHBOARD_EDITOR_PASSWORD_HASH=... -e DASHBOARD_SNAPSHOT_DIR=/snapshots
+#                    -e STREAMLIT_SERVER_MAX_UPLOAD_SIZE=50   (the only role with uploads)
+# The image's Streamlit configuration is deploy/config.toml, the public one (no uploads);
+# secrets (.streamlit/secrets.toml) are mounted at run time, never copied (.dockerignore).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
