@@ -3,15 +3,15 @@ history and undo. Not part of the navigation in public mode."""
 
 from __future__ import annotations
 
-import time
+import math
 
 import pandas as pd
 import streamlit as st
 
 from streamlit_folium import st_folium
 
-from . import appstate, loads, maps
-from .auth import failure_delay, verify_password
+from . import appstate, auth, loads, maps, safety
+from .errors import StoreWriteError
 from .i18n import t, tn
 from .tables import batch_kind_label
 
@@ -36,46 +36,102 @@ def _secret(name: str, default=None):
         return default
 
 
+def _oidc() -> bool:
+    """Editors sign in through the city's identity provider (``[auth]`` in secrets.toml)."""
+    return _secret("auth") is not None
+
+
+def _allowed_editors() -> set[str]:
+    return ({str(e).strip().lower() for e in (_secret("editors") or [])}
+            | set(appstate.app().settings.editors))
+
+
+def _password_hash() -> str | None:
+    return _secret("editor_password_hash") or appstate.app().settings.editor_password_hash
+
+
+def current_editor(user=None) -> str | None:
+    """Who may edit in this session, or None: the one editor check of the app.
+
+    Public mode: nobody. With ``[auth]``: the signed-in account (``user``, default
+    ``st.user``) when its e-mail address is verified and on the allow-list. Otherwise: the
+    password editor when this session logged in with the password (and one is set).
+    Every editor action (loading, history and undo, publishing, recording a meeting)
+    asks this function."""
+    if appstate.app().settings.public_mode:
+        return None
+    if _oidc():
+        return auth.oidc_editor(st.user if user is None else user, _allowed_editors())
+    if _password_hash() and st.session_state.get("editor_ok"):
+        return PASSWORD_EDITOR
+    return None
+
+
+def _client() -> str:
+    """The throttle key of this session's client (its IP address; see auth.client_key)."""
+    ctx = st.context
+    return auth.client_key(ctx.ip_address, ctx.headers.get("X-Forwarded-For"),
+                           appstate.app().settings.trusted_proxies)
+
+
+def _wait_text(seconds: float) -> str:
+    return t("Te veel mislukte aanmeldpogingen. Wacht {n} seconden en probeer het dan "
+             "opnieuw.", n=max(1, math.ceil(seconds)))
+
+
 def require_editor() -> str:
-    """Return who is editing, or render the login and stop the page."""
+    """Return who is editing (:func:`current_editor`), or render the login and stop."""
     a = appstate.app()
     if a.settings.public_mode:
         st.error(t("Dit is de publieke, alleen-lezen versie van het bord."))
         st.stop()
-    if _secret("auth") is not None:
+    who = current_editor()
+    if who is not None:
+        return who
+    if _oidc():
         if not st.user.is_logged_in:
             st.info(t("Log in met uw account van de stad om gegevens te laden."))
             st.button(t("Inloggen"), on_click=st.login)
             st.stop()
-        allowed = {e.lower() for e in (_secret("editors") or [])} | set(a.settings.editors)
-        email = str(st.user.get("email", "")).lower()
-        if email not in allowed:
+        email = str(st.user.get("email") or "").strip().lower()
+        if email and email in _allowed_editors() and not auth.email_verified(st.user):
+            st.error(t("Het e-mailadres van {account} is niet bevestigd door de "
+                       "identiteitsprovider.", account=safety.markdown_text(email)))
+        else:
             st.error(t("{account} staat niet op de lijst van redacteurs.",
-                       account=email or t("Dit account")))
-            st.button(t("Uitloggen"), on_click=st.logout)
-            st.stop()
-        return email
-    stored = _secret("editor_password_hash") or a.settings.editor_password_hash
+                       account=safety.markdown_text(email) if email else t("Dit account")))
+        st.button(t("Uitloggen"), on_click=st.logout)
+        st.stop()
+    stored = _password_hash()
     if not stored:
         st.warning(t("Het beheer is nog niet ingesteld. Maak een wachtwoordhash met "
                      "`python -m dashboard hash-password` en zet die in "
                      "`DASHBOARD_EDITOR_PASSWORD_HASH` of in `.streamlit/secrets.toml` "
                      "(`editor_password_hash`), of stel `[auth]` in voor inloggen via de stad."))
         st.stop()
-    if st.session_state.get("editor_ok"):
-        return PASSWORD_EDITOR
+    client = _client()
     with st.form("login"):
         password = st.text_input(t("Wachtwoord voor het beheer"), type="password")
         submitted = st.form_submit_button(t("Aanmelden"))
     if submitted:
-        if verify_password(password, stored):
+        # The throttle is per client and per process (not per session): while this
+        # client or the server must wait, the password is not even checked.
+        result = auth.LOGIN_THROTTLE.attempt(client, lambda: auth.verify_password(password,
+                                                                                   stored))
+        if result.ok:
             st.session_state["editor_ok"] = True
-            st.session_state["editor_failures"] = 0
             st.rerun()
-        failures = st.session_state.get("editor_failures", 0) + 1
-        st.session_state["editor_failures"] = failures
-        time.sleep(failure_delay(failures))
-        st.error(t("Onjuist wachtwoord."))
+        if not result.checked:
+            st.error(_wait_text(result.wait) if result.scope == "client" else
+                     t("De server krijgt nu te veel aanmeldpogingen. Wacht {n} seconden en "
+                       "probeer het dan opnieuw.", n=max(1, math.ceil(result.wait))))
+        else:
+            st.error(t("Onjuist wachtwoord.") + (" " + _wait_text(result.wait)
+                                                 if result.wait else ""))
+    else:
+        wait, scope = auth.LOGIN_THROTTLE.wait(client)
+        if wait and scope == "client":
+            st.warning(_wait_text(wait))
     st.stop()
 
 
@@ -94,7 +150,8 @@ def load_page() -> None:
     version = appstate.data_version()
     st.title(t("Gegevens laden"))
     st.caption(t("Aangemeld als {who}. Elke lading is één geheel: alles of niets, met "
-                 "geschiedenis en ongedaan maken (pagina Geschiedenis).", who=_who(who)))
+                 "geschiedenis en ongedaan maken (pagina Geschiedenis).",
+                 who=safety.markdown_text(_who(who))))
     kinds = {"measurements": t("Metingen (CSV of Excel)"), "layer": t("GIS-laag")}
     kind = st.radio(t("Wat laadt u?"), list(kinds), format_func=kinds.get, horizontal=True,
                     key="load_kind")
@@ -134,14 +191,15 @@ def load_page() -> None:
         st.error(tn("{n} probleem in {file}: er is niets geschreven. Verbeter het bestand "
                     "en laad het opnieuw.",
                     "{n} problemen in {file}: er is niets geschreven. Verbeter het bestand "
-                    "en laad het opnieuw.", len(validated.errors), file=upload.name))
+                    "en laad het opnieuw.", len(validated.errors),
+                    file=safety.markdown_text(upload.name)))
         st.dataframe(_problems_table(validated.errors), hide_index=True, width="stretch")
         return
-    st.success(t("{file}: geen fouten gevonden.", file=upload.name))
+    st.success(t("{file}: geen fouten gevonden.", file=safety.markdown_text(upload.name)))
     if layer:
         st.write(tn("{n} object vervangt de huidige laag {layer}.",
                     "{n} objecten vervangen de huidige laag {layer}.",
-                    len(validated.features), layer=_layer_label(layer)))
+                    len(validated.features), layer=safety.markdown_text(_layer_label(layer))))
         st_folium(maps.layer_preview(validated.features, static_url=a.settings.static_url,
                                      attribution=appstate.attribution(),
                                      outline=appstate.geometry("gemeente")),
@@ -168,14 +226,15 @@ def load_page() -> None:
         progress = st.progress(0.1, text=t("Bezig met laden …"))
         try:
             result = loads.commit(store, validated, who=who, confirm_warnings=confirmed)
-        except loads.LoadRefused as exc:
+        except (loads.LoadRefused, StoreWriteError) as exc:
             progress.empty()
-            st.error(str(exc))
+            st.error(safety.markdown_text(exc))
             return
         progress.progress(1.0, text=t("Klaar"))
         st.cache_data.clear()
         st.success(t("Geladen als {batch}: {rows} rijen, {replaced} vervangen. U kunt dit "
-                     "ongedaan maken op de pagina Geschiedenis.", batch=result["batch_id"],
+                     "ongedaan maken op de pagina Geschiedenis.",
+                     batch=safety.markdown_text(result["batch_id"]),
                      rows=result["rows"], replaced=result["replaced"]))
 
 
@@ -201,13 +260,13 @@ def history_page() -> None:
     if st.button(t("Ongedaan maken"), type="primary"):
         try:
             result = a.store.undo_batch(choice)
-        except ValueError as exc:
-            st.error(str(exc))
+        except (ValueError, StoreWriteError) as exc:
+            st.error(safety.markdown_text(exc))
             return
         st.cache_data.clear()
         st.success(tn("{batch} ongedaan gemaakt; {n} vorige waarde terug.",
                       "{batch} ongedaan gemaakt; {n} vorige waarden terug.",
-                      result["restored"], batch=choice))
+                      result["restored"], batch=safety.markdown_text(choice)))
     st.caption(t("Niets wordt fysiek gewist: vervangen waarden blijven bewaard en een "
                  "ongedane lading blijft in de geschiedenis staan."))
     _publish_block()
@@ -221,11 +280,12 @@ def _publish_block() -> None:
 
     st.subheader(t("Publiceren voor de publieke versie"))
     now = snapshot.current(a.settings.snapshot_dir)
-    st.write(t("Huidige momentopname: {name}.", name=now.name if now else t("nog geen")))
+    st.write(t("Huidige momentopname: {name}.",
+               name=safety.markdown_text(now.name) if now else t("nog geen")))
     if st.button(t("Publiceer de huidige gegevens")):
         folder = snapshot.publish(a.store, a.settings.geo_dir, a.settings.snapshot_dir)
         st.success(t("Gepubliceerd als {name}; de publieke replica's nemen ze over.",
-                     name=folder.name))
+                     name=safety.markdown_text(folder.name)))
 
 
-__all__ = ["history_page", "load_page", "require_editor"]
+__all__ = ["current_editor", "history_page", "load_page", "require_editor"]

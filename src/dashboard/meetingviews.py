@@ -15,8 +15,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import appstate, changes, clock, exportviews, frame, i18n, mapview, state, views
+from . import (appstate, changes, clock, editor, exportviews, frame, i18n, mapview, report,
+               state, views)
 from .i18n import t, tn
+from .safety import markdown_text as md
 from .tables import format_number
 
 STEP_PARAM = "stap"
@@ -46,7 +48,8 @@ def _screens(version: str) -> tuple[list[str], str]:
         ids = [i for i in wanted if i in set(inds["id"])]
         unknown = [i for i in wanted if i not in set(inds["id"])]
         if unknown:
-            st.warning(t("Onbekende indicatoren genegeerd: {ids}", ids=", ".join(unknown)))
+            st.warning(t("Onbekende indicatoren genegeerd: {ids}",
+                         ids=", ".join(map(md, unknown))))
         return ids, t("Gekozen indicatoren")
     sp_raw = st.query_params.get(SPEARHEAD_PARAM, "1")
     spearheads = appstate.spearheads(version).set_index("id")
@@ -55,10 +58,10 @@ def _screens(version: str) -> tuple[list[str], str]:
     except ValueError:
         sp = -1
     if sp not in spearheads.index:
-        st.warning(t("Onbekend speerpunt '{sp}'; toon speerpunt 1.", sp=sp_raw))
+        st.warning(t("Onbekend speerpunt '{sp}'; toon speerpunt 1.", sp=md(sp_raw)))
         sp = int(spearheads.index[0])
     ids = list(inds.loc[inds["spearhead_id"] == sp, "id"])
-    return ids, t("Speerpunt {n}: {name}", n=sp, name=spearheads.loc[sp, "name"])
+    return ids, t("Speerpunt {n}: {name}", n=sp, name=md(spearheads.loc[sp, "name"]))
 
 
 def presentation_page() -> None:
@@ -108,13 +111,13 @@ def _screen(version: str, indicator_id: str, title: str, step: int, total: int) 
     st.caption(f"{title} · " + t("scherm {step} van {total}", step=step, total=total)
                + (" · " + t("stand op {moment}", moment=i18n.fmt_date(pinned))
                   if pinned else ""))
-    st.title(ind["name"])
+    st.title(md(ind["name"]))
     value = t("geen cijfer") if pd.isna(row["value"]) else (
-        f"**{format_number(row['value'])}** {ind['unit']} ({int(row['year'])})")
+        f"**{format_number(row['value'])}** {md(ind['unit'])} ({int(row['year'])})")
     illustrative = " — " + t("illustratief") if row["illustrative"] else ""
-    st.markdown(f"{t('Status')}: **{row['status_label']}** · {t('Laatste cijfer')}: {value}"
-                f"{illustrative}")
-    st.markdown(f"{t('Doelen')}: {row['goals']}")
+    st.markdown(f"{t('Status')}: **{md(row['status_label'])}** · {t('Laatste cijfer')}: "
+                f"{value}{illustrative}")
+    st.markdown(f"{t('Doelen')}: {md(row['goals'])}")
     has_map = "wijk" in list(ind["levels"])
     left, right = st.columns([1, 1]) if has_map else (st.container(), None)
     with left:
@@ -132,7 +135,7 @@ def _screen(version: str, indicator_id: str, title: str, step: int, total: int) 
                              returned_objects=[])
             st.caption(t("Kaart per wijk, {year}.", year=year)
                        + (" " + t("Illustratieve wijkcijfers.") if flag else ""))
-    st.caption(t("Bron: {source}", source=row["source"]))
+    st.caption(t("Bron: {source}", source=md(row["source"])))
 
 
 def _chooser() -> None:
@@ -172,10 +175,18 @@ def _chooser() -> None:
 
 
 # ---------------------------------------------------------------- what changed
-def _editor_signed_in() -> bool:
-    user = getattr(st, "user", None)
-    return bool(st.session_state.get("editor_ok")) or bool(
-        user is not None and getattr(user, "is_logged_in", False))
+def _loads_table(loads: pd.DataFrame, public: bool) -> pd.DataFrame:
+    """The loads of the period. The public instance names no editor and no file (an
+    e-mail address or an internal file name is not for the public): a role instead."""
+    loaded = [i18n.fmt_date(clock.to_local(x.to_pydatetime())) for x in loads["loaded_at"]]
+    undone = ["" if pd.isna(x) else i18n.fmt_date(clock.to_local(x.to_pydatetime()))
+              for x in loads["undone_at"]]
+    if public:
+        return pd.DataFrame({t("Geladen op"): loaded, t("Door"): [t("redacteur")] * len(loads),
+                             t("Rijen"): loads["row_count"], t("Ongedaan gemaakt"): undone})
+    return pd.DataFrame({t("Geladen op"): loaded, t("Bestand"): loads["file_name"],
+                         t("Door"): loads["who"], t("Rijen"): loads["row_count"],
+                         t("Ongedaan gemaakt"): undone})
 
 
 def changes_page() -> None:
@@ -215,7 +226,7 @@ def changes_page() -> None:
     else:
         table = change_table(diff)
         st.dataframe(table, hide_index=True, width="stretch")
-        st.download_button(t("Download als CSV"), table.to_csv(index=False).encode("utf-8"),
+        st.download_button(t("Download als CSV"), report.to_csv(table),
                            file_name=f"wijzigingen-{since:%Y%m%d}.csv", mime="text/csv",
                            key="chg_csv")
     loads = changes.loads_between(appstate.batches(version), clock.to_utc(since),
@@ -224,15 +235,8 @@ def changes_page() -> None:
     if loads.empty:
         st.caption(t("Geen ladingen."))
     else:
-        st.dataframe(pd.DataFrame({
-            t("Geladen op"): [i18n.fmt_date(clock.to_local(x.to_pydatetime()))
-                              for x in loads["loaded_at"]],
-            t("Bestand"): loads["file_name"], t("Door"): loads["who"],
-            t("Rijen"): loads["row_count"],
-            t("Ongedaan gemaakt"): [
-                "" if pd.isna(x) else i18n.fmt_date(clock.to_local(x.to_pydatetime()))
-                for x in loads["undone_at"]],
-        }), hide_index=True, width="stretch")
+        st.dataframe(_loads_table(loads, appstate.app().settings.public_mode),
+                     hide_index=True, width="stretch")
     _record_meeting()
 
 
@@ -257,7 +261,7 @@ def _record_meeting() -> None:
     if appstate.app().settings.public_mode:
         return
     st.header(t("Vergadering vastleggen"))
-    if not _editor_signed_in():
+    if editor.current_editor() is None:
         st.caption(t("Meld u aan op de pagina Gegevens laden om een vergadering vast te "
                      "leggen; daarna is ze hier de standaardvergelijking."))
         return
@@ -276,5 +280,5 @@ def _record_meeting() -> None:
             moment = clock.now_local()
         appstate.add_meeting(title.strip(), moment, "redacteur")
         st.success(t("Vastgelegd: {title}, stand op {moment}. Link: ?stand={stamp}",
-                     title=title.strip(), moment=i18n.fmt_date(moment),
+                     title=md(title.strip()), moment=i18n.fmt_date(moment),
                      stamp=state.format_as_of(moment)))

@@ -133,6 +133,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Default base map: 'none' (works offline), 'grb', 'orthofoto' (Digitaal Vlaanderen "
         "WMTS) or 'osm' (OpenStreetMap).",
     ),
+    Setting(
+        "trusted_proxies",
+        "DASHBOARD_TRUSTED_PROXIES",
+        "0",
+        "How many reverse proxies in front of the app append to X-Forwarded-For (0 = none: "
+        "the header is ignored). The login throttle keys on the client address they report.",
+    ),
 )
 
 
@@ -151,6 +158,7 @@ class Settings:
     snapshot_dir: Path | None = None
     timezone: str = "Europe/Brussels"
     chromium: Path = Path("/usr/bin/chromium")
+    trusted_proxies: int = 0
     city: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -206,6 +214,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         snapshot_dir=Path(raw["snapshot_dir"]).resolve() if raw["snapshot_dir"] else None,
         timezone=_timezone(raw["timezone"]),
         chromium=Path(raw["chromium"]),
+        trusted_proxies=_count(raw["trusted_proxies"], "DASHBOARD_TRUSTED_PROXIES"),
         city=city,
     )
 
@@ -216,6 +225,16 @@ def current_catalog_dir() -> Path:
     default = next(s.default for s in SETTINGS if s.name == "city_config")
     path = Path(os.environ.get("DASHBOARD_CITY_CONFIG") or default).resolve()
     return path.parent / _read_city(path, path.stat().st_mtime_ns)["catalog_dir"]
+
+
+def _count(raw: str | None, env: str) -> int:
+    try:
+        value = int(str(raw or "0").strip())
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 10:
+        raise ValueError(f"{env}: expected a whole number from 0 to 10, got '{raw}'")
+    return value
 
 
 def _timezone(name: str) -> str:
