@@ -5,11 +5,28 @@ version), copied into the folder Streamlit serves at ``/app/static``; every map 
 references only those files. Base tiles are optional: without them the districts are
 drawn on a plain background and the map stays usable. Every text put into a tooltip or a
 popup is HTML-escaped. No ``st.`` calls: builders return folium objects.
+
+Text from data is rendered literally, never as a template (see "Literal rendering"
+below): branca renders every element's script as a Jinja template and then wraps that
+output in ``Element(text)``, which compiles it *again* as a template when the figure is
+rendered, so a name such as ``{{ 7*7 }}`` was evaluated (code on the server) and ``{#``
+broke the page. Two defences, each at the one place every value passes:
+
+- every JSON written into a map script (folium's and our own ``tojson``) writes ``{`` and
+  ``}`` inside strings as ``\\u007b`` / ``\\u007d``: the same string for JavaScript, no
+  Jinja delimiter for the template compiler (:func:`script_json`), so wrapping the
+  output in ``Element(text)`` (which compiles it) can neither fail nor evaluate;
+- every map has a :class:`LiteralFigure` as its root (made by :func:`base_map`, the only
+  place maps are created), whose header, html and script emit already-rendered text as
+  it is: the second pass is gone, whatever the text holds. :func:`page_html` (PNG and
+  PDF) and ``mapview`` refuse a map with another root.
 """
 
 from __future__ import annotations
 
 import html
+import json
+import re
 import shutil
 import tempfile
 import warnings
@@ -18,13 +35,103 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import jinja2
 import shapely
 import xstatic.pkg.leaflet as xleaflet
-from branca.element import MacroElement
-from jinja2 import Template
+from branca.element import Element, Figure, MacroElement
 from shapely.geometry import mapping
 
 from .i18n import t
+
+# ----------------------------------------------------------------- literal rendering
+# A JSON string token in json.dumps output (which never has a quote outside a string).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _inert(match: re.Match) -> str:
+    text = match.group()
+    if "{" in text or "}" in text:
+        text = text.replace("{", "\\u007b").replace("}", "\\u007d")
+    return text
+
+
+def script_json(obj, **kwargs) -> str:
+    """``json.dumps(obj, **kwargs)`` with ``{`` and ``}`` inside strings (keys and values)
+    written as ``\\u007b`` / ``\\u007d``.
+
+    JavaScript (and any JSON parser) reads exactly the same strings, but the text holds no
+    ``{{``, ``{%`` or ``{#`` that came from data, so compiling it as a Jinja template
+    (branca does, see :class:`LiteralFigure`) can neither evaluate nor fail on it. This is
+    the ``json.dumps_function`` of every template that writes map scripts: folium's
+    environment (set below, at import) and :data:`SCRIPTS`, which ours use.
+    """
+    return _JSON_STRING.sub(_inert, json.dumps(obj, **kwargs))
+
+
+def _literal_json_policy(environment: jinja2.Environment) -> jinja2.Environment:
+    environment.policies["json.dumps_function"] = script_json
+    return environment
+
+
+# Our MacroElements' templates (MapText, Legend, FitBounds): their own environment, so
+# the policy does not reach jinja2's default environment that other libraries share.
+SCRIPTS = _literal_json_policy(jinja2.Environment(autoescape=False))
+# folium's templates all share one environment (folium.template.Environment); every
+# ``|tojson`` in them (GeoJSON data, feature ids in style maps, tooltip fields) uses it.
+for _cls in (folium.Map, folium.GeoJson, folium.GeoJsonTooltip, folium.TileLayer,
+             folium.CircleMarker):
+    _literal_json_policy(_cls._template.environment)
+
+
+class _LiteralSlot(Element):
+    """The header, html or script part of a :class:`LiteralFigure`.
+
+    Its children are the texts that elements produced when they were rendered
+    (``MacroElement.render`` wraps each in a plain ``Element(text)``, folium does the same
+    for includes, tooltip styles and popups) and links (``JavascriptLink``, ``CssLink``).
+    A plain element's text is written as it is, not rendered as a template again; any
+    other element renders itself, as in branca. The layout is branca's
+    (``"\\n    "`` before each child).
+
+    Limit: folium's ``GeoJsonStyleMapper`` writes a style value that is itself an element
+    (a fill pattern) as ``{{'var'}}`` and relies on the second pass; the board uses none.
+    """
+
+    def render(self, **kwargs) -> str:
+        parts = []
+        for child in self._children.values():
+            if type(child) is Element and child._template_str is not None:
+                parts.append(child._template_str)
+            else:
+                parts.append(child.render(**kwargs))
+        return "".join("\n    " + p for p in parts)
+
+
+class LiteralFigure(Figure):
+    """branca's Figure without the second template pass (see :class:`_LiteralSlot`).
+
+    ``render()``, and ``header.render()`` / ``html.render()`` that streamlit-folium calls,
+    give the same page as branca's Figure for the board's maps, except that text that
+    came from data stays literal."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        for part in ("header", "html", "script"):
+            slot = _LiteralSlot()
+            slot._children = getattr(self, part)._children  # branca's meta tag
+            slot._parent = self
+            setattr(self, part, slot)
+
+
+def page_html(m: folium.Map) -> str:
+    """The whole HTML page of a map (PNG export, PDF report): only for maps made by
+    :func:`base_map`, whose root renders data literally."""
+    root = m.get_root()
+    if not isinstance(root, LiteralFigure):
+        raise TypeError("map not made by maps.base_map: its root would render data as a "
+                        "template")
+    return root.render()
+
 
 LEAFLET_DIR = f"leaflet-{xleaflet.VERSION}"
 # Texts in module-level tables are Dutch message ids (``lang="nl"`` keeps them Dutch at
@@ -69,7 +176,7 @@ def install_leaflet(static_dir: Path) -> Path:
 class MapText(MacroElement):
     """Adds attribution text and an optional notice box to a map (text is escaped)."""
 
-    _template = Template(
+    _template = SCRIPTS.from_string(
         """
         {% macro script(this, kwargs) %}
         (function() {
@@ -144,6 +251,7 @@ def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: st
     to ``bounds`` (see :class:`FitBounds` for ``legend_room``)."""
     m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25,
                    prefer_canvas=False)
+    LiteralFigure().add_child(m)  # the root: rendered text is never a template again
     base = f"{static_url}/{LEAFLET_DIR}"
     m.default_js = [("leaflet", f"{base}/leaflet.js")]
     m.default_css = [("leaflet_css", f"{base}/leaflet.css")]
@@ -157,10 +265,23 @@ def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: st
 
 
 
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+_BRACE_REFS = str.maketrans({"{": "&#123;", "}": "&#125;"})
+
+
+def _tooltip_text(value) -> str:
+    # HTML-escaped; braces as character references as well (they show as braces), so the
+    # tooltip holds no template delimiter even before script_json writes it.
+    return html.escape(str(value)).translate(_BRACE_REFS)
+
+
 def tooltip_html(name: str, lines: list[tuple[str, str]] = ()) -> str:
-    """Tooltip content with every piece of text escaped."""
-    parts = [f"<strong>{html.escape(str(name))}</strong>"]
-    parts += [f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in lines]
+    """Tooltip content (HTML, shown with innerHTML) with every piece of text escaped."""
+    e = _tooltip_text
+    parts = [f"<strong>{e(name)}</strong>"]
+    parts += [f"{e(k)}: {e(v)}" for k, v in lines]
     return "<br>".join(parts)
 
 
@@ -182,6 +303,10 @@ def area_map(
     m = base_map(static_url, [[miny, minx], [maxy, maxx]], tiles=tiles)
     tooltips = tooltips or {}
     fill = fill or {}
+    # folium writes style values into the script as they are (not as JSON strings).
+    bad = [c for c in fill.values() if not _COLOUR.fullmatch(str(c))]
+    if bad:
+        raise ValueError(f"fill colours must be #rrggbb, not {bad[0]!r}")
     features = []
     for code, name, geom in zip(areas["code"], areas["name"], areas.geometry):
         features.append({
@@ -255,7 +380,7 @@ class Legend(MacroElement):
     disclosure. Clicks on it do not reach the map.
     """
 
-    _template = Template(
+    _template = SCRIPTS.from_string(
         """
         {% macro script(this, kwargs) %}
         (function() {
@@ -314,7 +439,7 @@ class FitBounds(MacroElement):
       a little room at the bottom for that title.
     """
 
-    _template = Template(
+    _template = SCRIPTS.from_string(
         """
         {% macro script(this, kwargs) %}
         (function() {

@@ -9,6 +9,11 @@ component streamlit-folium ships.
 This relies on streamlit-folium's component arguments (pinned version 0.27.4, see
 requirements.txt); ``tests/test_browser.py`` checks in a real browser that the maps draw
 and that clicks come back. If an upgrade changes the protocol, use ``st_folium`` directly.
+
+Text from data stays literal on this path too: the map's root is a
+:class:`maps.LiteralFigure` (``_get_header`` and ``_get_html`` render its parts without a
+second template pass) and ``_get_map_string`` renders each element's script once, from
+JSON in which data never holds a template delimiter (:func:`maps.script_json`).
 """
 
 from __future__ import annotations
@@ -20,10 +25,15 @@ import folium
 import streamlit as st
 import streamlit_folium as sf
 
+from . import maps
+
 
 @st.cache_resource(max_entries=96, show_spinner=False)
 def _component_args(cache_key: tuple, _m: folium.Map) -> dict:
     """Render a copy of the map once; keep what the frontend needs (strings and bounds)."""
+    if not isinstance(_m.get_root(), maps.LiteralFigure):
+        raise TypeError("map not made by maps.base_map: its root would render data as a "
+                        "template")
     m = copy.deepcopy(_m)
     m.render()
     html = sf._get_html(m)

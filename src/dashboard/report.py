@@ -6,7 +6,9 @@ with the moment the figures stand at, the status summary, then one section per i
 with its status, latest figure, goals, chart (plotly, drawn by the browser from the local
 plotly.js, so it stays vector), a map per wijk where the indicator is known per district
 (a screenshot of the same Leaflet map the app shows, Leaflet from the local static
-folder), the values as a table, and the source. Every text is escaped.
+folder), the values as a table, and the source. Every text is escaped: the report page is
+built here with :func:`html.escape` (no template engine), and map pages come from
+:func:`maps.page_html`, which renders text from data literally.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def map_png(m, settings: Settings, width: int = 900, height: int = 560) -> bytes
     with tempfile.TemporaryDirectory(prefix="kaart-") as tmp:
         folder = Path(tmp)
         page = folder / "map.html"
-        page.write_text(_offline(m.get_root().render(), settings), encoding="utf-8")
+        page.write_text(_offline(maps.page_html(m), settings), encoding="utf-8")
         render.run({"dir": str(folder), "shots": [{
             "html": str(page), "png": str(folder / "map.png"), "width": width,
             "height": height, "wait_for": "path.leaflet-interactive"}]}, settings.chromium)
@@ -184,7 +186,7 @@ def _map(store: Store, settings: Settings, ind: dict, wijken: gpd.GeoDataFrame,
         illustrative=illustrative, tiles="none")
     caption = t("Kaart per wijk, {year}.", year=year) + (
         " " + t("Illustratieve wijkcijfers.") if illustrative else "")
-    return _offline(m.get_root().render(), settings), caption
+    return _offline(maps.page_html(m), settings), caption
 
 
 # ------------------------------------------------------------------------- report HTML
