@@ -3,21 +3,22 @@
 import streamlit as st
 from dashboard import appstate, exportviews, i18n, mapview, ui
 from dashboard.i18n import t
+from dashboard.ui import md
 
 a = appstate.app()
 version = appstate.data_version()
 city = a.settings.city
 
-st.title(i18n.content("city", city.get("nis_code"), "vision", city["vision"]))
+st.title(md(i18n.content("city", city.get("nis_code"), "vision", city["vision"])))
 if city.get("caption"):
-    st.caption(i18n.content("city", city.get("nis_code"), "caption", city["caption"]))
+    st.caption(md(i18n.content("city", city.get("nis_code"), "caption", city["caption"])))
 ui.startup_notices()
 
 st.header(t("Zes speerpunten"))
 cards = appstate.spearhead_cards(version)
 for card, column in zip(cards, ui.grid(len(cards), 3)):
     with column.container(border=True):
-        st.subheader(f"{card['id']}. {card['name']}")
+        st.subheader(f"{card['id']}. {md(card['name'])}")
         st.markdown(ui.sdg_badges(card["sdgs"]), unsafe_allow_html=True)
         st.markdown(ui.status_line(card["counts"]))
         for line in card["headlines"]:
@@ -26,11 +27,12 @@ for card, column in zip(cards, ui.grid(len(cards), 3)):
                      icon=":material/arrow_forward:")
 
 st.header(t("Wijken van {city}",
-             city=i18n.content("city", city.get("nis_code"), "name", city["name"])))
+             city=md(i18n.content("city", city.get("nis_code"), "name", city["name"]))))
 shown = appstate.home_map_indicator(version)
 if shown is not None:
     st.write(t("Beweeg over een wijk voor haar naam en de laatste waarde van **{indicator}** "
-               "(illustratieve wijkcijfers, geen officiële reeks).", indicator=shown["name"]))
+               "(illustratieve wijkcijfers, geen officiële reeks).",
+               indicator=md(shown["name"])))
 else:
     st.write(t("Beweeg over een wijk voor haar naam."))
 mapview.show_map(appstate.home_map(), ("home", appstate.data_version()), key="home_map",

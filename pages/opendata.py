@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import appstate, i18n, opendataviews
 from dashboard.i18n import t
+from dashboard.ui import link, md
 
 version = appstate.data_version()
 pinned = appstate.as_of()
@@ -50,12 +51,12 @@ data, name, mime = opendataviews.download(version, indicator_id, fmt)
 meta, meta_name, meta_mime = opendataviews.download(version, indicator_id, "json")
 c1, c2 = st.columns(2)
 with c1:
-    st.download_button(t("Download {file} ({size} kB)", file=name,
+    st.download_button(t("Download {file} ({size} kB)", file=md(name),
                          size=i18n.fmt_number(len(data) / 1024, 0)),
                        data, file_name=name, mime=mime, key="od_data", type="primary",
                        on_click="ignore")
 with c2:
-    st.download_button(t("Metadata: {file}", file=meta_name), meta, file_name=meta_name,
+    st.download_button(t("Metadata: {file}", file=md(meta_name)), meta, file_name=meta_name,
                        mime=meta_mime, key="od_meta", on_click="ignore",
                        help=t("Machineleesbare beschrijving (Frictionless Data): velden en "
                               "types, eenheid, bron, doelen, licentie, attributie en de "
@@ -64,22 +65,23 @@ with c2:
 st.header(t("Licentie en bronnen"))
 lic = opendataviews.licence()
 if lic.get("licence"):
+    # The configured licence link is the one link on this page; its text and address are
+    # escaped (a parenthesis or bracket in them cannot open another link).
     text = t("Je mag de cijfers vrij hergebruiken onder de {licence}.",
-             licence=f"[{lic['licence']}]({lic['licence_url']})" if lic.get("licence_url")
-             else lic["licence"])
+             licence=link(lic["licence"], lic.get("licence_url")))
     if lic.get("publisher"):
-        text += " " + t("Vermeld als bron: {publisher}.", publisher=lic["publisher"])
+        text += " " + t("Vermeld als bron: {publisher}.", publisher=md(lic["publisher"]))
     st.markdown(text)
 else:
     st.warning(t("Voor deze stad is (nog) geen licentie voor de open data ingesteld "
                  "(open_data in de stadsconfiguratie)."))
 if info["sources"]:
     st.markdown(t("Bronnen van deze cijfers:") + "\n"
-                + "\n".join(f"- {s}" for s in info["sources"]))
+                + "\n".join(f"- {md(s)}" for s in info["sources"]))
 if lic.get("attribution"):
     st.caption(t("Geometrie: {attribution}. Polygonen in WGS84; gebieden met een "
                  "benaderde vorm hebben geometry_quality = approximate.",
-                 attribution=lic["attribution"]))
+                 attribution=md(lic["attribution"])))
 st.info(t("Kolom illustrative: true betekent een illustratief cijfer. Waar (nog) geen "
           "gepubliceerde reeksen bestaan (per wijk of sector, per gemeente van de "
           "vergelijkingsgroep) worden cijfers gegenereerd en afgestemd op de gepubliceerde "

@@ -1,6 +1,7 @@
 """City partnerships (stedenbanden): what was agreed, a world map, the exchange themes
 with this city's figures on them, and the SDG context. Data: the partnerships file named
-in the city configuration (dashboard.partnerships)."""
+in the city configuration (dashboard.partnerships); every text of it reaches Markdown
+through ``text()`` (localized, then escaped)."""
 
 import streamlit as st
 
@@ -8,8 +9,15 @@ from dashboard import appstate, mapview
 from dashboard import partnerships as pt
 from dashboard.errors import InputError
 from dashboard.i18n import t
+from dashboard.ui import code, link, md
 
 MAP_HEIGHT = 440
+
+
+def text(value) -> str:
+    """A text of the partnerships file in the current language, escaped for Markdown."""
+    return md(pt.localized(value))
+
 
 st.title(t("Stedenbanden"))
 city = appstate.city_name()
@@ -17,11 +25,11 @@ try:
     data = pt.current()
 except InputError as exc:
     st.error(t("Het bestand met stedenbanden kon niet gelezen worden:") + "\n\n"
-             + "\n".join(f"- {p}" for p in exc.problems))
+             + "\n".join(f"- {md(p)}" for p in exc.problems))
     st.stop()
 if data is None:
     st.info(t("Voor {city} zijn geen stedenbanden ingesteld: de stadsconfiguratie noemt geen "
-              "bestand met stedenbanden ('partnerships_file').", city=city))
+              "bestand met stedenbanden ('partnerships_file').", city=md(city)))
     st.stop()
 
 a = appstate.app()
@@ -32,38 +40,38 @@ sp_names = dict(zip(appstate.spearheads(version)["id"].astype(int),
 
 
 def source_caption(source, derived=None) -> None:
-    text = t("Bron: {source}", source=source.label())
+    caption = t("Bron: {source}", source=md(source.label()))
     if derived:
-        text = t("Afgeleid: {reason}", reason=pt.localized(derived)) + " " + text
-    st.caption(text)
+        caption = t("Afgeleid: {reason}", reason=text(derived)) + " " + caption
+    st.caption(caption)
 
 
 def facts(partnership) -> None:
     for fact in partnership.facts:
         date = pt.fact_date(fact)
-        label = pt.localized(fact.label)
-        head = f"**{label}**" + (f" — {date}" if date else "") if label else ""
-        text = pt.localized(fact.text)
-        st.markdown(t("{label}: {value}", label=head, value=text) if head else text)
+        label = text(fact.label)
+        head = f"**{label}**" + (f" — {md(date)}" if date else "") if label else ""
+        body = text(fact.text)
+        st.markdown(t("{label}: {value}", label=head, value=body) if head else body)
         source_caption(fact.source, fact.derived)
 
 
 st.write(t("De stedenbanden van {city}: wat is afgesproken, waarover de steden expertise "
            "uitwisselen, en de cijfers van {city} op dit bord over die thema's. Elk feit "
            "vermeldt zijn bron; wat uit de bronnen volgt zonder er letterlijk te staan, is "
-           "gemarkeerd als afgeleid.", city=city))
+           "gemarkeerd als afgeleid.", city=md(city)))
 
 for p in data.current:
-    st.header(t("{city} – {partner} ({country})", city=city, partner=p.name,
-                country=pt.localized(p.country)))
-    st.markdown(f"**{pt.localized(p.kind)}**")
+    st.header(t("{city} – {partner} ({country})", city=md(city), partner=md(p.name),
+                country=text(p.country)))
+    st.markdown(f"**{text(p.kind)}**")
     if p.themes:
-        st.markdown(t("Thema's: {themes}", themes=", ".join(map(pt.localized, p.themes))))
+        st.markdown(t("Thema's: {themes}", themes=", ".join(map(text, p.themes))))
         source_caption(p.themes_source)
     facts(p)
     if p.visits:
         st.markdown(t("Werkbezoeken tijdens het bezoek van de delegatie: {visits}",
-                      visits="; ".join(map(pt.localized, p.visits))))
+                      visits="; ".join(map(text, p.visits))))
         source_caption(p.visits_source)
 
 st.header(t("Op de wereldkaart"))
@@ -78,61 +86,61 @@ mapview.show_map(world, ("partners",) + map_key, key="partner_map", height=MAP_H
 st.caption(t("Elke stad is een cirkel met een vast label; de lijn volgt de kortste weg over "
              "de aardbol. {distances}. Zonder achtergrondkaart (offline) blijft de kaart "
              "leesbaar.", distances="; ".join(
-                 t("{home} – {partner}: {km} km in vogelvlucht", home=city, partner=name,
-                   km=km) for name, km in pt.distances(data, former))))
+                 t("{home} – {partner}: {km} km in vogelvlucht", home=md(city),
+                   partner=md(name), km=km) for name, km in pt.distances(data, former))))
 
 for p in data.current:
     if not p.exchanges:
         continue
-    st.header(t("Uitwisseling met {partner} en de cijfers van {city}", partner=p.name,
-                city=city))
+    st.header(t("Uitwisseling met {partner} en de cijfers van {city}", partner=md(p.name),
+                city=md(city)))
     st.write(t("Per thema van de werksessies: de indicatoren van dit bord over dat thema, "
                "met hun laatste stadscijfer en hun status tegenover het doelpad van de "
                "nota."))
     for exchange in p.exchanges:
-        st.subheader(pt.localized(exchange.title))
-        st.write(pt.localized(exchange.text))
+        st.subheader(text(exchange.title))
+        st.markdown(text(exchange.text))
         source_caption(exchange.source)
         if exchange.indicators:
             table, unknown = pt.theme_figures(statuses, exchange.indicators)
             st.dataframe(table, hide_index=True, width="stretch")
             if unknown:
                 st.warning(t("Niet in de catalogus van dit bord: {ids}",
-                             ids=", ".join(unknown)))
+                             ids=", ".join(map(md, unknown))))
             for sp_id in sorted(set(table[t("Speerpunt")])):
                 st.page_link(f"pages/speerpunt_{sp_id}.py",
                              label=t("Speerpunt {n}: {name}", n=sp_id,
-                                     name=sp_names.get(sp_id, "")),
+                                     name=md(sp_names.get(sp_id, ""))),
                              icon=":material/arrow_forward:")
         if exchange.no_indicator:
-            st.info(pt.localized(exchange.no_indicator.text))
+            st.info(text(exchange.no_indicator.text))
             source_caption(exchange.no_indicator.source)
 
 if data.former:
     st.header(t("Vroegere stedenbanden"))
     for p in data.former:
-        st.subheader(t("{partner} ({country})", partner=p.name,
-                       country=pt.localized(p.country)))
-        st.markdown(f"**{pt.localized(p.kind)}**")
+        st.subheader(t("{partner} ({country})", partner=md(p.name),
+                       country=text(p.country)))
+        st.markdown(f"**{text(p.kind)}**")
         facts(p)
 
 if data.context:
     st.header(t("Stedenbanden en de duurzame ontwikkelingsdoelen"))
     for item in data.context:
-        st.subheader(pt.localized(item.title))
-        st.write(pt.localized(item.text))
+        st.subheader(text(item.title))
+        st.markdown(text(item.text))
         source_caption(item.source)
     st.page_link("pages/sdg.py", label=t("Welke speerpunten en indicatoren van dit bord "
                                           "bij welke SDG horen"), icon=":material/public:")
 
 st.header(t("Bronnen"))
 for doc in data.documents.values():
-    parts = [f"**{pt.localized(doc.title)}**"]
+    parts = [f"**{text(doc.title)}**"]
     if doc.publisher:
-        parts.append(pt.localized(doc.publisher))
+        parts.append(text(doc.publisher))
     if doc.url:
-        parts.append(doc.url)
+        parts.append(link(doc.url, doc.url))
     if doc.reference:
-        parts.append(t("archief: {reference}", reference=f"`{doc.reference}`"))
+        parts.append(t("archief: {reference}", reference=code(doc.reference)))
     st.markdown("- " + " — ".join(parts)
-                + (f"  \n  {pt.localized(doc.note)}" if doc.note else ""))
+                + (f"  \n  {text(doc.note)}" if doc.note else ""))

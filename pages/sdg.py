@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import appstate, sdg, ui
 from dashboard.i18n import t, tn
 from dashboard.status import STATUS_ICON, status_label
+from dashboard.ui import md
 
 CHOICE_KEY = "sdg_choice"
 URL_PARAM = "sdg"
@@ -33,7 +34,7 @@ st.caption(t("Bron van de koppeling: {sources}. Een speerpunt hoort bij een SDG 
              "nota bij dat speerpunt het icoon van die SDG toont; een indicator hoort bij de "
              "SDG's die de catalogus ervoor vermeldt (een deel van die van zijn speerpunt). "
              "Het bord voegt zelf geen koppelingen toe.",
-             sources="; ".join(sdg.sources(indicators)) or "—"))
+             sources="; ".join(map(md, sdg.sources(indicators))) or "—"))
 missing_sp, missing_ind = sdg.unlinked(spearheads, indicators)
 if missing_sp:
     st.info(t("Bij speerpunten {spearheads} toont de tekstversie van de nota geen SDG-iconen. "
@@ -99,7 +100,8 @@ else:
     st.markdown("**" + t("Speerpunten") + "**")
     for sp_id in chosen.spearhead_ids:
         st.page_link(f"pages/speerpunt_{sp_id}.py",
-                     label=t("Speerpunt {n}: {name}", n=sp_id, name=sp_names.get(sp_id, "")),
+                     label=t("Speerpunt {n}: {name}", n=sp_id,
+                             name=md(sp_names.get(sp_id, ""))),
                      icon=":material/arrow_forward:")
     if chosen.spearheads_without_indicator:
         st.caption(t("Speerpunt {spearheads} toont dit SDG-icoon, maar geen van zijn "

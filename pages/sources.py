@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import appstate, tables, ui
 from dashboard.i18n import t
+from dashboard.ui import md
 
 a = appstate.app()
 version = appstate.data_version()
@@ -32,13 +33,13 @@ st.header(t("Geografische gegevens"))
 levels = a.manifest.get("levels", {})
 quality_label = {"official": t("officieel"), "approximate": t("benaderd"),
                  "schematic": t("schematisch")}
-st.table([
+st.table([  # st.table renders Markdown in its cells: the texts from the import are escaped
     {t("Niveau"): tables.level_name(level), t("Aantal"): info["count"],
-     t("Kwaliteit"): quality_label.get(info["quality"], info["quality"]),
-     t("Bron"): info["source"]}
+     t("Kwaliteit"): md(quality_label.get(info["quality"], info["quality"])),
+     t("Bron"): md(info["source"])}
     for level, info in levels.items()
 ])
-st.write(t("Attributie: {attribution}", attribution=appstate.attribution()))
+st.write(t("Attributie: {attribution}", attribution=md(appstate.attribution())))
 st.caption(t("Licentie geodata: Modellicentie Gratis Hergebruik Vlaanderen v1.0. Codes en "
              "namen van statistische sectoren: Statbel."))
 st.header(t("Ladingen"))

@@ -17,6 +17,7 @@ import streamlit as st
 from . import appstate, benchmark, clock, exportviews, frame, i18n, mapview, maps, state, ui
 from .geodata import PEER_LEVEL
 from .i18n import t
+from .safety import markdown_inline as md
 from .settings import load_settings
 
 SELECT_KEY = "bench_ind"
@@ -200,12 +201,14 @@ def page() -> None:
                   "in data/city.yaml); er is niets te vergelijken."))
         st.stop()
     city, group = appstate.city_name(), group_name()
-    st.title(t("Vergelijking: {group}", group=group))
+    # Plain names for file names and chart configs, escaped ones for Markdown.
+    md_city, md_group = md(city), md(group)
+    st.title(t("Vergelijking: {group}", group=md_group))
     version = appstate.data_version()
     tab = table()
     if tab.empty:
         st.info(t("Geen enkele indicator in de catalogus heeft een gemiddelde van de {group}.",
-                  group=group))
+                  group=md_group))
         st.stop()
     documents = ", ".join(sorted(set(appstate.indicators(version).set_index("id")
                                      .loc[list(tab["indicator_id"]), "source_document"])))
@@ -214,7 +217,8 @@ def page() -> None:
                "de {documents}, per indicator in de sectie die in de kolom Bron staat. Het "
                "oordeel houdt rekening met de richting: bij misdrijven of personenwagens is "
                "lager beter. Contextindicatoren krijgen geen oordeel.",
-               city=city, group=group, n=len(members()), k=len(tab), documents=documents))
+               city=md_city, group=md_group, n=len(members()), k=len(tab),
+               documents=md(documents)))
     peers = peer_values()
     compared = peers[peers["indicator_id"].isin(tab["indicator_id"])]
     illustrative = int(compared["illustrative"].sum()) if len(compared) else 0
@@ -227,13 +231,13 @@ def page() -> None:
             "echte cijfers laadt via de pagina *Gegevens laden* (gebied = de NIS-code van de "
             "stad, niveau 'peer', alleen voor indicatoren met een gemiddelde). Nu nog "
             "{k} van de {total} waarden illustratief.",
-            group=group, n=len(members()), k=illustrative, total=len(compared)))
+            group=md_group, n=len(members()), k=illustrative, total=len(compared)))
     elif len(compared):
         st.caption(t("Alle {total} waarden van de andere steden zijn geladen door de "
                      "coördinator.", total=len(compared)))
 
     _counts(tab)
-    st.header(t("{city} tegenover het gemiddelde", city=city))
+    st.header(t("{city} tegenover het gemiddelde", city=md_city))
     st.dataframe(benchmark.display_table(tab, city), hide_index=True, width="stretch")
     exportviews.csv_button(benchmark.csv_table(tab, city),
                            t("vergelijking {group}", group=group), key="bench_csv")
@@ -241,24 +245,27 @@ def page() -> None:
                     config=exportviews.chart_config(t("vergelijking {group}", group=group)))
     st.caption(t("Afstand tot het gemiddelde in procent van dat gemiddelde (de eenheden "
                  "verschillen per indicator). Groot teken: {city}, met kleur, vorm en woord "
-                 "volgens het oordeel; kleine open cirkels: de andere steden.", city=city))
+                 "volgens het oordeel; kleine open cirkels: de andere steden.", city=md_city))
 
-    st.header(t("Per indicator: de {group} op een rij en op de kaart", group=group))
+    st.header(t("Per indicator: de {group} op een rij en op de kaart", group=md_group))
     chosen = _choose_indicator(tab)
     row = tab[tab["indicator_id"] == chosen].iloc[0].to_dict()
-    st.markdown(benchmark.summary_text(row, city, group))
-    st.caption(t("Bron van het gemiddelde: {source}.", source=row["source"]))
+    # summary_text writes the row's texts into a sentence: escape them on the way in.
+    st.markdown(benchmark.summary_text(
+        {**row, **{k: md(row[k]) for k in ("name", "unit", "average_label") if k in row}},
+        md_city, md_group))
+    st.caption(t("Bron van het gemiddelde: {source}.", source=md(row["source"])))
     st.plotly_chart(ranking_chart(chosen), key="bench_ranking",
                     config=exportviews.chart_config(row["name"]))
     if not has_geometry():
         st.info(t("De gemeentegrenzen van de {group} zijn niet geladen, dus er is geen kaart. "
                   "Laad ze met `python -m dashboard geodata --from MAP` (bestand volgens "
-                  "benchmark.geodata in data/city.yaml).", group=group))
+                  "benchmark.geodata in data/city.yaml).", group=md_group))
         return
     m, key = group_map(chosen, _tiles())
     mapview.show_map(m, key, key=f"bench_map_{chosen}", height=MAP_HEIGHT)
-    st.caption(_attribution() + " — " + (
+    st.caption(md(_attribution()) + " — " + (
         t("Kleur: afstand tot het gemiddelde, gericht volgens de richting (blauwgroen beter, "
-          "bruin slechter); {city} dik omlijnd.", city=city) if not row["context"] else
+          "bruin slechter); {city} dik omlijnd.", city=md_city) if not row["context"] else
         t("Contextindicator: paars, donkerder is meer; geen oordeel. {city} dik omlijnd.",
-          city=city)))
+          city=md_city)))

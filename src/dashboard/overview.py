@@ -104,8 +104,12 @@ def district_profile(area_code: str, level_measurements: dict[str, pd.DataFrame]
 
 def headlines(statuses: pd.DataFrame, n: int = 3) -> list[str]:
     """The first ``n`` indicators with a city figure and a goal, as short lines (the texts
-    of ``statuses`` are already in the current language)."""
+    of ``statuses`` are already in the current language). Markdown: the catalog's texts
+    are escaped."""
+    from .safety import markdown_inline as md
+
     rows = statuses[statuses["value"].notna() & (statuses["status"] != "no_goal")].head(n)
-    return [t("{name}: **{value}** {unit} ({year}) — {status}", name=r.name,
-              value=format_number(r.value), unit=r.unit, year=int(r.year), status=r.status_label)
+    return [t("{name}: **{value}** {unit} ({year}) — {status}", name=md(r.name),
+              value=format_number(r.value), unit=md(r.unit), year=int(r.year),
+              status=md(r.status_label))
             for r in rows.itertuples()]

@@ -10,6 +10,9 @@ its way to an output:
 - :func:`markdown_text`: inline Markdown (``st.markdown``, captions, notices): every
   character Markdown, GFM autolinks, Streamlit's colour directives or LaTeX could read is
   backslash-escaped, and line breaks become spaces (no headings, lists or tables).
+- :func:`markdown_inline`: the same for values shown on the pages, escaping only what can
+  start a construct (the Markdown source stays readable) and breaking GFM autolink
+  literals, which remark-gfm finds even behind backslash escapes.
 - :func:`csv_cell` / :func:`csv_frame`: cells of a CSV or XLSX the board writes; text that
   a spreadsheet would read as a formula (``=`` ``+`` ``-`` ``@`` tab, CR, LF) gets a
   leading apostrophe. Numbers stay numbers.
@@ -46,6 +49,53 @@ def markdown_text(value) -> str:
     """``value`` as literal inline Markdown text (one line, nothing interpreted)."""
     text = _LINE_BREAKS.sub(" ", "" if value is None else str(value))
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+# Always read by some Markdown construct: escapes, code, emphasis, strike-through, LaTeX,
+# tables, links/images/footnotes, HTML and autolinks.
+_MD_ALWAYS = frozenset("\\`*~$|[]<>")
+# Constructs that only start a line: headings, block quotes, lists, setext underlines.
+_MD_LINE_START = frozenset("#>+-=")
+_ORDERED_MARKER = re.compile(r"\d{1,9}[.)]")
+# GFM autolink literals (``https://…``, ``www.…``, ``a@b.c``) are found in the text *after*
+# backslash escapes are resolved (remark-gfm's mdast transform), so an escape alone does not
+# stop them: an invisible U+2060 WORD JOINER after ``://``, between ``www`` and ``.`` and
+# after ``@`` breaks the pattern and shows nothing.
+_WORD_JOINER = "\u2060"
+_AUTOLINK_BREAKS = re.compile(r"(?<=://)|(?i:(?<=www)(?=\.))|(?<=@)")
+
+
+def markdown_inline(value) -> str:
+    """``value`` as literal inline Markdown (one line, nothing interpreted) that still reads
+    as itself in the Markdown source.
+
+    Same guarantee as :func:`markdown_text` for what a reader sees, but only the characters
+    that can start something are escaped: always ``\\`` `````` ``*`` ``~`` ``$`` ``|``
+    ``[`` ``]`` ``<`` ``>`` and ``@``; ``_`` unless inside a word (intraword ``_`` is inert
+    in CommonMark); ``:`` unless a space or the end follows (Streamlit's ``:red[…]``,
+    ``:emoji:`` and ``:material/…:`` need a letter after it); ``&`` before a letter or ``#``
+    (character references); ``# > + - =`` and an ordered-list marker at the start (block
+    constructs). Autolink literals are broken with an invisible word joiner (see above),
+    line breaks become spaces and leading white space is dropped (indented code). Plain
+    prose such as "Kortrijk: 565 per 1.000 inwoners (2024)" comes out unchanged.
+    """
+    text = _LINE_BREAKS.sub(" ", "" if value is None else str(value)).lstrip()
+    text = _AUTOLINK_BREAKS.sub(_WORD_JOINER, text)
+    marker = _ORDERED_MARKER.match(text)
+    out = []
+    for i, c in enumerate(text):
+        before = text[i - 1] if i else ""
+        after = text[i + 1] if i + 1 < len(text) else ""
+        if (c in _MD_ALWAYS or c == "@"
+                or (c == "_" and not (before.isalnum() and after.isalnum()))
+                or (c == ":" and after != "" and not after.isspace())
+                or (c == "&" and (after == "#" or after.isalpha()))
+                or (i == 0 and c in _MD_LINE_START)
+                or (marker is not None and i == marker.end() - 1)):
+            out.append("\\" + c)
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")

@@ -1,7 +1,9 @@
 """Deep-link state: what a page shows, read from and written to the URL's query parameters.
 
 Pure: parsing takes a plain mapping and the valid choices, and returns the state plus a
-notice for every parameter it had to ignore (never an exception).
+notice for every parameter it had to ignore (never an exception). Notices are Markdown
+(pages show them with ``st.toast``/``st.info``): the URL's value in them is escaped with
+:func:`safety.markdown_inline`, so ``?ind=[x](https://…)`` shows as written, never as a link.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .i18n import t
+from .safety import markdown_inline
 from .tables import level_name
 
 PARAMS = {"indicator": "ind", "level": "niveau", "area": "gebied", "year": "jaar"}
 # Parameters that hold for every page of a session (kept when a page rewrites its URL).
 GLOBAL_PARAMS = {"lang": "taal", "as_of": "stand"}
 LEVEL_CHOICES = ("wijk", "sector", "deelgemeente")
+# The earliest year a ``stand`` may name: the board holds no loads from before it, and
+# year 1 took every query down (OverflowError converting 0001-01-01 00:00 to UTC).
+AS_OF_MIN_YEAR = 2000
 
 
 @dataclass
@@ -55,21 +61,23 @@ def parse(params: Mapping[str, str], *, indicators: Sequence[str], areas_by_leve
         if raw in indicators:
             state.indicator = raw
         else:
-            state.notices.append(t("Onbekende indicator '{value}' genegeerd.", value=raw))
+            state.notices.append(t("Onbekende indicator '{value}' genegeerd.",
+                                   value=markdown_inline(raw)))
     raw = _get(params, "level")
     if raw is not None:
         if raw in LEVEL_CHOICES and raw in areas_by_level:
             state.level = raw
         else:
             state.notices.append(t("Onbekend niveau '{value}' genegeerd; toon wijken.",
-                                   value=raw))
+                                   value=markdown_inline(raw)))
     raw = _get(params, "area")
     if raw is not None:
         if raw in areas_by_level.get(state.level, ()):
             state.area = raw
         else:
             state.notices.append(t("Onbekend gebied '{value}' voor niveau {level} genegeerd.",
-                                   value=raw, level=level_name(state.level)))
+                                   value=markdown_inline(raw),
+                                   level=level_name(state.level)))
     raw = _get(params, "year")
     if raw is not None:
         try:
@@ -80,15 +88,18 @@ def parse(params: Mapping[str, str], *, indicators: Sequence[str], areas_by_leve
             state.year = year
         else:
             state.notices.append(t("Ongeldig jaar '{value}' genegeerd; toon het laatste jaar.",
-                                   value=raw))
+                                   value=markdown_inline(raw)))
     return state
 
 
-def parse_as_of(raw: str | None, now: dt.datetime) -> tuple[dt.datetime | None, str | None]:
+def parse_as_of(raw: str | None, now: dt.datetime, *, quote=markdown_inline
+                ) -> tuple[dt.datetime | None, str | None]:
     """A pinned moment from ``stand``: a date (its end: 23:59:59) or a date and time.
 
-    Returns (moment, None), or (None, notice) for a value that is not a date or lies in the
-    future; (None, None) when there is no value.
+    Returns (moment, None), or (None, notice) for a value that is not a date, lies before
+    :data:`AS_OF_MIN_YEAR` or in the future; (None, None) when there is no value. The
+    notice quotes ``raw`` through ``quote``: Markdown-escaped for pages, ``str`` for the
+    terminal (the CLI).
     """
     if raw in (None, ""):
         return None, None
@@ -99,9 +110,14 @@ def parse_as_of(raw: str | None, now: dt.datetime) -> tuple[dt.datetime | None, 
         else:
             moment = dt.datetime.fromisoformat(text).replace(tzinfo=None, microsecond=0)
     except ValueError:
-        return None, t("Ongeldige stand '{raw}' genegeerd; toon de actuele cijfers.", raw=raw)
+        return None, t("Ongeldige stand '{raw}' genegeerd; toon de actuele cijfers.",
+                       raw=quote(raw))
+    if moment.year < AS_OF_MIN_YEAR:
+        return None, t("Stand '{raw}' ligt vóór {year}; toon de actuele cijfers.",
+                       raw=quote(raw), year=AS_OF_MIN_YEAR)
     if moment.date() > now.date():
-        return None, t("Stand '{raw}' ligt in de toekomst; toon de actuele cijfers.", raw=raw)
+        return None, t("Stand '{raw}' ligt in de toekomst; toon de actuele cijfers.",
+                       raw=quote(raw))
     return moment, None
 
 

@@ -1,15 +1,47 @@
-"""Small shared Streamlit pieces used by several pages (rendering only)."""
+"""Small shared Streamlit pieces used by several pages (rendering only).
+
+Text from data (catalog, geodata, loads, the URL) reaches Markdown only through
+:func:`md` (``safety.markdown_inline``): the Dutch messages keep their own Markdown, the
+values filled into them are shown as written.
+"""
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import streamlit as st
 
 from . import appstate
 from .i18n import t
 from .maps import quality_note
+from .safety import markdown_inline as md
+
+# Characters an address keeps as they are; everything else (spaces, ``<`` ``>`` ``\\``,
+# line breaks, non-ASCII) is percent-encoded.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+
+
+def link(text, url) -> str:
+    """A Markdown link to a configured address, safe for any text and address: the text is
+    escaped, the address must be http(s) (else the text alone is returned) and goes in
+    ``<…>`` with every character that could end it percent-encoded."""
+    target = str(url or "").strip()
+    if not target.lower().startswith(("https://", "http://")):
+        return md(text)
+    return f"[{md(text)}](<{quote(target, safe=_URL_SAFE)}>)"
+
+
+def code(text) -> str:
+    """``text`` as an inline Markdown code span (shown literally, whatever it holds): the
+    fence is one backtick longer than the longest run of backticks in it."""
+    text = " ".join(str(text).split())
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
 
 # Official SDG colours (UN), with white text; the number is always written out too.
 SDG_COLOURS = {
@@ -77,7 +109,7 @@ def metric_row(items: list[tuple[str, object]]) -> None:
     """A row of small metrics (label, value) that wraps: two to a line on a phone instead
     of one under the other, as ``st.columns`` would stack them."""
     row = st.container(horizontal=True, gap="medium")
-    for label, value in items:
+    for label, value in items:  # labels are code's (status and judgement words)
         row.metric(label, value, width=METRIC_WIDTH)
 
 
@@ -86,7 +118,7 @@ def startup_notices() -> None:
     a = appstate.app()
     for problem in a.problems:
         st.error(t("Officiële geodata konden niet geladen worden: {problem}",
-                   problem=problem))
+                   problem=md(problem)))
     if a.manifest.get("source") == "schematic":
         st.warning(t(
             "Er zijn geen officiële geodata geladen: de kaarten tonen een **schematische** "
@@ -99,7 +131,7 @@ def startup_notices() -> None:
 def map_caption(level: str) -> None:
     """Attribution and geometry-quality note under every map."""
     note = quality_note(appstate.geometry_quality(level))
-    text = t("Bron kaart: {attribution}", attribution=appstate.attribution())
+    text = t("Bron kaart: {attribution}", attribution=md(appstate.attribution()))
     st.caption(text + (f" — {note}" if note else ""))
 
 
@@ -116,8 +148,9 @@ def document_list(docs: list[dict]) -> str:
     """Markdown list of source documents: **title** – *subtitle* (publisher, date): text."""
     lines = []
     for d in docs:
-        head = f"**{d['title']}**" + (f" – *{d['subtitle']}*" if d.get("subtitle") else "")
-        meta = ", ".join(x for x in (d.get("publisher"), d.get("date")) if x)
+        head = f"**{md(d['title'])}**" + (f" – *{md(d['subtitle'])}*" if d.get("subtitle")
+                                          else "")
+        meta = ", ".join(md(x) for x in (d.get("publisher"), d.get("date")) if x)
         lines.append(f"- {head}" + (f" ({meta})" if meta else "")
-                     + (f": {d['description']}" if d.get("description") else ""))
+                     + (f": {md(d['description'])}" if d.get("description") else ""))
     return "\n".join(lines) if lines else t("Geen brondocumenten ingesteld.")

@@ -2,9 +2,18 @@
 
 The pages in ``pages/`` call :func:`spearhead_page`; everything here reads through
 :mod:`dashboard.appstate` (cached) and renders what the pure builders return.
+
+Every part of the page (status, spotlights, each map section, the area profile, the
+indicator table, the charts) is built inside :func:`guarded`: data the page cannot draw
+costs that part only (a logged exception and a short notice there), never the page.
+Texts from the catalog, geodata or loads reach Markdown through ``md`` (escaped).
 """
 
 from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
 
 import folium
 import pandas as pd
@@ -12,8 +21,11 @@ import streamlit as st
 
 from . import appstate, charts, exportviews, frame, i18n, mapview, maps, overview, state, ui
 from .i18n import t
+from .safety import markdown_inline as md
 from .status import FORECAST_POINTS, STATUS_ICON, status_label
 from .tables import format_number, level_name, level_plural
+
+log = logging.getLogger(__name__)
 
 MAP_HEIGHT = 460
 # Properties of the feature layers (loads.LAYERS) in tooltips: Dutch message ids
@@ -22,6 +34,24 @@ PROPERTY_LABEL = {"aantal": t("aantal", lang="nl"), "vermogen_kw": t("vermogen k
                   "type": t("type", lang="nl"),
                   "doel_aandeel_2040": t("doel aandeel 2040", lang="nl"),
                   "m2": t("m²", lang="nl"), "jaar": t("jaar", lang="nl")}
+
+
+@contextlib.contextmanager
+def guarded(part: str) -> Iterator[None]:
+    """Render one part of a page in its own container; if building it raises, log the
+    exception and show a short notice in that part instead (the rest of the page runs).
+
+    Streamlit's own control flow (``st.rerun``, ``st.stop``) derives from BaseException
+    and passes through."""
+    box = st.container()
+    try:
+        with box:
+            yield
+    except Exception:  # noqa: BLE001 - one part's failure must not take the page down
+        log.exception("page part %r could not be shown", part)
+        box.warning(t("Dit onderdeel kan nu niet getoond worden: de gegevens ervan konden "
+                      "niet verwerkt worden. De rest van de pagina werkt wel; de fout is "
+                      "gemeld aan de beheerders."))
 
 
 def _district_indicators(inds: pd.DataFrame) -> list[str]:
@@ -68,7 +98,7 @@ def spearhead_page(spearhead_id: int) -> None:
         return
     sp = summary.loc[spearhead_id]
     page_key = f"sp{spearhead_id}"
-    st.title(t("Speerpunt {n}: {name}", n=spearhead_id, name=sp["name"]))
+    st.title(t("Speerpunt {n}: {name}", n=spearhead_id, name=md(sp["name"])))
     st.markdown(ui.sdg_badges(sp["sdgs"]), unsafe_allow_html=True)
     ui.startup_notices()
 
@@ -88,8 +118,9 @@ def spearhead_page(spearhead_id: int) -> None:
     for n in st.session_state.get(f"{page_key}_notices", []):
         st.info(n)
 
-    _status_summary(statuses)
-    exportviews.report_button([spearhead_id], key=f"{page_key}_pdf")
+    with guarded("status"):
+        _status_summary(statuses)
+        exportviews.report_button([spearhead_id], key=f"{page_key}_pdf")
     _spotlights(version, spearhead_id, inds)
 
     st.header(t("Kaarten per gebied"))
@@ -115,7 +146,8 @@ def spearhead_page(spearhead_id: int) -> None:
         _maps_and_profile(page_key, sections, level, year, inds, goals, tiles)
 
     st.header(t("Alle indicatoren"))
-    _indicator_table(statuses)
+    with guarded("indicator table"):
+        _indicator_table(statuses)
     _indicator_detail(page_key, inds, goals, statuses)
     _write_url(page_key, district_ids)
 
@@ -130,29 +162,36 @@ def _spotlights(version: str, spearhead_id: int, inds: pd.DataFrame) -> None:
     known = inds.set_index("id")
     docs = {d["key"]: d for d in appstate.documents()}
     for spot in spots:
-        st.header(spot["title"])
-        if spot["intro"]:
-            st.write(spot["intro"])
-        ids = [i for i in spot.get("indicators", []) if i in known.index]
-        for ind_id, column in zip(ids, ui.grid(len(ids), min(len(ids), 3) or 1)):
-            ind = known.loc[ind_id]
-            rows = city[city["indicator_id"] == ind_id].sort_values("period")
-            box = column.container(border=True)
-            if rows.empty:
-                box.metric(ind["name"], "—", help=ind["definition"])
-                continue
-            last = rows.iloc[-1]
-            # The unit goes under the figure (a long unit would truncate the figure).
-            percent = ind["unit"] == "%"
-            box.metric(ind["name"], format_number(last["value"]) + (" %" if percent else ""),
-                       help=ind["definition"])
-            year = (t("{year} (illustratief)", year=int(last["period"]))
-                    if last["illustrative"] else str(int(last["period"])))
-            box.caption(year if percent else f"{ind['unit']} · {year}")
-        doc = docs.get(spot.get("document"))
-        if doc is not None:
-            st.caption(t("Bron: {source}", source=f"{doc['title']} ({doc.get('date', '')}), "
-                                                  f"{doc.get('publisher', '')}"))
+        with guarded(f"spotlight {spot.get('key')}"):
+            _spotlight(spot, city, known, docs)
+
+
+def _spotlight(spot: dict, city: pd.DataFrame, known: pd.DataFrame, docs: dict) -> None:
+    """One spotlight: its title, intro, a box per indicator and the document."""
+    st.header(md(spot["title"]))
+    if spot["intro"]:
+        st.markdown(md(spot["intro"]))
+    ids = [i for i in spot.get("indicators", []) if i in known.index]
+    for ind_id, column in zip(ids, ui.grid(len(ids), min(len(ids), 3) or 1)):
+        ind = known.loc[ind_id]
+        rows = city[city["indicator_id"] == ind_id].sort_values("period")
+        box = column.container(border=True)
+        if rows.empty:
+            box.metric(md(ind["name"]), "—", help=md(ind["definition"]))
+            continue
+        last = rows.iloc[-1]
+        # The unit goes under the figure (a long unit would truncate the figure).
+        percent = ind["unit"] == "%"
+        box.metric(md(ind["name"]),
+                   format_number(last["value"]) + (" %" if percent else ""),
+                   help=md(ind["definition"]))
+        year = (t("{year} (illustratief)", year=int(last["period"]))
+                if last["illustrative"] else str(int(last["period"])))
+        box.caption(md(year if percent else f"{ind['unit']} · {year}"))
+    doc = docs.get(spot.get("document"))
+    if doc is not None:
+        source = f"{doc['title']} ({doc.get('date', '')}), {doc.get('publisher', '')}"
+        st.caption(t("Bron: {source}", source=md(source)))
 
 
 def _status_summary(statuses: pd.DataFrame) -> None:
@@ -180,8 +219,10 @@ def _maps_and_profile(page_key: str, sections: list[dict], level: str, year: int
         st.session_state[area_key] = None
     clicked = None
     for section in sections:
-        result = _map_section(page_key, section, level, year, inds, goals, selected, version,
-                              tiles)
+        result = None
+        with guarded(f"map section {section['key']}"):
+            result = _map_section(page_key, section, level, year, inds, goals, selected,
+                                  version, tiles)
         drawing = (result or {}).get("last_active_drawing") or {}
         code = (drawing.get("properties") or {}).get("code")
         last_key = f"{page_key}_{section['key']}_lastclick"
@@ -192,6 +233,12 @@ def _maps_and_profile(page_key: str, sections: list[dict], level: str, year: int
         st.session_state[area_key] = clicked
         st.rerun(scope="fragment")
 
+    with guarded("area profile"):
+        _area_choice(page_key, area_key, geo, codes, level, inds, goals, version)
+
+
+def _area_choice(page_key: str, area_key: str, geo, codes: list[str], level: str,
+                 inds: pd.DataFrame, goals: pd.DataFrame, version: str) -> None:
     st.subheader(t("Gebiedsprofiel"))
     names = dict(zip(geo["code"], geo["name"]))
     choice = st.selectbox(t("Kies een gebied (of klik op de kaart)"), options=[None] + codes,
@@ -209,16 +256,16 @@ def _map_section(page_key: str, section: dict, level: str, year: int | None,
                  version: str, tiles: str) -> dict | None:
     ind_by_id = inds.set_index("id")
     options = [i for i in section["indicators"] if i in ind_by_id.index]
-    st.subheader(section["title"])
+    st.subheader(md(section["title"]))
     if section.get("intro"):
-        st.write(section["intro"])
+        st.markdown(md(section["intro"]))
     key = f"{page_key}_{section['key']}"
     default = st.session_state.get(f"{page_key}_ind")
     if len(options) > 1:
         if default in options and f"{key}_ind" not in st.session_state:
             st.session_state[f"{key}_ind"] = default
         indicator_id = st.radio(t("Indicator"), options, key=f"{key}_ind", horizontal=True,
-                                format_func=lambda i: ind_by_id.loc[i, "name"])
+                                format_func=lambda i: md(ind_by_id.loc[i, "name"]))
     else:
         indicator_id = options[0]
     ind = ind_by_id.loc[indicator_id]
@@ -336,6 +383,11 @@ def _points(features: pd.DataFrame, size_field: str | None) -> list[dict]:
         lines = [(_property_label(k), v) for k, v in sorted(p.items())]
         if flag:
             lines.append(("", t("illustratief")))
+        if g.get("type") != "Point":  # a project area (loads/layers.py): a point inside it
+            import shapely.geometry
+
+            inside = shapely.geometry.shape(g).representative_point()
+            g = {"coordinates": [inside.x, inside.y]}
         out.append({"lat": g["coordinates"][1], "lon": g["coordinates"][0],
                     "radius": round(min(radius, 16), 1), "name": name, "lines": lines})
     return out
@@ -347,15 +399,18 @@ def _property_label(key: str) -> str:
 
 
 def _text_summary(name: str, unit: str, values: dict, names: dict, year, illustrative) -> str:
-    """A sentence describing the map for screen readers and print."""
+    """A sentence describing the map for screen readers and print (Markdown: the names and
+    the unit are escaped)."""
+    name, unit = md(name), md(unit)
     if not values:
         return t("Geen cijfers voor {name}.", name=name)
     hi = max(values, key=values.get)
     lo = min(values, key=values.get)
     text = t("Samenvatting: {name} in {year}, {count} gebieden. Hoogste: {high} ({high_value} "
              "{unit}); laagste: {low} ({low_value} {unit}).", name=name, year=year,
-             count=len(values), high=names.get(hi, hi), high_value=format_number(values[hi]),
-             low=names.get(lo, lo), low_value=format_number(values[lo]), unit=unit)
+             count=len(values), high=md(names.get(hi, hi)),
+             high_value=format_number(values[hi]), low=md(names.get(lo, lo)),
+             low_value=format_number(values[lo]), unit=unit)
     return text + (" " + t("Illustratieve cijfers.") if illustrative else "")
 
 
@@ -365,7 +420,7 @@ def _profile(code: str, name: str, level: str, inds: pd.DataFrame, goals: pd.Dat
     level_meas = {i: appstate.measurements(version, i, level) for i in district_ids}
     table = overview.district_profile(code, level_meas, inds, goals,
                                       appstate.district_goal_indicators())
-    st.markdown(f"**{name}** ({level_name(level)})")
+    st.markdown(f"**{md(name)}** ({md(level_name(level))})")
     if table.empty:
         st.write(t("Geen cijfers voor dit gebied."))
         return
@@ -416,26 +471,33 @@ def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
                           key=f"{page_key}_ind")
     st.query_params[state.PARAMS["indicator"]] = choice  # a fragment rerun updates the URL too
     version = appstate.data_version()
+    with guarded(f"chart {choice}"):
+        _chart_detail(page_key, version, choice, names, inds, statuses)
+    if st.toggle(t("Toon de grafieken van alle indicatoren"), key=f"{page_key}_all_charts"):
+        for ind_id, column in zip(ids, ui.grid(len(ids), 2)):
+            with column, guarded(f"chart {ind_id}"):
+                row = statuses.set_index("id").loc[ind_id]
+                st.plotly_chart(indicator_chart(version, ind_id),
+                                key=f"{page_key}_chart_{ind_id}",
+                                config=exportviews.chart_config(names[ind_id]))
+                st.caption(t("Status: {status}. Bron: {source}.",
+                             status=md(row["status_label"]), source=md(row["source"])))
+
+
+def _chart_detail(page_key: str, version: str, choice: str, names: dict,
+                  inds: pd.DataFrame, statuses: pd.DataFrame) -> None:
+    """The chosen indicator: name and status, definition and source, chart and data."""
     ind = inds.set_index("id").loc[choice].to_dict()
     row = statuses.set_index("id").loc[choice]
-    st.markdown(t("**{name}** — status: **{status}**", name=names[choice],
-                  status=row["status_label"]))
-    st.caption(t("{definition} Bron: {source}.", definition=ind["definition"],
-                 source=row["source"]))
+    st.markdown(t("**{name}** — status: **{status}**", name=md(names[choice]),
+                  status=md(row["status_label"])))
+    st.caption(t("{definition} Bron: {source}.", definition=md(ind["definition"]),
+                 source=md(row["source"])))
     st.plotly_chart(indicator_chart(version, choice), key=f"{page_key}_chart",
                     config=exportviews.chart_config(names[choice]))
     st.caption(t("Trend: rechte lijn door de laatste {n} gemeten punten, doorgetrokken tot het "
                  "doeljaar; geen voorspelling.", n=FORECAST_POINTS))
     exportviews.chart_data(version, choice, key=f"{page_key}_chart_data")
-    if st.toggle(t("Toon de grafieken van alle indicatoren"), key=f"{page_key}_all_charts"):
-        for ind_id, column in zip(ids, ui.grid(len(ids), 2)):
-            row = statuses.set_index("id").loc[ind_id]
-            with column:
-                st.plotly_chart(indicator_chart(version, ind_id),
-                                key=f"{page_key}_chart_{ind_id}",
-                                config=exportviews.chart_config(names[ind_id]))
-                st.caption(t("Status: {status}. Bron: {source}.", status=row["status_label"],
-                             source=row["source"]))
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
