@@ -133,7 +133,7 @@ def _stand(args: argparse.Namespace):
 
     if not args.stand:
         return None, True
-    moment, notice = state.parse_as_of(args.stand, clock.now_local())
+    moment, notice = state.parse_as_of(args.stand, clock.now_local(), quote=str)
     if notice:
         print(f"Fout: {notice}", file=sys.stderr)
         return None, False
