@@ -41,6 +41,9 @@ OPTIONAL = {
     # catalog); stored with the flag and shown "illustratief" like generated series.
     "measurements.csv": ["note", "illustrative"],
 }
+# One catalog file at most (the real ones are under 100 kB; a city of a thousand indicators
+# with translations stays under a few MB): read whole, so bounded before pandas sees it.
+MAX_CATALOG_BYTES = 20 * 1024 * 1024
 TRUE_WORDS = {"ja", "yes", "true", "1", "waar"}
 FALSE_WORDS = {"", "nee", "no", "false", "0", "onwaar"}
 
@@ -62,6 +65,23 @@ def _str_list(text: str) -> list[str]:
     return [p.strip() for p in str(text).split(";") if p.strip()]
 
 
+def _too_big(path: Path) -> str | None:
+    """The reason ``path`` is not read (over MAX_CATALOG_BYTES), else None."""
+    size = path.stat().st_size
+    if size <= MAX_CATALOG_BYTES:
+        return None
+    return (f"'{path.name}' is groter dan {MAX_CATALOG_BYTES // (1024 * 1024)} MB; "
+            f"de grens is {MAX_CATALOG_BYTES // (1024 * 1024)} MB")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A catalog CSV as strings; InputError when over the size limit."""
+    reason = _too_big(path)
+    if reason:
+        raise InputError([Problem(str(path), None, None, reason)])
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
 def catalog_sha256(folder: Path) -> str:
     h = hashlib.sha256()
     for name in FILES:
@@ -78,6 +98,10 @@ def read_catalog(folder: Path) -> Catalog:
         path = folder / name
         if not path.exists():
             problems.append(Problem(str(path), None, None, "bestand ontbreekt"))
+            continue
+        reason = _too_big(path)
+        if reason:
+            problems.append(Problem(str(path), None, None, reason))
             continue
         try:
             df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
@@ -259,7 +283,7 @@ def translatable_texts(folder: Path, city: dict) -> dict[tuple[str, str, str], s
     the Dutch text. Empty optional fields (no comparison) need none."""
     out: dict[tuple[str, str, str], str] = {}
     for entity, name in (("spearhead", "spearheads.csv"), ("indicator", "indicators.csv")):
-        frame = pd.read_csv(folder / name, dtype=str, keep_default_na=False, encoding="utf-8")
+        frame = _read_csv(folder / name)
         for row in frame.to_dict("records"):
             for f in TRANSLATED_FIELDS[entity]:
                 if str(row.get(f, "")).strip():
@@ -297,7 +321,7 @@ def translation_problems(folder: Path, city: dict, langs: tuple[str, ...] = ("en
     if not path.exists():
         return ([Problem(str(path), None, None, "bestand ontbreekt")],
                 sorted((*k, lang) for k in wanted for lang in langs))
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    frame = _read_csv(path)
     missing_cols = [c for c in TRANSLATION_COLUMNS if c not in frame.columns]
     if missing_cols:
         return ([Problem(str(path), None, c, "kolom ontbreekt") for c in missing_cols], [])

@@ -33,6 +33,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 from pyogrio.errors import DataSourceError
 from shapely.geometry import box
@@ -52,6 +53,28 @@ PEER_LEVEL = "peer"  # the benchmark group's municipalities (not one of the city
 TOLERANCE_M[PEER_LEVEL] = 60.0
 MANIFEST = "manifest.json"
 
+# Reading outside files (an editor's layer upload, the official geodata folder, a download).
+# Each extension has one GDAL driver; the content is checked before GDAL opens the file.
+DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG",
+           ".shp": "ESRI Shapefile", ".zip": "ESRI Shapefile"}
+GPKG_APPLICATION_IDS = (b"GPKG", b"GP10", b"GP11")  # the header's application_id
+# The parts a zipped Shapefile may hold (.xml: the .shp.xml metadata); nothing else.
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml")
+# A layer load: the editor's upload limit (Streamlit's server.maxUploadSize, 200 MB);
+# also the uncompressed size of a zipped layer. Layers hold hundreds of features.
+MAX_LAYER_BYTES = 200 * 1024 * 1024
+# An official layer or download (Statbel's sectors of all Belgium are a few hundred MB).
+MAX_GEODATA_BYTES = 1024 * 1024 * 1024
+# A zip's directory is checked before anything is decompressed: at most this many members
+# (a Shapefile has at most 9 parts; a publisher's download a readme and a licence besides),
+MAX_ZIP_MEMBERS = 20
+# and no member above ZIP_RATIO_FROM compressed more than MAX_ZIP_RATIO times (Shapefiles
+# and GeoJSON compress 2-20 times; a zip bomb a thousand times).
+MAX_ZIP_RATIO = 100
+ZIP_RATIO_FROM = 1024 * 1024
+# The sector table (Statbel's, one city: a few kB).
+MAX_TABLE_BYTES = 20 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class LevelReport:
@@ -70,43 +93,209 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_layer(path: Path) -> gpd.GeoDataFrame:
-    """Read one vector file, refusing what we cannot trust (clear message, no traceback)."""
-    name = str(path)
-    if not path.exists():
-        raise GeodataError.single(name, t("bestand niet gevonden"))
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise GeodataError.single(
-            name, t("onbekend bestandstype '{suffix}'; verwacht GeoJSON, GeoPackage (.gpkg) of "
-                    "Shapefile (.shp of .zip)", suffix=suffix or t("(geen)")))
-    if path.stat().st_size == 0:
-        raise GeodataError.single(name, t("leeg bestand (0 bytes)"))
-    target = str(path)
-    if suffix == ".zip":
-        if not zipfile.is_zipfile(path):
-            raise GeodataError.single(name, t("geen geldig zip-archief (afgebroken of "
-                                              "beschadigd)"))
-        try:
-            with zipfile.ZipFile(path) as zf:
-                bad = zf.testzip()
-                members = zf.namelist()
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise GeodataError.single(name, t("zip-archief is beschadigd: {exc}",
-                                              exc=exc)) from None
-        if bad is not None:
-            raise GeodataError.single(name, t("zip-archief is beschadigd (lid '{bad}')",
-                                              bad=bad))
-        shps = [m for m in members if m.lower().endswith(".shp")]
-        if len(shps) != 1:
-            raise GeodataError.single(
-                name, t("zip bevat {n} .shp-bestanden; verwacht er precies één", n=len(shps)))
-        target = f"/vsizip/{path}/{shps[0]}"
+def _mib(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB"
+
+
+def _refuse(name: str, reason: str, field: str | None = None) -> GeodataError:
+    return GeodataError.single(name, reason, field=field)
+
+
+def check_zip_directory(zf: zipfile.ZipFile, name: str, max_total: int,
+                        max_members: int = MAX_ZIP_MEMBERS) -> list[zipfile.ZipInfo]:
+    """The archive's members, after checking its directory (nothing is decompressed):
+    member count, total uncompressed size, compression ratio, encryption, unsafe names."""
+    infos = zf.infolist()
+    if len(infos) > max_members:
+        raise _refuse(name, t("zip bevat {n} bestanden; de grens is {limit}", n=len(infos),
+                              limit=max_members))
+    total = sum(i.file_size for i in infos)
+    if total > max_total:
+        raise _refuse(name, t("zip is uitgepakt {size} MB; de grens is {limit}",
+                              size=total // (1024 * 1024), limit=_mib(max_total)))
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise _refuse(name, t("zip bevat een versleuteld bestand ('{member}')",
+                                  member=info.filename))
+        if (info.file_size > ZIP_RATIO_FROM
+                and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)):
+            raise _refuse(name, t("'{member}' is meer dan {ratio} keer samengeperst (zip-bom?); "
+                                  "de grens is {ratio}:1", member=info.filename,
+                                  ratio=MAX_ZIP_RATIO))
+        parts = info.filename.replace("\\", "/").split("/")
+        if info.filename.startswith(("/", "\\")) or ".." in parts or ":" in info.filename:
+            raise _refuse(name, t("zip bevat een onveilige bestandsnaam ('{member}')",
+                                  member=info.filename))
+    return infos
+
+
+def extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: int
+                   ) -> int:
+    """Copy one member to ``target``, never more than ``budget`` bytes whatever its header
+    says (zipfile stops at the declared size and checks the CRC); returns the bytes."""
+    written = 0
+    with zf.open(info) as src, target.open("wb") as dst:
+        while chunk := src.read(1 << 20):
+            written += len(chunk)
+            if written > budget:
+                raise zipfile.BadZipFile(t("meer gegevens dan de zip-index vermeldt"))
+            dst.write(chunk)
+    return written
+
+
+def _extract_shapefile(path: Path, name: str, folder: Path, max_bytes: int) -> Path:
+    """Unpack a zipped Shapefile into ``folder`` (flat; only Shapefile parts) and return
+    its .shp; every member checked from the zip directory first."""
+    if not zipfile.is_zipfile(path):
+        raise _refuse(name, t("geen geldig zip-archief (afgebroken of beschadigd)"))
     try:
-        gdf = gpd.read_file(target, engine="pyogrio")
+        with zipfile.ZipFile(path) as zf:
+            infos = [i for i in check_zip_directory(zf, name, max_bytes)
+                     if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
+            for info in infos:
+                if "/" in info.filename or "\\" in info.filename:
+                    raise _refuse(name, t("zip bevat mappen ('{member}'); zip de bestanden van "
+                                          "de Shapefile zelf, zonder map", member=info.filename))
+                suffix = Path(info.filename).suffix.lower()
+                if suffix not in SHAPEFILE_PARTS:
+                    raise _refuse(name, t("zip bevat '{member}'; toegelaten zijn alleen de "
+                                          "delen van een Shapefile ({parts})",
+                                          member=info.filename,
+                                          parts=", ".join(SHAPEFILE_PARTS)))
+            shps = [i for i in infos if i.filename.lower().endswith(".shp")]
+            if len(shps) != 1:
+                raise _refuse(name, t("zip bevat {n} .shp-bestanden; verwacht er precies één",
+                                      n=len(shps)))
+            budget = max_bytes
+            for info in infos:
+                budget -= extract_member(zf, info, folder / info.filename, budget)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        raise _refuse(name, t("zip-archief is beschadigd: {exc}", exc=exc)) from None
+    return folder / shps[0].filename
+
+
+def _no_value(_text: str) -> int:
+    return 0  # numbers are not kept while checking a GeoJSON's structure
+
+
+def _crs_members(doc) -> list:
+    """Every "crs" member GDAL reads (document, features, geometries), not properties."""
+    found, todo = [], [doc]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            if "crs" in node:
+                found.append(node["crs"])
+            todo.extend(v for k, v in node.items()
+                        if k not in ("properties", "coordinates", "crs"))
+        elif isinstance(node, list):
+            todo.extend(v for v in node if isinstance(v, (dict, list)))
+    return found
+
+
+def _check_geojson(path: Path, name: str) -> None:
+    """The file is a GeoJSON FeatureCollection or Feature (so that no other GDAL driver,
+    e.g. OGR_VRT or GDALG, can claim it); a CRS only by name (a 'link' CRS is fetched)."""
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8-sig"), parse_float=_no_value,
+                         parse_int=_no_value, parse_constant=_no_value)
+    except (ValueError, RecursionError) as exc:
+        raise _refuse(name, t("onleesbaar als geodata: geen geldige GeoJSON ({exc})",
+                              exc=str(exc)[:120])) from None
+    kind = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
+    if kind not in ("FeatureCollection", "Feature"):
+        raise _refuse(name, t("onleesbaar als geodata: geen GeoJSON-FeatureCollection of "
+                              "-Feature (type '{kind}')", kind=str(kind)[:40]))
+    for crs in _crs_members(doc):
+        if crs is None:
+            continue
+        if not (isinstance(crs, dict) and crs.get("type") == "name"
+                and isinstance(crs.get("properties"), dict)
+                and isinstance(crs["properties"].get("name"), str)):
+            raise _refuse(name, t("coördinatenstelsel alleen met naam (\"type\": \"name\", "
+                                  "bv. EPSG:31370), geen verwijzing"), field="crs")
+
+
+def _check_gpkg(path: Path, name: str) -> None:
+    """A GeoPackage: an SQLite file whose application_id says GPKG, with gpkg_contents and
+    no virtual table other than the R*Tree spatial index."""
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        raise _refuse(name, t("geen GeoPackage (geen SQLite-bestand)"))
+    if header[68:72] not in GPKG_APPLICATION_IDS:
+        raise _refuse(name, t("geen GeoPackage (SQLite-bestand zonder GeoPackage-kenmerk)"))
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            rows = con.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise _refuse(name, t("onleesbaar als geodata: {exc}", exc=exc)) from None
+    if not any(kind == "table" and tbl == "gpkg_contents" for kind, tbl, _sql in rows):
+        raise _refuse(name, t("geen GeoPackage (tabel gpkg_contents ontbreekt)"))
+    for _kind, tbl, sql in rows:
+        text = " ".join(str(sql or "").upper().split())
+        if text.startswith("CREATE VIRTUAL TABLE") and " USING RTREE" not in text:
+            raise _refuse(name, t("GeoPackage met een virtuele tabel ('{table}') wordt niet "
+                                  "gelezen", table=tbl))
+
+
+def _check_shp(path: Path, name: str) -> None:
+    with path.open("rb") as fh:
+        if fh.read(4) != b"\x00\x00\x27\x0a":
+            raise _refuse(name, t("geen Shapefile (.shp zonder Shapefile-kop)"))
+
+
+def _read_with(target: Path, driver: str, name: str) -> gpd.GeoDataFrame:
+    """Read ``target`` only if GDAL opens it with ``driver`` (checked before any feature)."""
+    try:
+        found = pyogrio.read_info(str(target)).get("driver")
+        if found != driver:
+            raise _refuse(name, t("GDAL herkent het bestand als '{found}', niet als {driver}",
+                                  found=found, driver=driver))
+        return gpd.read_file(str(target), engine="pyogrio")
     except (DataSourceError, ValueError, RuntimeError, OSError,
             shapely.errors.GEOSException) as exc:
-        raise GeodataError.single(name, t("onleesbaar als geodata: {exc}", exc=exc)) from None
+        raise _refuse(name, t("onleesbaar als geodata: {exc}", exc=exc)) from None
+
+
+def read_layer(path: Path, max_bytes: int = MAX_GEODATA_BYTES, name: str | None = None
+               ) -> gpd.GeoDataFrame:
+    """Read one vector file, refusing what we cannot trust (clear message, no traceback).
+
+    Only the driver the file's extension promises (GeoJSON, GeoPackage, Shapefile, zipped
+    or not), after checking the content: GDAL never chooses a driver itself (an OGR VRT,
+    a GDALG pipeline or a CSV named .geojson is refused, as is any /vsi path)."""
+    path = Path(path)
+    name = name or str(path)
+    if "/vsi" in str(path).lower() or "/vsi" in name.lower():
+        raise _refuse(name, t("GDAL-pad (/vsi…) wordt niet gelezen"))
+    if not path.is_file():
+        raise _refuse(name, t("bestand niet gevonden"))
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise _refuse(
+            name, t("onbekend bestandstype '{suffix}'; verwacht GeoJSON, GeoPackage (.gpkg) of "
+                    "Shapefile (.shp of .zip)", suffix=suffix or t("(geen)")))
+    size = path.stat().st_size
+    if size == 0:
+        raise _refuse(name, t("leeg bestand (0 bytes)"))
+    if size > max_bytes:
+        raise _refuse(name, t("bestand is groter dan {limit}", limit=_mib(max_bytes)))
+    driver = DRIVERS[suffix]
+    if suffix == ".zip":
+        with tempfile.TemporaryDirectory(prefix="layer-") as tmp:
+            shp = _extract_shapefile(path, name, Path(tmp), max_bytes)
+            _check_shp(shp, name)
+            gdf = _read_with(shp, driver, name)
+    else:
+        {".geojson": _check_geojson, ".json": _check_geojson, ".gpkg": _check_gpkg,
+         ".shp": _check_shp}[suffix](path, name)
+        gdf = _read_with(path, driver, name)
     if len(gdf) == 0:
         raise GeodataError.single(name, t("bevat geen objecten"))
     if gdf.crs is None:
@@ -304,7 +493,14 @@ def _sector_table(folder: Path | None, settings: Settings) -> pd.DataFrame:
     sectors["wijk_code"] = sectors["parent_codes"].map(lambda p: p[0])
     if folder is not None and table and (folder / table).exists():
         path = folder / table
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if path.stat().st_size > MAX_TABLE_BYTES:
+            raise GeodataError.single(str(path), t("bestand is groter dan {limit}",
+                                                   limit=_mib(MAX_TABLE_BYTES)))
+        try:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise GeodataError.single(str(path), t("onleesbare CSV: {error}",
+                                                   error=str(exc)[:200])) from None
         needed = {"sector_code", "sector_naam", "wijk_code"}
         if not needed <= set(raw.columns):
             raise GeodataError.single(str(path), t("kolommen sector_code, sector_naam, "
@@ -579,12 +775,34 @@ def download_geodata(settings: Settings, timeout: float = 30.0) -> list[LevelRep
             target = Path(tmp) / (files[0] if not name.endswith(".zip") else name)
             try:
                 with urllib.request.urlopen(url, timeout=timeout) as resp, target.open("wb") as fh:
-                    shutil.copyfileobj(resp, fh)
+                    while chunk := resp.read(1 << 20):
+                        fh.write(chunk)
+                        if fh.tell() > MAX_GEODATA_BYTES:
+                            raise GeodataError.single(url, t(
+                                "download is groter dan {limit}",
+                                limit=_mib(MAX_GEODATA_BYTES)))
             except (urllib.error.URLError, TimeoutError, OSError) as exc:
                 raise GeodataError.single(url, t("downloaden mislukt ({exc}); geen internet? "
                                                  "Gebruik dan 'python -m dashboard geodata "
                                                  "--from MAP'", exc=exc)) from None
             if target.suffix == ".zip" and level == "sector":
-                with zipfile.ZipFile(target) as zf:
-                    zf.extractall(tmp)
+                _extract_download(target, Path(tmp), url)
         return import_geodata(Path(tmp), settings)
+
+
+def _extract_download(archive: Path, folder: Path, name: str) -> None:
+    """Unpack a publisher's zip (its directory checked first; sizes bounded while
+    copying; names kept inside ``folder``). What it holds is read by ``read_layer``."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            budget = MAX_GEODATA_BYTES
+            for info in check_zip_directory(zf, name, MAX_GEODATA_BYTES):
+                target = folder.joinpath(*info.filename.replace("\\", "/").split("/"))
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                budget -= extract_member(zf, info, target, budget)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        raise GeodataError.single(name, t("zip-archief is beschadigd: {exc}",
+                                          exc=exc)) from None

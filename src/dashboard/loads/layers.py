@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
 from ..errors import InputError
-from ..geodata import read_layer
+from ..geodata import MAX_LAYER_BYTES, read_layer
 from ..i18n import t
 
 # layer → allowed geometry types and the property columns kept (besides id and naam)
@@ -29,6 +31,19 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "warmtenet_zone": (("Polygon", "MultiPolygon"), ("doel_aandeel_2040",)),
     "ontharding_project": (("Point", "Polygon", "MultiPolygon"), ("m2", "jaar")),
 }
+# What the public spearhead-5 page can draw (views.section_map / views._points): point
+# layers as circles sized by one property (radius grows with its square root), so that
+# property is required per feature and may not be negative; a Polygon unsealing project is
+# drawn at a point inside it. Numeric properties: (minimum, maximum, whole number); a null
+# optional property is left out (nothing shown), never stored as null.
+NUMBER_RULES: dict[str, tuple[float | None, float | None, bool]] = {
+    "aantal": (0, None, True),
+    "vermogen_kw": (0, None, False),
+    "doel_aandeel_2040": (0, 100, False),
+    "m2": (0, None, False),
+    "jaar": (1900, 2100, True),
+}
+SIZE_FIELD = {"laadpunten": "aantal", "ontharding_project": "m2"}
 ID_FIELDS = ("id", "feature_id", "fid_code", "code")
 NAME_FIELDS = ("naam", "name")
 BOUNDARY_TOLERANCE_M = 50
@@ -62,10 +77,11 @@ def validate_layer_file(data: bytes, file: str, layer: str, municipality: gpd.Ge
                                   layers=", ".join(LAYERS)))])
         return ValidatedLayer(file, sha, layer, pd.DataFrame(), e, _frame([]))
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(file).name
+        # A fixed name (the extension only): nothing of the sender's name reaches GDAL.
+        path = Path(tmp) / ("upload" + Path(file.replace("\\", "/")).suffix.lower())
         path.write_bytes(data)
         try:
-            gdf = read_layer(path)
+            gdf = read_layer(path, max_bytes=MAX_LAYER_BYTES, name=file)
         except InputError as exc:
             reasons = [(0, p.field or "", p.reason) for p in exc.problems]
             return ValidatedLayer(file, sha, layer, pd.DataFrame(), _frame(reasons),
@@ -108,14 +124,23 @@ def validate_layer_file(data: bytes, file: str, layer: str, municipality: gpd.Ge
         if not boundary.contains(geom):
             problems.append((i, "geometry", t("{object}: ligt (deels) buiten de gemeente",
                                               object=label)))
+    values: dict[str, list] = {}
+    size_field = SIZE_FIELD.get(layer)
+    if size_field and size_field not in cols:
+        problems.append((0, size_field, t("kolom '{column}' ontbreekt", column=size_field)))
     for prop in props:
-        if prop in cols:
-            bad = pd.to_numeric(gdf[cols[prop]], errors="coerce").isna() & gdf[cols[prop]].notna()
-            if prop == "type":
-                continue
-            for i in [k + 1 for k, b in enumerate(bad) if b]:
-                problems.append((i, prop, t("object {n}: '{value}' is geen getal", n=i,
-                                            value=gdf[cols[prop]].iloc[i - 1])))
+        if prop not in cols:
+            continue
+        column = gdf[cols[prop]]
+        if prop not in NUMBER_RULES:
+            values[prop] = [None if _missing(v) else str(v) for v in column]
+            continue
+        values[prop] = []
+        for i, raw in enumerate(column, start=1):
+            number, reason = _number(raw, prop, i, required=prop == size_field)
+            values[prop].append(number)
+            if reason:
+                problems.append((i, prop, reason))
     errors = _frame(problems)
     if not errors.empty:
         return ValidatedLayer(file, sha, layer, pd.DataFrame(), errors, _frame([]))
@@ -130,19 +155,55 @@ def validate_layer_file(data: bytes, file: str, layer: str, municipality: gpd.Ge
         area_codes = [None if pd.isna(c) else c for c in joined["code"]]
     features = pd.DataFrame({
         "feature_id": ids.to_numpy(),
-        "name": gdf[name_col].astype(str).to_numpy() if name_col else ids.to_numpy(),
+        "name": ([fid if _missing(v) or not str(v).strip() else str(v)
+                  for v, fid in zip(gdf[name_col], ids)] if name_col else ids.to_numpy()),
         "area_code": area_codes,
-        "properties": [json.dumps({p: _jsonable(gdf[cols[p]].iloc[k]) for p in props
-                                   if p in cols}, ensure_ascii=False, sort_keys=True)
+        "properties": [json.dumps({p: v[k] for p, v in values.items() if v[k] is not None},
+                                  ensure_ascii=False, sort_keys=True)
                        for k in range(len(gdf))],
         "geometry": [json.dumps(mapping(shapely.set_precision(g, 1e-6))) for g in wgs.geometry],
     })
     return ValidatedLayer(file, sha, layer, features, errors, _frame([]))
 
 
-def _jsonable(value):
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
+def _short(value) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists and the like
+        return False
+
+
+def _number(raw, prop: str, n: int, required: bool) -> tuple[int | float | None, str | None]:
+    """A numeric property as a JSON number, or the reason it cannot be drawn/stored."""
+    low, high, whole = NUMBER_RULES[prop]
+    if _missing(raw) or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            return None, t("object {n}: {field} ontbreekt (nodig om het object te tekenen)",
+                           n=n, field=prop)
+        return None, None
+    if isinstance(raw, (bool, list, dict, tuple)) or not isinstance(
+            raw, (int, float, str, np.integer, np.floating)):
+        return None, t("object {n}: '{value}' is geen getal", n=n, value=_short(raw))
+    try:
+        value = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
+    except (ValueError, OverflowError):
+        return None, t("object {n}: '{value}' is geen getal", n=n, value=_short(raw))
+    if not math.isfinite(value):
+        return None, t("object {n}: '{value}' is geen eindig getal", n=n, value=_short(raw))
+    if whole and not value.is_integer():
+        return None, t("object {n}: {field} '{value}' is geen geheel getal", n=n, field=prop,
+                       value=_short(raw))
+    if low is not None and value < low:
+        return None, t("object {n}: {field} {value} is kleiner dan {low}", n=n, field=prop,
+                       value=_short(raw), low=low)
+    if high is not None and value > high:
+        return None, t("object {n}: {field} {value} is groter dan {high}", n=n, field=prop,
+                       value=_short(raw), high=high)
+    return (int(value) if value.is_integer() and abs(value) < 2**53 else value), None
