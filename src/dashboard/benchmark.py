@@ -26,6 +26,7 @@ from shapely.geometry import mapping
 from . import maps
 from .charts import separators
 from .i18n import fmt_number, t
+from .safety import plotly_text
 from .tables import direction_label
 
 JUDGEMENTS = ("better", "worse", "equal", "context", "no_data")
@@ -253,16 +254,17 @@ def comparison_chart(table: pd.DataFrame, peer_values: pd.DataFrame, city: str,
     other members as small grey dots. Units differ, hence the relative scale."""
     peers = peer_latest(peer_values)
     rows = table[table["city_value"].notna()]
-    names = list(rows["name"])
+    names = [plotly_text(n) for n in rows["name"]]
+    city = plotly_text(city)
     fig = go.Figure()
     px, py, ptext = [], [], []
     for r in rows.itertuples():
         mine = peers[peers["indicator_id"] == r.indicator_id]
         for p in mine.itertuples():
             px.append((p.value - r.average) / abs(r.average) * 100)
-            py.append(r.name)
+            py.append(plotly_text(r.name))
             flag = " (" + t("illustratief") + ")" if p.illustrative else ""
-            ptext.append(f"{p.area_name}{flag}: {fmt_number(p.value)} {r.unit}")
+            ptext.append(plotly_text(f"{p.area_name}{flag}: {fmt_number(p.value)} {r.unit}"))
     if px:
         illustrative = bool(peers["illustrative"].any()) if len(peers) else False
         fig.add_trace(go.Scatter(
@@ -277,11 +279,12 @@ def comparison_chart(table: pd.DataFrame, peer_values: pd.DataFrame, city: str,
             continue
         fig.add_trace(go.Scatter(
             x=[0.0 if _missing(v) else v * 100 for v in sub["relative_difference"]],
-            y=list(sub["name"]), mode="markers+text",
+            y=[plotly_text(n) for n in sub["name"]], mode="markers+text",
             name=f"{city}: {judgement_label(code)}",
             text=[f"{JUDGEMENT_ICON[code]} {fmt_number(v)}" for v in sub["city_value"]],
             textposition="top center",
-            customdata=[[fmt_number(v), u, fmt_number(a), t(JUDGEMENT_SENTENCE[code])]
+            customdata=[[fmt_number(v), plotly_text(u), fmt_number(a),
+                         t(JUDGEMENT_SENTENCE[code])]
                         for v, u, a in zip(sub["city_value"], sub["unit"], sub["average"])],
             marker={"color": JUDGEMENT_COLOUR[code], "size": 15,
                     "symbol": JUDGEMENT_SYMBOL[code], "line": {"width": 1, "color": "#222"}},
@@ -317,7 +320,7 @@ def ranking_chart(row: dict, values: pd.DataFrame, city_code: str,
                                                        kind="stable").iloc[::-1]
     is_city = data["code"] == city_code
     colour = JUDGEMENT_COLOUR[row["judgement"]]
-    labels = [(f"{JUDGEMENT_ICON[row['judgement']]} {n}" if c else n)
+    labels = [plotly_text(f"{JUDGEMENT_ICON[row['judgement']]} {n}" if c else n)
               for n, c in zip(data["name"], is_city)]
     flag = " (" + t("illustratief") + ")"
     fig = go.Figure(go.Bar(
@@ -330,17 +333,18 @@ def ranking_chart(row: dict, values: pd.DataFrame, city_code: str,
         text=[fmt_number(v) + (flag if i else "") for v, i in
               zip(data["value"], data["illustrative"])],
         textposition="auto", textangle=0,
-        hovertemplate="%{y}: %{x:,.2f} " + str(row["unit"]) + "<extra></extra>",
+        hovertemplate="%{y}: %{x:,.2f} " + plotly_text(row["unit"]) + "<extra></extra>",
         showlegend=False))
     fig.add_vline(x=float(row["average"]), line_dash="dash", line_color="#222",
-                  annotation_text=t("{label}: {value}", label=row["average_label"],
+                  annotation_text=t("{label}: {value}",
+                                    label=plotly_text(row["average_label"]),
                                     value=fmt_number(row["average"])),
                   annotation_position="top")
     order = (t("laagste bovenaan (lager is beter)") if ascending else
              t("hoogste bovenaan") if context else t("hoogste bovenaan (hoger is beter)"))
     fig.update_layout(
         height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis={"title": str(row["unit"])},
+        xaxis={"title": plotly_text(row["unit"])},
         yaxis={"title": order}, separators=separators(), template="plotly_white",
         font={"size": 14})
     return fig

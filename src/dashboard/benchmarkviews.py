@@ -17,7 +17,7 @@ import streamlit as st
 from . import appstate, benchmark, clock, exportviews, frame, i18n, mapview, maps, state, ui
 from .geodata import PEER_LEVEL
 from .i18n import t
-from .safety import markdown_inline as md
+from .safety import markdown_text as md
 from .settings import load_settings
 
 SELECT_KEY = "bench_ind"

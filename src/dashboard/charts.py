@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 from . import i18n
 from .i18n import t
+from .safety import plotly_text
 from .status import FORECAST_POINTS, forecast, goal_points, target_year
 from .tables import format_number
 
@@ -31,7 +32,7 @@ def indicator_chart(indicator: dict, measurements: pd.DataFrame, goals: pd.DataF
     ``measurements``: city-level rows (period, value, illustrative).
     """
     fig = go.Figure()
-    unit = indicator["unit"]
+    unit = plotly_text(indicator["unit"])
     years: list[int] = []
     if measurements is not None and not measurements.empty:
         m = measurements.sort_values("period")
@@ -64,11 +65,12 @@ def indicator_chart(indicator: dict, measurements: pd.DataFrame, goals: pd.DataF
         fig.add_hline(y=float(indicator["comparison_value"]), line_dash="longdash",
                       line_color=COMPARE,
                       annotation_text=t("{label}: {value}",
-                                        label=indicator["comparison_label"],
+                                        label=plotly_text(indicator["comparison_label"]),
                                         value=format_number(indicator["comparison_value"])),
                       annotation_position="top left")
     fig.update_layout(
-        title=title, height=height, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        title=None if title is None else plotly_text(title), height=height,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         legend={"orientation": "h", "y": -0.2}, separators=separators(),
         yaxis_title=unit, xaxis=_year_axis(years),
         template="plotly_white", font={"size": 14},

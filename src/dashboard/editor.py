@@ -151,7 +151,7 @@ def load_page() -> None:
     st.title(t("Gegevens laden"))
     st.caption(t("Aangemeld als {who}. Elke lading is één geheel: alles of niets, met "
                  "geschiedenis en ongedaan maken (pagina Geschiedenis).",
-                 who=safety.markdown_inline(_who(who))))
+                 who=safety.markdown_text(_who(who))))
     kinds = {"measurements": t("Metingen (CSV of Excel)"), "layer": t("GIS-laag")}
     kind = st.radio(t("Wat laadt u?"), list(kinds), format_func=kinds.get, horizontal=True,
                     key="load_kind")
@@ -192,14 +192,14 @@ def load_page() -> None:
                     "en laad het opnieuw.",
                     "{n} problemen in {file}: er is niets geschreven. Verbeter het bestand "
                     "en laad het opnieuw.", len(validated.errors),
-                    file=safety.markdown_inline(upload.name)))
+                    file=safety.markdown_text(upload.name)))
         st.dataframe(_problems_table(validated.errors), hide_index=True, width="stretch")
         return
-    st.success(t("{file}: geen fouten gevonden.", file=safety.markdown_inline(upload.name)))
+    st.success(t("{file}: geen fouten gevonden.", file=safety.markdown_text(upload.name)))
     if layer:
         st.write(tn("{n} object vervangt de huidige laag {layer}.",
                     "{n} objecten vervangen de huidige laag {layer}.",
-                    len(validated.features), layer=safety.markdown_inline(_layer_label(layer))))
+                    len(validated.features), layer=safety.markdown_text(_layer_label(layer))))
         st_folium(maps.layer_preview(validated.features, static_url=a.settings.static_url,
                                      attribution=appstate.attribution(),
                                      outline=appstate.geometry("gemeente")),
@@ -228,13 +228,13 @@ def load_page() -> None:
             result = loads.commit(store, validated, who=who, confirm_warnings=confirmed)
         except (loads.LoadRefused, StoreWriteError) as exc:
             progress.empty()
-            st.error(safety.markdown_inline(exc))
+            st.error(safety.markdown_text(exc))
             return
         progress.progress(1.0, text=t("Klaar"))
         st.cache_data.clear()
         st.success(t("Geladen als {batch}: {rows} rijen, {replaced} vervangen. U kunt dit "
                      "ongedaan maken op de pagina Geschiedenis.",
-                     batch=safety.markdown_inline(result["batch_id"]),
+                     batch=safety.markdown_text(result["batch_id"]),
                      rows=result["rows"], replaced=result["replaced"]))
 
 
@@ -261,12 +261,12 @@ def history_page() -> None:
         try:
             result = a.store.undo_batch(choice)
         except (ValueError, StoreWriteError) as exc:
-            st.error(safety.markdown_inline(exc))
+            st.error(safety.markdown_text(exc))
             return
         st.cache_data.clear()
         st.success(tn("{batch} ongedaan gemaakt; {n} vorige waarde terug.",
                       "{batch} ongedaan gemaakt; {n} vorige waarden terug.",
-                      result["restored"], batch=safety.markdown_inline(choice)))
+                      result["restored"], batch=safety.markdown_text(choice)))
     st.caption(t("Niets wordt fysiek gewist: vervangen waarden blijven bewaard en een "
                  "ongedane lading blijft in de geschiedenis staan."))
     _publish_block()
@@ -281,11 +281,11 @@ def _publish_block() -> None:
     st.subheader(t("Publiceren voor de publieke versie"))
     now = snapshot.current(a.settings.snapshot_dir)
     st.write(t("Huidige momentopname: {name}.",
-               name=safety.markdown_inline(now.name) if now else t("nog geen")))
+               name=safety.markdown_text(now.name) if now else t("nog geen")))
     if st.button(t("Publiceer de huidige gegevens")):
         folder = snapshot.publish(a.store, a.settings.geo_dir, a.settings.snapshot_dir)
         st.success(t("Gepubliceerd als {name}; de publieke replica's nemen ze over.",
-                     name=safety.markdown_inline(folder.name)))
+                     name=safety.markdown_text(folder.name)))
 
 
 __all__ = ["current_editor", "history_page", "load_page", "require_editor"]

@@ -17,7 +17,7 @@ import streamlit as st
 from . import appstate, i18n, report
 from .i18n import t
 from .render import MAX_CONCURRENT_RENDERS, RenderBusy, RenderError
-from .safety import markdown_inline as md
+from .safety import markdown_text as md
 from .tables import format_number
 
 

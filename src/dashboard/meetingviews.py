@@ -18,7 +18,7 @@ import streamlit as st
 from . import (appstate, changes, clock, editor, exportviews, frame, i18n, mapview, report,
                state, views)
 from .i18n import t, tn
-from .safety import markdown_inline as md
+from .safety import markdown_text as md
 from .tables import format_number
 
 STEP_PARAM = "stap"

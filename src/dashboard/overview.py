@@ -106,7 +106,7 @@ def headlines(statuses: pd.DataFrame, n: int = 3) -> list[str]:
     """The first ``n`` indicators with a city figure and a goal, as short lines (the texts
     of ``statuses`` are already in the current language). Markdown: the catalog's texts
     are escaped."""
-    from .safety import markdown_inline as md
+    from .safety import markdown_text as md
 
     rows = statuses[statuses["value"].notna() & (statuses["status"] != "no_goal")].head(n)
     return [t("{name}: **{value}** {unit} ({year}) — {status}", name=md(r.name),

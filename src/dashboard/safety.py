@@ -7,12 +7,11 @@ its way to an output:
 - :func:`html_text`: HTML element content or attribute, and also safe against a second
   Jinja pass (branca renders map scripts as templates): ``{`` ``}`` ``%`` ``#`` become
   character references, so ``{{ 7*7 }}`` shows as written.
-- :func:`markdown_text`: inline Markdown (``st.markdown``, captions, notices): every
-  character Markdown, GFM autolinks, Streamlit's colour directives or LaTeX could read is
-  backslash-escaped, and line breaks become spaces (no headings, lists or tables).
-- :func:`markdown_inline`: the same for values shown on the pages, escaping only what can
-  start a construct (the Markdown source stays readable) and breaking GFM autolink
-  literals, which remark-gfm finds even behind backslash escapes.
+- :func:`markdown_text`: inline Markdown (``st.markdown``, captions, notices, widget
+  labels): what can start a construct is backslash-escaped (the Markdown source stays
+  readable), GFM autolink literals, which remark-gfm finds even behind backslash escapes,
+  are broken with an invisible word joiner, and line breaks become spaces.
+- :func:`plotly_text`: text for plotly figures (pseudo-HTML and ``%{…}`` placeholders).
 - :func:`csv_cell` / :func:`csv_frame`: cells of a CSV or XLSX the board writes; text that
   a spreadsheet would read as a formula (``=`` ``+`` ``-`` ``@`` tab, CR, LF) gets a
   leading apostrophe. Numbers stay numbers.
@@ -38,18 +37,16 @@ def html_text(value) -> str:
     return ("" if value is None else str(value)).translate(_HTML_REFS)
 
 
-# CommonMark's ASCII punctuation that may be backslash-escaped, minus nothing: escaping
-# every one of them is always valid and always shows the character itself. ``:`` is in the
-# set, which also stops GFM autolinks (``https://…``) and Streamlit's ``:red[…]``.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^@%/;,?])")
+def plotly_text(value) -> str:
+    """``value`` for a plotly text property (titles, tick and legend labels, annotations,
+    ``text``, ``customdata`` and the literal parts of a ``hovertemplate``): plotly reads
+    pseudo-HTML (``<a href>``, ``<b>``) and ``%{…}`` placeholders in them, and decodes
+    numeric character references, so :func:`html_text`'s references show the text as
+    written and leave no tag or placeholder."""
+    return html_text(value)
+
+
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\v\f]+")
-
-
-def markdown_text(value) -> str:
-    """``value`` as literal inline Markdown text (one line, nothing interpreted)."""
-    text = _LINE_BREAKS.sub(" ", "" if value is None else str(value))
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
 
 # Always read by some Markdown construct: escapes, code, emphasis, strike-through, LaTeX,
 # tables, links/images/footnotes, HTML and autolinks.
@@ -65,12 +62,12 @@ _WORD_JOINER = "\u2060"
 _AUTOLINK_BREAKS = re.compile(r"(?<=://)|(?i:(?<=www)(?=\.))|(?<=@)")
 
 
-def markdown_inline(value) -> str:
+def markdown_text(value) -> str:
     """``value`` as literal inline Markdown (one line, nothing interpreted) that still reads
     as itself in the Markdown source.
 
-    Same guarantee as :func:`markdown_text` for what a reader sees, but only the characters
-    that can start something are escaped: always ``\\`` `````` ``*`` ``~`` ``$`` ``|``
+    Only the characters that can start something are escaped, so the Markdown source of
+    a message stays readable (and so do tests that read it): always ``\\`` `````` ``*`` ``~`` ``$`` ``|``
     ``[`` ``]`` ``<`` ``>`` and ``@``; ``_`` unless inside a word (intraword ``_`` is inert
     in CommonMark); ``:`` unless a space or the end follows (Streamlit's ``:red[…]``,
     ``:emoji:`` and ``:material/…:`` need a letter after it); ``&`` before a letter or ``#``

@@ -3,7 +3,7 @@
 Pure: parsing takes a plain mapping and the valid choices, and returns the state plus a
 notice for every parameter it had to ignore (never an exception). Notices are Markdown
 (pages show them with ``st.toast``/``st.info``): the URL's value in them is escaped with
-:func:`safety.markdown_inline`, so ``?ind=[x](https://…)`` shows as written, never as a link.
+:func:`safety.markdown_text`, so ``?ind=[x](https://…)`` shows as written, never as a link.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .i18n import t
-from .safety import markdown_inline
+from .safety import markdown_text
 from .tables import level_name
 
 PARAMS = {"indicator": "ind", "level": "niveau", "area": "gebied", "year": "jaar"}
@@ -62,21 +62,21 @@ def parse(params: Mapping[str, str], *, indicators: Sequence[str], areas_by_leve
             state.indicator = raw
         else:
             state.notices.append(t("Onbekende indicator '{value}' genegeerd.",
-                                   value=markdown_inline(raw)))
+                                   value=markdown_text(raw)))
     raw = _get(params, "level")
     if raw is not None:
         if raw in LEVEL_CHOICES and raw in areas_by_level:
             state.level = raw
         else:
             state.notices.append(t("Onbekend niveau '{value}' genegeerd; toon wijken.",
-                                   value=markdown_inline(raw)))
+                                   value=markdown_text(raw)))
     raw = _get(params, "area")
     if raw is not None:
         if raw in areas_by_level.get(state.level, ()):
             state.area = raw
         else:
             state.notices.append(t("Onbekend gebied '{value}' voor niveau {level} genegeerd.",
-                                   value=markdown_inline(raw),
+                                   value=markdown_text(raw),
                                    level=level_name(state.level)))
     raw = _get(params, "year")
     if raw is not None:
@@ -88,11 +88,11 @@ def parse(params: Mapping[str, str], *, indicators: Sequence[str], areas_by_leve
             state.year = year
         else:
             state.notices.append(t("Ongeldig jaar '{value}' genegeerd; toon het laatste jaar.",
-                                   value=markdown_inline(raw)))
+                                   value=markdown_text(raw)))
     return state
 
 
-def parse_as_of(raw: str | None, now: dt.datetime, *, quote=markdown_inline
+def parse_as_of(raw: str | None, now: dt.datetime, *, quote=markdown_text
                 ) -> tuple[dt.datetime | None, str | None]:
     """A pinned moment from ``stand``: a date (its end: 23:59:59) or a date and time.
 

@@ -1,7 +1,7 @@
 """Small shared Streamlit pieces used by several pages (rendering only).
 
 Text from data (catalog, geodata, loads, the URL) reaches Markdown only through
-:func:`md` (``safety.markdown_inline``): the Dutch messages keep their own Markdown, the
+:func:`md` (``safety.markdown_text``): the Dutch messages keep their own Markdown, the
 values filled into them are shown as written.
 """
 
@@ -17,7 +17,7 @@ import streamlit as st
 from . import appstate
 from .i18n import t
 from .maps import quality_note
-from .safety import markdown_inline as md
+from .safety import markdown_text as md
 
 # Characters an address keeps as they are; everything else (spaces, ``<`` ``>`` ``\\``,
 # line breaks, non-ASCII) is percent-encoded.

@@ -21,7 +21,7 @@ import streamlit as st
 
 from . import appstate, charts, exportviews, frame, i18n, mapview, maps, overview, state, ui
 from .i18n import t
-from .safety import markdown_inline as md
+from .safety import markdown_text as md
 from .status import FORECAST_POINTS, STATUS_ICON, status_label
 from .tables import format_number, level_name, level_plural
 

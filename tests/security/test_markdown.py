@@ -90,12 +90,12 @@ MARKDOWNISH = hst.lists(hst.sampled_from(
 
 
 @given(MARKDOWNISH)
-def test_finding_06_markdown_inline_leaves_nothing_live(text):
+def test_finding_06_markdown_text_leaves_nothing_live(text):
     """The escape the pages use: nothing in its output can render as a link, image or
     autolink, and a reader sees the value itself (escapes resolved, word joiners aside)."""
-    from dashboard.safety import markdown_inline
+    from dashboard.safety import markdown_text
 
-    out = markdown_inline(text)
+    out = markdown_text(text)
     assert not live_markdown(out), (text, out)
     shown = _ESCAPED.sub(r"\1", out).replace("\u2060", "")
     assert shown == re.sub(r"\n+", " ", text).lstrip(), (text, out)
