@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from . import i18n
-from .errors import InputError
+from .errors import InputError, StoreWriteError
 from .settings import describe, load_settings
 
 
@@ -84,6 +84,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
         except loads.LoadRefused as exc:
             print(f"Fout: {exc}. Bevestig met --confirm-warnings.", file=sys.stderr)
             return 3
+        except StoreWriteError as exc:
+            print(f"Fout: {exc}", file=sys.stderr)
+            return 4
     print(f"Geladen als {result['batch_id']}: {result['rows']} rijen, "
           f"{result['replaced']} vervangen.")
     return 0
@@ -98,6 +101,9 @@ def _cmd_undo(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"Fout: {exc}", file=sys.stderr)
             return 2
+        except StoreWriteError as exc:
+            print(f"Fout: {exc}", file=sys.stderr)
+            return 4
     print(f"Lading {args.batch} ongedaan gemaakt; {result['restored']} vorige waarden terug.")
     return 0
 
