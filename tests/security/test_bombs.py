@@ -158,10 +158,18 @@ def test_finding_04_xlsx_declaring_a1_xfd20000_with_far_cells(root, tmp_path):
     assert_refused(load(root, path), path, f"de grens is {COLUMNS} kolommen")
 
 
-def test_finding_04_xlsx_whose_dimension_alone_says_a1_xfd20000(root, tmp_path):
-    """Only the <dimension> is edited (a 1.5 KB-class file): nothing is padded to it, the
-    two real rows are read."""
-    path = _workbook(tmp_path / "dimensie.xlsx")
+def test_finding_04_xlsx_whose_dimension_says_a1_xfd20000(root, tmp_path):
+    """Valid rows 1, 2 and 20,000 in columns A-D, the <dimension> edited to A1:XFD20000:
+    nothing is padded to the declared width (2.6 GB of empty cells before), the three
+    rows are read."""
+    path = tmp_path / "dimensie.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(ROW)
+    for col, value in zip("ABCD", ["inwoners", "34022", 2022, 77800]):
+        ws[f"{col}20000"] = value
+    wb.save(path)
 
     def edit(old: bytes, fh) -> None:
         new = re.sub(rb'<dimension ref="[^"]+" ?/>', b'<dimension ref="A1:XFD20000"/>', old)
@@ -169,6 +177,7 @@ def test_finding_04_xlsx_whose_dimension_alone_says_a1_xfd20000(root, tmp_path):
         fh.write(new)
 
     _rewrite(path, "xl/worksheets/sheet1.xml", edit)
+    assert path.stat().st_size < 10_000
     code, err, peak = load(root, path)
     assert "Traceback" not in err, err[-3000:]
     assert code == 1, (code, err[-3000:])  # a dry run of a valid file

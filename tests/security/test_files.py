@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.server
 import io
 import json
-import shutil
 import threading
 import time
 import zipfile
@@ -70,21 +69,28 @@ def _good_points(**props) -> dict:
 
 def _vrt(secret: Path) -> str:
     return ("<OGRVRTDataSource><OGRVRTLayer name='s'>"
-            f"<SrcDataSource>{secret}</SrcDataSource><GeometryType>wkbPoint</GeometryType>"
+            f"<SrcDataSource>{secret}</SrcDataSource><SrcLayer>{secret.stem}</SrcLayer>"
+            "<GeometryType>wkbPoint</GeometryType>"
             "<LayerSRS>EPSG:4326</LayerSRS>"
             "<GeometryField encoding='PointFromColumns' x='x' y='y'/>"
             "</OGRVRTLayer></OGRVRTDataSource>")
 
 
-def _shapefile_zip(extra: dict[str, bytes] | None = None, folder: str = "") -> bytes:
-    """The official wijken Shapefile (../shared/geo), re-zipped with ``extra`` members."""
+def _shapefile_zip(tmp: Path, extra: dict[str, bytes] | None = None, folder: str = ""
+                   ) -> bytes:
+    """A valid charging-point Shapefile (two points in Kortrijk), zipped with ``extra``
+    members, its parts under ``folder``."""
+    shp = tmp / "shp"
+    shp.mkdir(exist_ok=True)
+    gpd.GeoDataFrame({"id": ["lp-1", "lp-2"], "naam": ["Markt", "Station"], "aantal": [4, 6]},
+                     geometry=[shapely.Point(3.2649, 50.8278), shapely.Point(3.2640, 50.8240)],
+                     crs=4326).to_file(shp / "laadpunten.shp", engine="pyogrio")
     buf = io.BytesIO()
-    with zipfile.ZipFile(SHARED_GEO / "kortrijk_wijken_2024_shp.zip") as src, \
-            zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            dst.writestr(folder + info.filename, src.read(info))
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for part in sorted(shp.iterdir()):
+            zf.write(part, folder + part.name)
         for name, data in (extra or {}).items():
-            dst.writestr(name, data)
+            zf.writestr(name, data)
     return buf.getvalue()
 
 
@@ -189,11 +195,12 @@ def test_finding_02_geojson_link_crs_fetches_nothing(areas):
     assert "geen verwijzing" in " ".join(v.errors["reason"])
 
 
-def test_finding_02_zip_holding_other_than_shapefile_parts_is_refused(areas):
-    for data, phrase in ((_shapefile_zip({"extra.vrt": b"<OGRVRTDataSource/>"}),
+def test_finding_02_zip_holding_other_than_shapefile_parts_is_refused(areas, tmp_path):
+    assert _validate(_shapefile_zip(tmp_path), "laadpunten.zip", "laadpunten", areas).ok
+    for data, phrase in ((_shapefile_zip(tmp_path, {"extra.vrt": b"<OGRVRTDataSource/>"}),
                           "alleen de delen van een Shapefile"),
-                         (_shapefile_zip(folder="wijken/"), "zip bevat mappen")):
-        v = _validate(data, "wijken.zip", "warmtenet_zone", areas)
+                         (_shapefile_zip(tmp_path, folder="laadpunten/"), "zip bevat mappen")):
+        v = _validate(data, "laadpunten.zip", "laadpunten", areas)
         assert not v.ok
         assert phrase in " ".join(v.errors["reason"]), v.errors
 
@@ -204,9 +211,9 @@ def test_finding_02_official_shapefile_zip_is_still_read():
 
 
 # --------------------------------------------------------------------- low: zip caps
-def test_low_zip_member_count_is_capped_from_the_directory(areas):
+def test_low_zip_member_count_is_capped_from_the_directory(areas, tmp_path):
     extra = {f"meta{i}.xml": b"<x/>" for i in range(ZIP_MEMBERS)}
-    v = _validate(_shapefile_zip(extra), "wijken.zip", "warmtenet_zone", areas)
+    v = _validate(_shapefile_zip(tmp_path, extra), "laadpunten.zip", "laadpunten", areas)
     assert not v.ok
     assert f"de grens is {ZIP_MEMBERS}" in " ".join(v.errors["reason"])
 
@@ -215,14 +222,14 @@ def test_low_zip_bomb_member_is_refused_before_decompressing(areas, tmp_path):
     """A 150 MB member compressed to 0.15 MB: refused from the directory, within a second
     (testzip decompressed all of it first)."""
     path = tmp_path / "bom.zip"
-    shutil.copy(SHARED_GEO / "kortrijk_wijken_2024_shp.zip", path)
+    path.write_bytes(_shapefile_zip(tmp_path))
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf, \
-            zf.open("kortrijk_wijken_2024.shp.xml", "w", force_zip64=True) as fh:
+            zf.open("laadpunten.shp.xml", "w", force_zip64=True) as fh:
         block = b"\0" * (1 << 20)
         for _ in range(150):
             fh.write(block)
     started = time.perf_counter()
-    v = _validate(path.read_bytes(), "wijken.zip", "warmtenet_zone", areas)
+    v = _validate(path.read_bytes(), "laadpunten.zip", "laadpunten", areas)
     elapsed = time.perf_counter() - started
     assert not v.ok
     assert f"de grens is {ZIP_RATIO}:1" in " ".join(v.errors["reason"])
