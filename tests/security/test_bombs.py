@@ -3,10 +3,12 @@ refused before anything is built in memory, with a message naming the file and t
 
 Each bomb goes through the real command line (``python -m dashboard import FILE
 --dry-run``) in a child process against a private copy of the real build; the child
-reports its own peak memory (``getrusage(RUSAGE_SELF).ru_maxrss``) on stderr, and it must
-stay under PEAK_LIMIT_MB. A guard (RLIMIT_AS, MEMORY_GUARD) and a timeout keep a bomb that
-does go off (as on the unfixed code) from harming the machine: the child then dies with
-MemoryError and the test fails.
+reports its own peak memory (``VmHWM`` from ``/proc/self/status``) on stderr, and it must
+stay under PEAK_LIMIT_MB. Not ``ru_maxrss``: Linux carries the maximum of the forked
+pytest worker across ``exec`` into it, so a large worker made every bomb look 500 MB big;
+VmHWM belongs to the child's own address space, which ``exec`` starts afresh. A guard
+(RLIMIT_AS, MEMORY_GUARD) and a timeout keep a bomb that does go off (as on the unfixed
+code) from harming the machine: the child then dies with MemoryError and the test fails.
 """
 
 from __future__ import annotations
@@ -47,13 +49,14 @@ MEMORY_GUARD = 5 * 1024 ** 3 // 2  # address space of the child (an idle CLI res
 TIMEOUT = 240
 
 CHILD = r"""
-import resource, sys
+import re, sys
 from dashboard.cli import main
 try:
     code = main(sys.argv[1:])
 finally:
-    print("MAXRSS_KB=%d" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-          file=sys.stderr)
+    with open("/proc/self/status") as fh:
+        hwm = re.search(r"VmHWM:\s+(\d+) kB", fh.read()).group(1)
+    print("PEAK_KB=%s" % hwm, file=sys.stderr)
 sys.exit(code)
 """
 
@@ -77,7 +80,7 @@ def load(root: Path, file: Path, *args: str) -> tuple[int, str, float]:
     proc = subprocess.run([sys.executable, "-c", CHILD, "import", str(file), "--dry-run",
                            "--who", "test", *args], cwd=root, env=env, capture_output=True,
                           text=True, timeout=TIMEOUT, preexec_fn=_guard)
-    found = re.search(r"MAXRSS_KB=(\d+)", proc.stderr)
+    found = re.search(r"PEAK_KB=(\d+)", proc.stderr)
     assert found, f"the child died (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
     peak = int(found.group(1)) / 1024
     print(f"{file.name}: exit {proc.returncode}, peak {peak:.0f} MB")
