@@ -42,16 +42,23 @@ def setup() -> None:
 # Streamlit's 44 px title size.
 PHONE_CSS = ("<style>@media (max-width: 640px) {"
              "h1 {font-size: 2rem !important; line-height: 1.2 !important;}}</style>")
+# Streamlit's table toolbar offers "Download as CSV", written in the browser with every
+# cell as it is: text from a load that starts with = + - @ would be a formula in Excel.
+# The board's own CSV buttons neutralise such cells (safety.csv_frame), so the toolbar's
+# unneutralised one is hidden on every page (search and full screen stay).
+TOOLBAR_CSS = ('<style>[data-testid="stElementToolbarButton"]'
+               ':has(button[aria-label^="Download as CSV"]) {display: none !important;}'
+               '</style>')
 
 
 def document_language() -> None:
     """Set ``<html lang>`` to the page's language (Streamlit serves ``lang="en"``): screen
     readers pick their voice from it (WCAG 3.1.1), browsers their hyphenation and
-    spelling. The page-wide phone CSS rides along. Rendered in the sidebar, which takes
-    no room on the page itself."""
+    spelling. The page-wide CSS (phone titles, table toolbar) rides along. Rendered in the
+    sidebar, which takes no room on the page itself."""
     lang = st.session_state.get(i18n.SESSION_KEY, i18n.DEFAULT)
     st.sidebar.html(f"<script>document.documentElement.lang = {json.dumps(lang)};</script>"
-                    + PHONE_CSS, unsafe_allow_javascript=True)
+                    + PHONE_CSS + TOOLBAR_CSS, unsafe_allow_javascript=True)
 
 
 def run(page) -> None:
