@@ -67,8 +67,9 @@ def markdown_text(value) -> str:
     as itself in the Markdown source.
 
     Only the characters that can start something are escaped, so the Markdown source of
-    a message stays readable (and so do tests that read it): always ``\\`` `````` ``*`` ``~`` ``$`` ``|``
-    ``[`` ``]`` ``<`` ``>`` and ``@``; ``_`` unless inside a word (intraword ``_`` is inert
+    a message stays readable (and so do tests that read it): always ``\\`` `````` ``*``
+    ``~`` ``$`` ``|`` ``[`` ``]`` ``<`` ``>`` and ``@``; ``_`` unless inside a word
+    (intraword ``_`` is inert
     in CommonMark); ``:`` unless a space or the end follows (Streamlit's ``:red[…]``,
     ``:emoji:`` and ``:material/…:`` need a letter after it); ``&`` before a letter or ``#``
     (character references); ``# > + - =`` and an ordered-list marker at the start (block

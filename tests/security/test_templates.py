@@ -42,8 +42,8 @@ def shell_payload(marker: Path) -> str:
     HTML and JSON escaping turn quotes into ``&#x27;`` / ``\\u0027``, which would only
     make the template fail to compile; this one ran on the unfixed code."""
     g = "cycler.__init__.__globals__"
-    return "{{ %s.os.system(%s.__builtins__.bytes(%s).decode()) }}" % (
-        g, g, list(f"touch {marker}".encode()))
+    code = list(f"touch {marker}".encode())
+    return "{{ " + f"{g}.os.system({g}.__builtins__.bytes({code}).decode())" + " }}"
 
 
 def hostile(marker: Path) -> list[str]:
