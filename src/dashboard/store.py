@@ -84,7 +84,14 @@ CREATE TABLE IF NOT EXISTS indicator (
     comparison_year INTEGER,
     plausible_min DOUBLE,
     plausible_max DOUBLE,
-    position INTEGER NOT NULL
+    position INTEGER NOT NULL,
+    -- Goal semantics and data calendar (see goaltypes.py and calendar.py).
+    goal_type VARCHAR NOT NULL DEFAULT 'none',
+    goal_areas VARCHAR[],
+    derived_from VARCHAR,
+    cadence VARCHAR,
+    lag_months INTEGER,
+    assumption VARCHAR
 );
 CREATE TABLE IF NOT EXISTS goal (
     indicator_id VARCHAR NOT NULL,
@@ -191,7 +198,7 @@ INSERT_FROM_DATA: dict[str, str] = {
     "meeting": "INSERT INTO meeting SELECT * FROM data",
 }
 MACROS = {"measurement_at", "layer_feature_at"}
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # Version 2 lets the area table hold benchmark peers (level 'peer'): DuckDB cannot alter a
 # CHECK constraint, so the table is copied into the new definition, in one transaction.
 MIGRATIONS: dict[str, str] = {
@@ -209,6 +216,16 @@ MIGRATIONS: dict[str, str] = {
     DROP TABLE area;
     ALTER TABLE area_v2 RENAME TO area;
     UPDATE meta SET value = '2' WHERE key = 'schema_version';
+    """,
+    # Version 3 adds the goal type, derived-series formula and data calendar per indicator.
+    "2": """
+    ALTER TABLE indicator ADD COLUMN goal_type VARCHAR DEFAULT 'none';
+    ALTER TABLE indicator ADD COLUMN goal_areas VARCHAR[];
+    ALTER TABLE indicator ADD COLUMN derived_from VARCHAR;
+    ALTER TABLE indicator ADD COLUMN cadence VARCHAR;
+    ALTER TABLE indicator ADD COLUMN lag_months INTEGER;
+    ALTER TABLE indicator ADD COLUMN assumption VARCHAR;
+    UPDATE meta SET value = '3' WHERE key = 'schema_version';
     """,
 }
 
