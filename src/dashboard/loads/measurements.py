@@ -1,8 +1,10 @@
 """Validating a measurement file: every problem at once, each with row, column and reason.
 
-Columns (Dutch template; aliases accepted, see ``read.ALIASES``): ``indicator`` (optional
-when the indicator is given separately), ``gebied`` (code, or exact name; ``niveau`` may
-disambiguate), ``jaar``, ``waarde``, optional ``eenheid``, ``bron``, ``opmerking``.
+Columns (Dutch template; other headers and layouts are mapped by ``columns.detect``, see
+docs/loads.md): ``indicator`` (optional when the indicator is given separately), ``gebied``
+(code, exact name or a spelling variant of it; ``niveau`` may disambiguate), ``jaar``,
+``waarde``, optional ``eenheid``, ``bron``, ``opmerking``. Problems name the file's own
+column header (in a wide layout: the header of the cell's column).
 
 Errors block the load; warnings (big year-on-year jumps, district values that do not add up
 to the city total) must be confirmed explicitly before committing.
@@ -22,7 +24,8 @@ from ..store import PEER
 from ..errors import Problem
 from ..i18n import t
 from ..tables import level_plural
-from .read import RawTable, read_table
+from .columns import Context, Mapping, Resolved, apply, detect, grid_preview
+from .read import RawTable, read_grid
 
 FIRST_YEAR = 2000
 JUMP_WARNING = 0.5          # warn when a value changes more than 50 % on the previous year
@@ -40,6 +43,10 @@ class Validated:
     warnings: pd.DataFrame                   # row, field, reason
     sheet: str | None = None
     problems_preview: list[Problem] = field(default_factory=list)
+    columns: Resolved | None = None          # the column mapping that was used
+    preview: pd.DataFrame | None = None      # the file's first rows, as it shows them
+    unmatched: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"value": [], "rows": [], "candidates": []}))  # unknown areas and their nearest
 
     @property
     def ok(self) -> bool:
@@ -113,10 +120,22 @@ def parse_numbers(text: pd.Series) -> pd.Series:
 
 def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.DataFrame,
              current: pd.DataFrame | None = None, indicator: str | None = None,
-             today: dt.date | None = None) -> Validated:
+             today: dt.date | None = None, context: Context | None = None) -> Validated:
     """Check every row; ``current`` holds the store's current values for the warnings."""
     f = raw.frame
     errors: list[pd.DataFrame] = []
+    labels = dict(raw.labels)
+    res = raw.columns
+    wide_fields = ({"waarde", "jaar"} if res is not None and res.wide == "period" else
+                   {"waarde", "indicator"} if res is not None and res.wide == "indicator"
+                   else set())
+
+    def where(fld: str, sub: pd.DataFrame):
+        """The file's own header for a field (per row in a wide layout)."""
+        if fld in wide_fields and "_col" in sub.columns:
+            return np.where(sub["_col"].to_numpy(dtype=object) != "",
+                            sub["_col"].to_numpy(dtype=object), labels.get(fld, fld))
+        return labels.get(fld, fld)
 
     def err(mask: pd.Series | np.ndarray, fld: str, reasons) -> None:
         """Record rows in ``mask``; ``reasons`` is a text or a function of the row subset
@@ -125,7 +144,8 @@ def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.Dat
         if mask.any():
             sub = f.loc[mask]
             rs = reasons(sub) if callable(reasons) else reasons
-            errors.append(pd.DataFrame({"row": sub["_row"].to_numpy(), "field": fld,
+            errors.append(pd.DataFrame({"row": sub["_row"].to_numpy(),
+                                        "field": where(fld, sub),
                                         "reason": rs.to_numpy() if isinstance(rs, pd.Series)
                                         else rs}))
 
@@ -160,30 +180,33 @@ def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.Dat
         err(other, "indicator",
             lambda d: _each(t("andere indicator dan gekozen ('{value}')"), value=d["indicator"]))
 
-    # Areas: code first, else exact name (case-insensitive), with `niveau` if given.
+    # Areas: code first, else exact name (case-insensitive), else the name written
+    # loosely (accents, hyphens, 'St.'/'Sint-', spaces), with `niveau` if given.
+    ctx = context or Context(areas, indicators)
     area = f["area"]
-    lower = area.str.lower()
     level_col = f["level"].str.lower() if "level" in f.columns else pd.Series("", index=f.index)
-    names = areas.assign(k=areas["name"].str.lower())
-    by_name = names.groupby("k")["code"].agg(list)
-    by_pair = names.groupby(["k", "level"])["code"].agg(list)
-    resolved = area.where(area.isin(set(areas["code"])))
+    resolved = area.where(area.isin(ctx.codes))
     need = resolved.isna() & (area != "")
     ambiguous = pd.Series(False, index=f.index)
     if need.any():
-        idx = need[need].index
-        found, amb = [], []
-        for k, lv in zip(lower[idx], level_col[idx]):
-            codes = by_pair.get((k, lv), []) if lv else by_name.get(k, [])
-            found.append(codes[0] if len(codes) == 1 else None)
-            amb.append(len(codes) > 1)
-        resolved.loc[idx] = found
-        ambiguous.loc[idx] = amb
+        pairs = pd.DataFrame({"a": area[need], "l": level_col[need]})
+        found = {(a, lv): ctx.area(a, lv) for a, lv in pairs.drop_duplicates().itertuples(
+            index=False)}
+        keys = list(zip(pairs["a"], pairs["l"]))
+        resolved.loc[pairs.index] = [found[k][0] for k in keys]
+        ambiguous.loc[pairs.index] = [found[k][1] for k in keys]
     err(ambiguous, "gebied", lambda d: _each(
         t("naam '{value}' komt meer dan eens voor; geef de code of de kolom niveau"),
         value=d["area"]))
-    err(resolved.isna() & ~ambiguous & (area != ""), "gebied",
+    unknown = resolved.isna() & ~ambiguous & (area != "")
+    unmatched = _unmatched(f[unknown], ctx, ind)
+    hint = dict(zip(unmatched["value"], unmatched["candidates"]))
+    with_hint = unknown & area.isin([v for v, c in hint.items() if c])
+    err(unknown & ~with_hint, "gebied",
         lambda d: _each(t("onbekend gebied '{value}'"), value=d["area"]))
+    err(with_hint, "gebied", lambda d: _each(
+        t("onbekend gebied '{value}'; het meest gelijkend: {candidates}"), value=d["area"],
+        candidates=d["area"].map(hint)))
     err(area == "", "gebied", t("gebied ontbreekt"))
     area_level = resolved.map(areas.set_index("code")["level"])
 
@@ -250,10 +273,36 @@ def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.Dat
         "note": f["note"] if "note" in f.columns else "", "_row": f["_row"],
     })
     if not errors_df.empty:
-        return Validated(raw.file, sha256, rows, errors_df, _empty(), raw.sheet)
+        return Validated(raw.file, sha256, rows, errors_df, _empty(), raw.sheet,
+                         columns=res, unmatched=unmatched)
     rows["period"] = rows["period"].astype(int)
     warnings_df = _warnings(rows, current, ind, areas)
-    return Validated(raw.file, sha256, rows, errors_df, warnings_df, raw.sheet)
+    if len(warnings_df) and labels.get("waarde") and not wide_fields:
+        warnings_df["field"] = warnings_df["field"].replace({"waarde": labels["waarde"]})
+    return Validated(raw.file, sha256, rows, errors_df, warnings_df, raw.sheet, columns=res,
+                     unmatched=unmatched)
+
+
+MAX_CANDIDATE_LOOKUPS = 500   # unknown area values given nearest candidates (per file)
+
+
+def _unmatched(f: pd.DataFrame, ctx: Context, ind: pd.DataFrame) -> pd.DataFrame:
+    """Every unknown area value once: the rows it is on and its closest areas (at the
+    levels the rows' indicators exist at)."""
+    if f.empty:
+        return pd.DataFrame({"value": [], "rows": [], "candidates": []})
+    levels = ind["levels"] if "levels" in ind else pd.Series(dtype=object)
+    out = []
+    for n, (value, group) in enumerate(f.groupby("area", sort=False)):
+        rows = sorted(set(group["_row"].astype(int)))
+        shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+        allowed: set[str] = set()
+        for i in group["indicator"].unique():
+            if i in levels.index:
+                allowed |= set(levels[i])
+        found = ctx.candidates(value, allowed or None) if n < MAX_CANDIDATE_LOOKUPS else []
+        out.append((value, shown, ", ".join(found)))
+    return pd.DataFrame(out, columns=["value", "rows", "candidates"])
 
 
 def _fmt(x: float) -> str:
@@ -317,23 +366,45 @@ def _warnings(rows: pd.DataFrame, current: pd.DataFrame | None, ind: pd.DataFram
 
 
 def validate_file(data: bytes, file: str, store, indicator: str | None = None,
-                  sheet: str | None = None) -> Validated:
-    """Read + validate; reading problems come back as errors too (never an exception)."""
+                  sheet: str | None = None, mapping: Mapping | None = None) -> Validated:
+    """Read + map the columns + validate; reading and column problems come back as errors
+    too (never an exception). ``mapping`` is a person's confirmed or saved column choice
+    (its indicator and sheet apply when none is given here)."""
     from ..errors import InputError
 
+    mapping = mapping or Mapping()
+    indicator = indicator or mapping.indicator
+    sheet = sheet or mapping.sheet
     sha = hashlib.sha256(data).hexdigest()
+
+    def refused(problems, res=None, preview=None, sheet_name=None) -> Validated:
+        e = pd.DataFrame({"row": [p.row or 0 for p in problems],
+                          "field": [p.field or "" for p in problems],
+                          "reason": [p.reason for p in problems]})
+        return Validated(file, sha, pd.DataFrame(), e, _empty(), sheet_name, columns=res,
+                         preview=preview)
+
     try:
-        raw = read_table(data, file, NEEDED_COLUMNS, sheet)
+        grid = read_grid(data, file, sheet)
     except InputError as exc:
-        e = pd.DataFrame({"row": [p.row or 0 for p in exc.problems],
-                          "field": [p.field or "" for p in exc.problems],
-                          "reason": [p.reason for p in exc.problems]})
-        return Validated(file, sha, pd.DataFrame(), e, _empty())
+        return refused(exc.problems)
     indicators = store.indicators()
     areas = store.areas()
+    ctx = Context(areas, indicators, indicator)
+    res = detect(file, grid.head, ctx, mapping, NEEDED_COLUMNS)
+    preview = grid_preview(grid.head, res)
+    if res.problems:
+        return refused(res.problems, res, preview, grid.sheet)
+    try:
+        frame, labels = apply(grid.body(res.header_at, res.header), res)
+    except InputError as exc:
+        return refused(exc.problems, res, preview, grid.sheet)
+    raw = RawTable(file, frame, grid.sheet, labels, res)
     ids = (sorted(raw.frame["indicator"].unique().tolist())
            if "indicator" in raw.frame.columns else [])
     if indicator:
         ids = sorted(set(ids) | {indicator})
     current = store.current_values([i for i in ids if i])
-    return validate(raw, sha, indicators, areas, current, indicator)
+    validated = validate(raw, sha, indicators, areas, current, indicator, context=ctx)
+    validated.preview = preview
+    return validated

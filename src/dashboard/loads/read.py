@@ -11,26 +11,17 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ..errors import InputError, Problem
 from ..i18n import t
+from . import columns
 
-# Column names we recognise (lower-case, after trimming), mapped to our own.
-ALIASES = {
-    "indicator": "indicator", "indicator_id": "indicator", "indicatorcode": "indicator",
-    "gebied": "area", "gebiedscode": "area", "area": "area", "area_code": "area",
-    "code": "area", "naam gebied": "area",
-    "niveau": "level", "level": "level",
-    "jaar": "period", "periode": "period", "period": "period", "year": "period",
-    "waarde": "value", "value": "value",
-    "eenheid": "unit", "unit": "unit",
-    "bron": "source", "source": "source",
-    "opmerking": "note", "note": "note",
-}
-HEADER_SCAN_ROWS = 20
+HEADER_SCAN_ROWS = columns.HEADER_SCAN_ROWS
+HEAD_ROWS = columns.HEADER_SCAN_ROWS + columns.SAMPLE_ROWS  # header search + content sample
 MIB = 1024 * 1024
 # Limits on a coordinator's file, checked before anything is built in memory (a 1.5 KB
 # .xlsx declaring A1:XFD20000 once took 2.8 GB; 130,000 header columns aborted the
@@ -53,7 +44,23 @@ ZIP_RATIO_FROM = MIB
 @dataclass
 class RawTable:
     file: str
-    frame: pd.DataFrame  # canonical column names + _row
+    frame: pd.DataFrame  # canonical column names + _row (+ _col in a wide layout)
+    sheet: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # Dutch field → file's header
+    columns: columns.Resolved | None = None
+
+
+@dataclass
+class Grid:
+    """A sheet or CSV as rows of text before its header is known: ``head`` holds the first
+    rows (index = the file's row number - 1) for finding the header and judging content;
+    ``body(header_at, header)`` reads every row below the header into positional columns
+    ``0 … n-1`` with ``_row`` (the file's row number) and ``_extra`` ("1": a value in a
+    column without a header)."""
+
+    file: str
+    head: list[list[str]]
+    body: Callable[[int, list[str]], pd.DataFrame]
     sheet: str | None = None
 
 
@@ -97,7 +104,7 @@ def _fields(line: bytes) -> int:
 
 def _check_csv_shape(data: bytes, file: str) -> bytes:
     """Bound size, line count and line length (bytes, before decoding or parsing); return
-    the first HEADER_SCAN_ROWS lines."""
+    the first HEAD_ROWS lines."""
     if len(data) > MAX_BYTES:
         raise _too_big(file, t("is groter dan {size}", size=_mb(MAX_BYTES)), _mb(MAX_BYTES))
     lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1
@@ -116,7 +123,7 @@ def _check_csv_shape(data: bytes, file: str) -> bytes:
             raise _too_big(file, t("regel {row} is langer dan {n} bytes", row=number,
                                    n=_count(MAX_LINE_BYTES)),
                            t("{n} bytes per regel", n=_count(MAX_LINE_BYTES)))
-        if number == HEADER_SCAN_ROWS:
+        if number == HEAD_ROWS:
             head_end = end
         if m is None:
             break
@@ -124,63 +131,45 @@ def _check_csv_shape(data: bytes, file: str) -> bytes:
     return data[:head_end if head_end is not None else len(data)]
 
 
-def _find_header(rows: list[list[str]], file: str, needed: set[str]) -> int:
-    """The header row: the first row with the most recognised column names (at least two).
-
-    Missing required columns are named in the error."""
-    best, best_names = -1, set()
-    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        names = {ALIASES.get(str(c).strip().lower()) for c in row} - {None}
-        if len(names) > len(best_names):
-            best, best_names = i, names
-        if needed <= names:
-            return i
-    if best >= 0 and len(best_names) >= 2:
-        label = {"area": "gebied", "period": "jaar", "value": "waarde", "indicator": "indicator"}
-        raise InputError([Problem(file, None, label.get(n, n), t("kolom ontbreekt"))
-                          for n in sorted(needed - best_names)])
-    wanted = ", ".join(sorted({k for k, v in ALIASES.items() if v in needed and k.isalpha()}))
-    raise _problem(file, t("geen kopregel gevonden in de eerste {n} rijen; verwacht kolommen "
-                           "zoals: {columns}", n=HEADER_SCAN_ROWS, columns=wanted))
+def _too_wide(file: str, row: int) -> InputError:
+    return _too_big(file, t("regel {row} heeft meer dan {n} kolommen", row=row,
+                            n=MAX_COLUMNS), t("{n} kolommen", n=MAX_COLUMNS))
 
 
-def _to_frame(rows: list[list[str]], header_at: int, file: str) -> pd.DataFrame:
-    """Rows below the header → canonical columns; ``_extra`` marks a value in a column
-    without a header (openpyxl pads rows to the sheet width, so look at the cells)."""
-    header = [str(c).strip().lower() if c is not None else "" for c in rows[header_at]]
-    mapped = [ALIASES.get(h) for h in header]
-    seen: set[str] = set()
-    for name, raw in zip(mapped, header):
-        if name is not None and name in seen:
-            raise _problem(file, t("kolom '{column}' komt twee keer voor", column=raw),
-                           row=header_at + 1, field=raw)
-        if name:
-            seen.add(name)
-    names = [m for m in mapped if m]
-    records = []
-    for offset, row in enumerate(rows[header_at + 1:], start=header_at + 2):
-        cells = [("" if c is None else str(c)).strip() for c in row]
-        if not any(cells):
-            continue  # blank lines are not data
-        rec = dict.fromkeys(names, "")
-        rec["_row"] = offset
-        rec["_extra"] = ""
-        for i, value in enumerate(cells):
-            if i < len(mapped) and mapped[i]:
-                rec[mapped[i]] = value
-            elif value and (i >= len(header) or header[i] == ""):
-                rec["_extra"] = "1"
-        records.append(rec)
-    return pd.DataFrame.from_records(records, columns=["_row", *names, "_extra"])
+def _unnamed(header: list[str], width: int) -> list[int]:
+    return [i for i in range(width) if i >= len(header) or header[i] == ""]
 
 
-def read_csv_bytes(data: bytes, file: str, needed: set[str]) -> RawTable:
+def grid_from_rows(rows: list[list[str]], file: str, sheet: str | None = None) -> Grid:
+    """A grid over rows already in memory (an Excel sheet: index = row number - 1)."""
+
+    def body(header_at: int, header: list[str]) -> pd.DataFrame:
+        width = len(header)
+        records, numbers, extra = [], [], []
+        for number, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+            cells = [("" if c is None else str(c)).strip() for c in row]
+            if not any(cells):
+                continue  # blank lines are not data
+            records.append((cells + [""] * width)[:width])
+            numbers.append(number)
+            extra.append("1" if any(cells[i] for i in _unnamed(header, len(cells))) else "")
+        frame = pd.DataFrame(records, columns=range(width), dtype=object) if records else \
+            pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
+        frame["_row"] = numbers
+        frame["_extra"] = extra
+        return frame
+
+    head = [[("" if c is None else str(c)).strip() for c in r] for r in rows[:HEAD_ROWS]]
+    return Grid(file, head, body, sheet)
+
+
+def read_csv_grid(data: bytes, file: str) -> Grid:
     head_bytes = _check_csv_shape(data, file)
     encoding = encoding_of(data, file)
     if not data.removeprefix(b"\xef\xbb\xbf").strip():
         raise _problem(file, t("leeg bestand"))
     # Lines as pandas splits them (\r\n, \n, \r; not form feeds or other separators).
-    head_lines = re.split(r"\r\n|\n|\r", head_bytes.decode(encoding))[:HEADER_SCAN_ROWS]
+    head_lines = re.split(r"\r\n|\n|\r", head_bytes.decode(encoding))[:HEAD_ROWS]
     # The delimiter is the one that makes a header appear (ties: more recognised names).
     best = None
     for delimiter in (";", ","):
@@ -188,54 +177,53 @@ def read_csv_bytes(data: bytes, file: str, needed: set[str]) -> RawTable:
             head = list(csv.reader(io.StringIO("\n".join(head_lines)), delimiter=delimiter))
         except csv.Error as exc:
             raise _problem(file, t("onleesbare CSV: {error}", error=exc)) from None
-        score = max((len({ALIASES.get(c.strip().lower()) for c in row} - {None})
-                     for row in head), default=0)
+        head = [[c.strip() for c in row] for row in head]
+        score = max((columns.row_score(row) for row in head[:HEADER_SCAN_ROWS]), default=0)
         if best is None or score > best[0]:
             best = (score, delimiter, head)
     _score, delimiter, head = best
-    header_at = _find_header(head, file, needed)
-    header = [c.strip().lower() for c in head[header_at]]
-    if len(header) > MAX_COLUMNS:
-        raise _too_big(file, t("regel {row} heeft meer dan {n} kolommen", row=header_at + 1,
-                               n=MAX_COLUMNS), t("{n} kolommen", n=MAX_COLUMNS))
     lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1
-    if lines * len(header) > MAX_CELLS:
-        raise _too_big(file, t("heeft meer dan {n} cellen ({rows} regels x {cols} kolommen)",
-                               n=_count(MAX_CELLS), rows=lines,
-                               cols=len(header)),
-                       t("{n} cellen", n=_count(MAX_CELLS)))
-    mapped = [ALIASES.get(h) for h in header]
-    for i, name in enumerate(mapped):
-        if name is not None and name in mapped[:i]:
-            raise _problem(file, t("kolom '{column}' komt twee keer voor", column=header[i]),
-                           row=header_at + 1, field=header[i])
-    spare = 32  # cells beyond the header are read too, to report them per row
-    try:
-        frame = pd.read_csv(io.BytesIO(data), encoding=encoding, sep=delimiter, dtype=str,
-                            header=None,
-                            skiprows=header_at + 1, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=False, names=range(len(header) + spare),
-                            index_col=False, engine="c", on_bad_lines="error")
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise _problem(file, t("onleesbare CSV (te veel velden of ongesloten aanhalingsteken): "
-                               "{error}", error=str(exc).strip()[:200])) from None
-    frame["_row"] = frame.index + header_at + 2
-    keep = {i: name for i, name in enumerate(mapped) if name}
-    unnamed = [i for i in range(len(header) + spare) if i >= len(header) or header[i] == ""]
-    extra = (frame[unnamed].fillna("").astype(str).apply(lambda c: c.str.strip()) != ""
-             ).any(axis=1) if unnamed else pd.Series(False, index=frame.index)
-    frame = frame.rename(columns=keep)[["_row", *keep.values()]]
-    for col in keep.values():
-        frame[col] = frame[col].fillna("").astype(str).str.strip()
-    values = frame[list(keep.values())]
-    nonblank = (values != "").any(axis=1) | extra
-    frame = frame.assign(_extra=extra.map({True: "1", False: ""}))[nonblank]
-    frame = frame.reset_index(drop=True)
-    return RawTable(file, frame)
+
+    def body(header_at: int, header: list[str]) -> pd.DataFrame:
+        if len(header) > MAX_COLUMNS:
+            raise _too_wide(file, header_at + 1)
+        if lines * len(header) > MAX_CELLS:
+            raise _too_big(file, t("heeft meer dan {n} cellen ({rows} regels x {cols} "
+                                   "kolommen)", n=_count(MAX_CELLS), rows=lines,
+                                   cols=len(header)),
+                           t("{n} cellen", n=_count(MAX_CELLS)))
+        spare = 32  # cells beyond the header are read too, to report them per row
+        try:
+            frame = pd.read_csv(io.BytesIO(data), encoding=encoding, sep=delimiter, dtype=str,
+                                header=None, skiprows=header_at + 1, keep_default_na=False,
+                                na_filter=False, skip_blank_lines=False,
+                                names=range(len(header) + spare), index_col=False,
+                                engine="c", on_bad_lines="error")
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise _problem(file, t("onleesbare CSV (te veel velden of ongesloten "
+                                   "aanhalingsteken): {error}",
+                                   error=str(exc).strip()[:200])) from None
+        unnamed = _unnamed(header, len(header) + spare)
+        extra = (frame[unnamed].fillna("").astype(str).apply(lambda c: c.str.strip()) != ""
+                 ).any(axis=1)
+        frame = frame[list(range(len(header)))]
+        frame["_row"] = frame.index + header_at + 2
+        frame["_extra"] = extra.map({True: "1", False: ""})
+        return frame
+
+    return Grid(file, head, body)
+
+
+def read_csv_bytes(data: bytes, file: str, needed: set[str]) -> RawTable:
+    return table_from_grid(read_csv_grid(data, file), needed)
 
 
 def read_excel_bytes(data: bytes, file: str, needed: set[str], sheet: str | None = None
                      ) -> RawTable:
+    return table_from_grid(read_excel_grid(data, file, sheet), needed)
+
+
+def read_excel_grid(data: bytes, file: str, sheet: str | None = None) -> Grid:
     import openpyxl
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -265,8 +253,7 @@ def read_excel_bytes(data: bytes, file: str, needed: set[str], sheet: str | None
         wb.close()
     if not rows:
         raise _problem(file, t("werkblad '{sheet}' is leeg", sheet=ws.title))
-    header_at = _find_header(rows, file, needed)
-    return RawTable(file, _to_frame(rows, header_at, file), sheet=ws.title)
+    return grid_from_rows(rows, file, ws.title)
 
 
 _SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
@@ -354,15 +341,34 @@ def _cell(value) -> str:
     return str(value)
 
 
-def read_table(data: bytes, file: str, needed: set[str], sheet: str | None = None) -> RawTable:
-    """Dispatch on the file name's suffix."""
+def read_grid(data: bytes, file: str, sheet: str | None = None) -> Grid:
+    """The file's rows, bounded by the limits above; dispatch on the name's suffix."""
     if len(data) > MAX_BYTES:
         raise _too_big(file, t("is groter dan {size}", size=_mb(MAX_BYTES)), _mb(MAX_BYTES))
     name = file.lower()
     if name.endswith(".csv") or name.endswith(".txt"):
-        return read_csv_bytes(data, file, needed)
+        return read_csv_grid(data, file)
     if name.endswith(".xlsx"):
-        return read_excel_bytes(data, file, needed, sheet)
+        return read_excel_grid(data, file, sheet)
     suffix = name.rsplit(".", 1)[-1] if "." in name else t("(geen)")
     raise _problem(file, t("onbekend bestandstype '.{suffix}'; verwacht .csv of .xlsx",
                            suffix=suffix))
+
+
+def table_from_grid(grid: Grid, needed: set[str], mapping: columns.Mapping | None = None,
+                    context: columns.Context | None = None) -> RawTable:
+    """Detect (or take from ``mapping``) the columns and read the rows as long rows with
+    canonical names; every column problem at once as an InputError."""
+    res = columns.detect(grid.file, grid.head, context or columns.Context(), mapping,
+                         needed)
+    if res.problems:
+        raise InputError(res.problems)
+    frame, labels = columns.apply(grid.body(res.header_at, res.header), res)
+    return RawTable(grid.file, frame, grid.sheet, labels, res)
+
+
+def read_table(data: bytes, file: str, needed: set[str], sheet: str | None = None,
+               mapping: columns.Mapping | None = None,
+               context: columns.Context | None = None) -> RawTable:
+    """Read a CSV or Excel file into canonical long rows (see :mod:`.columns`)."""
+    return table_from_grid(read_grid(data, file, sheet), needed, mapping, context)
