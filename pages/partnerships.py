@@ -39,11 +39,18 @@ sp_names = dict(zip(appstate.spearheads(version)["id"].astype(int),
                     appstate.spearheads(version)["name"]))
 
 
-def source_caption(source, derived=None) -> None:
-    caption = t("Bron: {source}", source=md(source.label()))
+def source_caption(source, derived=None, fact=None) -> None:
+    """'Bron: …', after the reasoning of what is derived, and for a date the source gives
+    only in part its own words and why the missing part is taken to be so."""
+    parts = []
     if derived:
-        caption = t("Afgeleid: {reason}", reason=text(derived)) + " " + caption
-    st.caption(caption)
+        parts.append(t("Afgeleid: {reason}", reason=text(derived)))
+    if fact is not None and fact.stated:
+        parts.append(t("In de bron: “{stated}”.", stated=md(fact.stated)))
+    if fact is not None and fact.inferred:
+        parts.append(t("Jaartal afgeleid: {reason}", reason=text(fact.inferred.reasoning)))
+    parts.append(t("Bron: {source}", source=md(source.label())))
+    st.caption(" ".join(parts))
 
 
 def facts(partnership) -> None:
@@ -53,7 +60,7 @@ def facts(partnership) -> None:
         head = f"**{label}**" + (f" — {md(date)}" if date else "") if label else ""
         body = text(fact.text)
         st.markdown(t("{label}: {value}", label=head, value=body) if head else body)
-        source_caption(fact.source, fact.derived)
+        source_caption(fact.source, fact.derived, fact)
 
 
 st.write(t("De stedenbanden van {city}: wat is afgesproken, waarover de steden expertise "

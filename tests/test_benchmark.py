@@ -112,6 +112,9 @@ def test_mean_of_the_13_is_the_published_average(data, built_official):
         assert values["illustrative"].all()
         own = city.loc[city["indicator_id"] == ind].sort_values("period")["value"].iloc[-1]
         average = indicators.set_index("id").loc[ind, "comparison_value"]
+        if ind == CARS:  # the note's 458 is the average of the *other* centrumsteden
+            assert values["value"].mean() == pytest.approx(average, abs=0.05)
+            continue
         assert (own + values["value"].sum()) / 13 == pytest.approx(average, abs=0.05), ind
 
 

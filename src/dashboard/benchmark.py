@@ -14,6 +14,7 @@ See docs/benchmark.md.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 import folium
@@ -63,6 +64,25 @@ FAR_BAND = 0.10
 CONTEXT_PALETTE = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
 OTHER_CITY = "#8c8c8c"
 LEGEND_ROOM = 270  # px kept free left of the polygons for the legend
+
+
+# Whose average the source gives. "Gemiddelde centrumsteden" is the mean over all members,
+# the city included; "het gemiddelde ... in andere centrumsteden" leaves the city out. The
+# label says so with the word for "other"; a label that does not (yet) is read together
+# with the definition, which quotes the note ("De nota: ... gemiddeld in de andere
+# centrumsteden"). See docs/benchmark.md, "Whose average".
+_OTHERS_IN_LABEL = re.compile(r"\b(andere|other|autres)\b", re.IGNORECASE)
+_OTHERS_IN_DEFINITION = re.compile(
+    r"\b(in\s+(de\s+)?andere|in\s+(the\s+)?other|dans\s+les\s+autres)\b", re.IGNORECASE)
+
+
+def average_excludes_city(label: str | None, definition: str | None = None) -> bool:
+    """True when the published average is that of the *other* members (the city itself
+    not included): the comparison label, or failing that the note's wording quoted in the
+    definition, speaks of the other cities."""
+    if isinstance(label, str) and _OTHERS_IN_LABEL.search(label):
+        return True
+    return isinstance(definition, str) and bool(_OTHERS_IN_DEFINITION.search(definition))
 
 
 def judgement_label(code: str) -> str:

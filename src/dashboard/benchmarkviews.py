@@ -225,13 +225,15 @@ def page() -> None:
     if illustrative:
         st.warning(t(
             "De waarden per andere stad zijn **illustratief**: de bron geeft alleen het "
-            "gemiddelde van de {group}. Ze zijn zo gegenereerd dat het gemiddelde over alle "
-            "{n} steden gelijk is aan het gepubliceerde gemiddelde, en dienen alleen om de "
+            "gemiddelde van de {group}. Ze zijn zo gegenereerd dat ze het gepubliceerde "
+            "gemiddelde opleveren: over alle {n} steden, {city} inbegrepen, of zonder {city} "
+            "waar de bron het gemiddelde van de andere steden geeft. Ze dienen alleen om de "
             "kaart en de rangschikking te tonen. Ze blijven illustratief tot de coördinator "
             "echte cijfers laadt via de pagina *Gegevens laden* (gebied = de NIS-code van de "
             "stad, niveau 'peer', alleen voor indicatoren met een gemiddelde). Nu nog "
             "{k} van de {total} waarden illustratief.",
-            group=md_group, n=len(members()), k=illustrative, total=len(compared)))
+            group=md_group, n=len(members()), k=illustrative, total=len(compared),
+            city=md_city))
     elif len(compared):
         st.caption(t("Alle {total} waarden van de andere steden zijn geladen door de "
                      "coördinator.", total=len(compared)))

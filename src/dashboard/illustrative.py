@@ -23,6 +23,7 @@ Documented in docs/data.md. Bump GENERATOR_VERSION whenever the output changes.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -243,9 +244,31 @@ def _layers(sectors: gpd.GeoDataFrame, charging_2024: np.ndarray, unsealed_2024:
 # anchored on Kortrijk's published figures; a city without one gets no district series.
 GENERATORS = {"kortrijk-2040": generate}
 
-BENCHMARK_VERSION = "1"
+BENCHMARK_VERSION = "2"  # 2: averages of the *other* members leave the city out
 # Relative spread of the illustrative peer values around the group average.
 BENCHMARK_SPREAD = 0.18
+
+
+def _exact_tenths(values: np.ndarray, target: float, lo: float, hi: float) -> np.ndarray:
+    """``values`` rounded to one decimal such that they sum to ``target`` (itself rounded
+    to a tenth) exactly, within [lo, hi] where possible: the remainder of the rounding goes
+    in steps of 0.1 to the values closest to the next step, deterministically."""
+    tenths = np.round(values * 10).astype(np.int64)
+    lo_t = -np.inf if np.isinf(lo) else math.ceil(lo * 10 - 1e-9)
+    hi_t = np.inf if np.isinf(hi) else math.floor(hi * 10 + 1e-9)
+    residual = int(round(target * 10)) - int(tenths.sum())
+    error = values * 10 - tenths  # > 0: rounded down
+    step = 1 if residual > 0 else -1
+    while residual:
+        room = tenths + step <= hi_t if step > 0 else tenths + step >= lo_t
+        if not room.any():
+            break
+        order = np.argsort(-step * error, kind="stable")
+        for i in order[room[order]][:abs(residual)]:
+            tenths[i] += step
+            error[i] -= step
+            residual -= step
+    return tenths / 10
 
 
 def benchmark_values(indicators: pd.DataFrame, city_values: pd.DataFrame,
@@ -254,15 +277,23 @@ def benchmark_values(indicators: pd.DataFrame, city_values: pd.DataFrame,
 
     The sources give, per indicator, this city's value and the group average only. For the
     benchmark map this makes one value per other member, in the year of the city's latest
-    value, such that the average over all members (this city with its real value
-    included) equals the published average up to rounding to one decimal. Values stay
-    within the indicator's plausible range. Same inputs → same output.
+    value, whose mean matches the published average exactly (values have one decimal):
 
-    ``indicators``: id, comparison_value, plausible_min, plausible_max; ``city_values``:
-    indicator_id, period, value (the city's own, real figures).
+    - an average of the *other* members (:func:`benchmark.average_excludes_city`: the
+      label, or the note quoted in the definition, says "andere"): the mean of the
+      generated values alone;
+    - otherwise (the average of the group): the mean over all members, this city with its
+      real value included.
+
+    Values stay within the indicator's plausible range. Same inputs → same output.
+
+    ``indicators``: id, comparison_value, comparison_label, definition, plausible_min,
+    plausible_max; ``city_values``: indicator_id, period, value (the city's own, real
+    figures).
     """
+    from .benchmark import average_excludes_city
+
     others = sorted(c for c in members if c != city_code)
-    n_total = len(others) + (1 if city_code in members else 0)
     latest = (city_values.sort_values("period").groupby("indicator_id").tail(1)
               .set_index("indicator_id"))
     rows = []
@@ -271,8 +302,10 @@ def benchmark_values(indicators: pd.DataFrame, city_values: pd.DataFrame,
         if pd.isna(avg) or ind.id not in latest.index or not others:
             continue
         period = int(latest.loc[ind.id, "period"])
-        own = float(latest.loc[ind.id, "value"]) if city_code in members else 0.0
-        target_sum = avg * n_total - own
+        with_city = city_code in members and not average_excludes_city(
+            getattr(ind, "comparison_label", None), getattr(ind, "definition", None))
+        own = float(latest.loc[ind.id, "value"]) if with_city else 0.0
+        target_sum = avg * (len(others) + with_city) - own
         base = target_sum / len(others)
         rng = _rng(seed, 1000 + k)
         draws = rng.normal(0.0, BENCHMARK_SPREAD * abs(base) or 1.0, len(others))
@@ -286,5 +319,6 @@ def benchmark_values(indicators: pd.DataFrame, city_values: pd.DataFrame,
             if abs(gap) < 1e-9 or not free.any():
                 break
             values[free] += gap / free.sum()
-        rows += [(ind.id, code, period, round(float(v), 1)) for code, v in zip(others, values)]
+        values = _exact_tenths(values, target_sum, lo, hi)
+        rows += [(ind.id, code, period, float(v)) for code, v in zip(others, values)]
     return pd.DataFrame(rows, columns=["indicator_id", "area_code", "period", "value"])

@@ -7,8 +7,10 @@ docs/partnerships_sdg.md: documents (title, publisher, archived reference), the 
 city's coordinates, the partnerships with their facts, themes, visits and exchange themes
 (each mapped to indicator ids of the catalog), and context texts. **Every fact cites a
 source** (a document key and a paragraph or section); a fact the documents imply but do
-not state carries ``derived`` with its reasoning. :func:`load` refuses a file that breaks
-these rules, listing every problem.
+not state carries ``derived`` with its reasoning. A date the source gives only in part
+("maandag 13 november", no year) keeps the source's words in ``stated`` and marks the
+missing part ``inferred`` with the reasoning; the words must fit the date (day, month,
+weekday). :func:`load` refuses a file that breaks these rules, listing every problem.
 
 Pure functions first; the cached Streamlit glue (``st.cache_*``) is at the end.
 """
@@ -16,6 +18,7 @@ Pure functions first; the cached Streamlit glue (``st.cache_*``) is at the end.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +102,21 @@ class Source:
         return f"{title}, {where}" if where else title
 
 
+# Dutch words of a stated date ("maandag 13 november"), to check them against the date.
+MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+             "september", "oktober", "november", "december")
+WEEKDAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag",
+               "zondag")
+INFERABLE_PARTS = ("year",)  # parts of a date that may be inferred (only the year so far)
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """A part of a date the source does not state, and why the board takes it to be so."""
+    part: str          # "year"
+    reasoning: Text
+
+
 @dataclass(frozen=True)
 class Fact:
     id: str
@@ -107,6 +125,8 @@ class Fact:
     source: Source
     date: dt.date | None = None
     derived: Text | None = None  # the reasoning, when the documents do not state it
+    stated: str = ""  # the date in the source's own words, when it is not a full date
+    inferred: Inferred | None = None  # the part of ``date`` the source does not state
 
 
 @dataclass(frozen=True)
@@ -249,6 +269,59 @@ class _Reader:
             self.bad(where, t("'{value}' is geen datum (JJJJ-MM-DD)", value=value))
             return None
 
+    def date_spec(self, value, where: str) -> tuple[dt.date | None, str, Inferred | None]:
+        """A fact's ``date``: an ISO date (stated in full, or derived with the fact), or
+        ``{stated, value, inferred?}``: the source's words, the full date, and the part
+        the words do not give with its reasoning."""
+        if not isinstance(value, dict):
+            return self.date(value, where), "", None
+        date = self.date(value.get("value"), f"{where}.value")
+        if date is None and value.get("value") is None:
+            self.bad(f"{where}.value", t("de volledige datum ontbreekt (JJJJ-MM-DD)"))
+        stated = " ".join(str(value.get("stated") or "").split())
+        if not stated:
+            self.bad(f"{where}.stated", t("zeg hoe de bron de datum schrijft ('stated')"))
+        inferred = None
+        raw = value.get("inferred")
+        if raw is not None:
+            raw = raw if isinstance(raw, dict) else {}
+            part = str(raw.get("part") or "")
+            if part not in INFERABLE_PARTS:
+                self.bad(f"{where}.inferred.part",
+                         t("'{part}' kan niet afgeleid zijn (wel: {parts})", part=part,
+                           parts=", ".join(INFERABLE_PARTS)))
+            reasoning = self.text(raw.get("reasoning"), f"{where}.inferred.reasoning")
+            if part in INFERABLE_PARTS and reasoning:
+                inferred = Inferred(part, reasoning)
+        if date is not None and stated:
+            self.stated_fits(stated, date, raw, where)
+        return date, stated, inferred
+
+    def stated_fits(self, stated: str, date: dt.date, inferred, where: str) -> None:
+        """The source's words name the date's day and month (and weekday, year if given);
+        a year they do not name must be marked inferred."""
+        words = stated.lower()
+        found = re.search(r"\b(\d{1,2})\s+(" + "|".join(MONTHS_NL) + r")\b", words)
+        if not found:
+            self.bad(f"{where}.stated", t("'{stated}' noemt geen dag en maand",
+                                          stated=stated))
+        elif (int(found[1]), MONTHS_NL.index(found[2]) + 1) != (date.day, date.month):
+            self.bad(f"{where}.stated", t("'{stated}' past niet bij {date}: andere dag of "
+                                          "maand", stated=stated, date=date.isoformat()))
+        weekday = next((w for w in WEEKDAYS_NL if re.search(rf"\b{w}\b", words)), None)
+        if weekday and WEEKDAYS_NL.index(weekday) != date.weekday():
+            self.bad(f"{where}.stated", t("'{stated}' past niet bij {date}: dat is een {day}",
+                                          stated=stated, date=date.isoformat(),
+                                          day=WEEKDAYS_NL[date.weekday()]))
+        year = re.search(r"\b(\d{4})\b", words)
+        if year and int(year[1]) != date.year:
+            self.bad(f"{where}.stated", t("'{stated}' past niet bij {date}: ander jaar",
+                                          stated=stated, date=date.isoformat()))
+        if not year and not (isinstance(inferred, dict) and inferred.get("part") == "year"):
+            self.bad(f"{where}.inferred", t("het jaartal staat niet in de bron ('{stated}'): "
+                                            "markeer het als afgeleid (inferred, part: year) "
+                                            "met de redenering", stated=stated))
+
     def fact(self, raw, where: str) -> Fact | None:
         if not isinstance(raw, dict):
             self.bad(where, t("verwacht een feit met tekst en bron"))
@@ -256,11 +329,12 @@ class _Reader:
         src = self.source(raw.get("source"), where)
         label = self.text(raw.get("label"), f"{where}.label", required=False)
         text = self.text(raw.get("text"), f"{where}.text")
-        date = self.date(raw.get("date"), f"{where}.date")
+        date, stated, inferred = self.date_spec(raw.get("date"), f"{where}.date")
         derived = self.text(raw.get("derived"), f"{where}.derived", required=False) or None
         if src is None:
             return None
-        return Fact(str(raw.get("id") or ""), label, text, src, date, derived)
+        return Fact(str(raw.get("id") or ""), label, text, src, date, derived, stated,
+                    inferred)
 
     def items(self, raw, where: str) -> tuple[tuple[str, ...], Source | None]:
         if raw is None:
@@ -387,11 +461,16 @@ def load(path: Path) -> Partnerships:
 
 # -------------------------------------------------------------------- for display
 def fact_date(fact: Fact) -> str:
-    """The fact's date in the current language, marked when derived ('' without date)."""
+    """The fact's date in the current language, marked when derived or when its year is
+    inferred ('' without date)."""
     if fact.date is None:
         return ""
     text = i18n.fmt_date(fact.date)
-    return t("{date}, afgeleid", date=text) if fact.derived else text
+    if fact.derived:
+        return t("{date}, afgeleid", date=text)
+    if fact.inferred:
+        return t("{date}, jaartal afgeleid", date=text)
+    return text
 
 
 def theme_figures(statuses: pd.DataFrame, indicator_ids: tuple[str, ...] | list[str]
