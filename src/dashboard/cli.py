@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from . import i18n
-from .errors import InputError, StoreWriteError
+from .errors import InputError, Problem, StoreWriteError
 from .settings import describe, load_settings
 
 
@@ -42,9 +42,57 @@ def _cmd_geodata(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_mapping(args: argparse.Namespace, settings):
+    """The column mapping the flags give: a saved one (--mapping), then --column,
+    --wide, --indicator-column and --header-row on top; and whether a person gave it."""
+    from .loads import columns
+
+    mapping = (columns.load_mapping(columns.mapping_dir(settings), args.mapping)
+               if args.mapping else columns.Mapping())
+    mapping.columns.update(columns.parse_column_flags(args.column or []).columns)
+    if args.wide:
+        mapping.wide = args.wide
+    for flag in args.indicator_column or []:
+        header, sep, ind = flag.partition("=")
+        if not sep or not header.strip() or not ind.strip():
+            raise InputError([Problem("--indicator-column", None, None, i18n.t(
+                "'{flag}': verwacht KOLOM=INDICATOR", flag=flag))])
+        mapping.indicator_columns[header.strip()] = ind.strip()
+        mapping.wide = mapping.wide or "indicator"
+    if args.header_row:
+        mapping.header_row = args.header_row
+    given = bool(args.mapping or args.column or args.wide or args.indicator_column
+                 or args.header_row or args.confirm_mapping or args.save_mapping)
+    return mapping, given
+
+
+def _print_columns(validated, stream) -> None:
+    res = validated.columns
+    if res is None:
+        return
+    print(i18n.t("Kolomindeling:"), file=stream)
+    for line in res.lines():
+        print(f"  {line}", file=stream)
+    if res.header:
+        print("  " + i18n.t("kolommen in de kopregel: {columns}", columns=", ".join(
+            f"'{h}'" for h in res.header if h)), file=stream)
+
+
+def _print_unmatched(validated, stream) -> None:
+    u = validated.unmatched
+    if not len(u):
+        return
+    print(i18n.t("Onbekende gebieden en de meest gelijkende:"), file=stream)
+    for value, rows, cands in zip(u["value"], u["rows"], u["candidates"]):
+        print("  " + i18n.t("'{value}' (rij {rows}): {candidates}", value=value, rows=rows,
+                            candidates=cands or i18n.t("geen gelijkende gevonden")),
+              file=stream)
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     """Validate and (unless --dry-run) commit one file; exit 0 only when it was committed."""
     from . import geodata, loads
+    from .loads import columns
     from .store import Store
 
     settings = load_settings()
@@ -52,6 +100,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"Fout: {path}: bestand niet gevonden; niets geschreven.", file=sys.stderr)
         return 2
+    mapping, mapping_given = (None, False) if args.layer else _import_mapping(args, settings)
+    if args.save_mapping:  # the name is checked before anything is read
+        columns._mapping_path(columns.mapping_dir(settings), args.save_mapping)
     data = path.read_bytes()
     with Store(settings.db_path) as store:
         if args.layer:
@@ -60,7 +111,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
                 geodata.load_level(settings.geo_dir, "sector"))
         else:
             validated = loads.validate_file(data, path.name, store, indicator=args.indicator,
-                                            sheet=args.sheet)
+                                            sheet=args.sheet, mapping=mapping)
+        res = getattr(validated, "columns", None)
         if not validated.ok:
             errors = validated.errors
             print(i18n.tn("Fout: {n} probleem in {file}; niets geschreven.",
@@ -69,15 +121,42 @@ def _cmd_import(args: argparse.Namespace) -> int:
             for r, f, why in zip(errors["row"], errors["field"], errors["reason"]):
                 where = path.name + (f", rij {r}" if r else "") + (f", kolom '{f}'" if f else "")
                 print(f"  {where}: {why}", file=sys.stderr)
+            if not args.layer:
+                _print_unmatched(validated, sys.stderr)
+                if res is not None and (not res.standard or res.problems):
+                    _print_columns(validated, sys.stderr)
+                    if res.problems:
+                        print(i18n.t("Kies de kolommen met --column ROL=KOLOM (rollen: "
+                                     "{roles}) of --header-row N.",
+                                     roles=", ".join(columns.ROLES)), file=sys.stderr)
             return 2
+        if res is not None and (not res.standard or mapping_given):
+            _print_columns(validated, sys.stdout)
         for r, f, why in zip(validated.warnings["row"], validated.warnings["field"],
                              validated.warnings["reason"]):
             print(f"Waarschuwing: {path.name}, rij {r}, kolom '{f}': {why}", file=sys.stderr)
         if not args.layer:
             print(loads.preview(store, validated).to_string(index=False))
+
+        def save() -> None:
+            if args.save_mapping and res is not None:
+                keep = res.mapping(args.indicator or mapping.indicator,
+                                   args.sheet or mapping.sheet)
+                keep.header_row = mapping.header_row
+                where = columns.save_mapping(columns.mapping_dir(settings), args.save_mapping,
+                                             keep)
+                print(i18n.t("Kolomindeling bewaard als '{name}' ({path}).",
+                             name=args.save_mapping, path=where))
+
         if args.dry_run:
+            save()
             print("Proefrun (--dry-run): niets geschreven.")
             return 1
+        if res is not None and not res.standard and not mapping_given:
+            print(i18n.t("Fout: de kolomindeling hierboven is herkend, niet bevestigd; niets "
+                         "geschreven. Bevestig met --confirm-mapping, of geef ze met {flags}, "
+                         "of met --mapping NAAM.", flags=res.flags()), file=sys.stderr)
+            return 3
         try:
             result = loads.commit(store, validated, who=args.who,
                                   confirm_warnings=args.confirm_warnings)
@@ -87,6 +166,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         except StoreWriteError as exc:
             print(f"Fout: {exc}", file=sys.stderr)
             return 4
+        save()
     print(f"Geladen als {result['batch_id']}: {result['rows']} rijen, "
           f"{result['replaced']} vervangen.")
     return 0
@@ -233,6 +313,23 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--who", default="cli", help="wie laadt (voor de geschiedenis)")
     i.add_argument("--confirm-warnings", action="store_true",
                    help="bevestig de waarschuwingen (sprongen, sommen)")
+    i.add_argument("--column", action="append", metavar="ROL=KOLOM",
+                   help="welke kolom (kop zoals in het bestand) welke rol heeft: area, "
+                   "period, value, indicator, level, unit, source, note (of gebied, jaar, "
+                   "waarde, ...); ROL= laat een rol weg; herhaalbaar")
+    i.add_argument("--wide", choices=["none", "period", "indicator"],
+                   help="breed formaat: jaren als kolommen (period) of één indicator per "
+                   "kolom (indicator); standaard herkend")
+    i.add_argument("--indicator-column", action="append", metavar="KOLOM=INDICATOR",
+                   help="breed formaat: deze kolom bevat de waarden van die indicator")
+    i.add_argument("--header-row", type=int, metavar="N",
+                   help="de kopregel staat op rij N (standaard herkend)")
+    i.add_argument("--mapping", metavar="NAAM", help="gebruik een bewaarde kolomindeling")
+    i.add_argument("--save-mapping", metavar="NAAM",
+                   help="bewaar de gebruikte kolomindeling onder deze naam (als het bestand "
+                   "geen fouten heeft)")
+    i.add_argument("--confirm-mapping", action="store_true",
+                   help="bevestig de herkende kolomindeling")
     i.set_defaults(func=_cmd_import)
     u = sub.add_parser("undo", help="maak een lading ongedaan")
     u.add_argument("batch", metavar="BATCH_ID")

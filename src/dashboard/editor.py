@@ -168,6 +168,10 @@ def load_page() -> None:
                                loads.template_csv(ind, appstate.areas(version),
                                                   pd.Timestamp.now().year - 1),
                                file_name=f"sjabloon_{indicator}.csv", mime="text/csv")
+        saved = loads.list_mappings(loads.mapping_dir(a.settings))
+        mapping_name = st.selectbox(t("Bewaarde kolomindeling"), [None, *saved],
+                                    format_func=lambda n: t("— herkennen uit het bestand")
+                                    if n is None else n, key="mapping_name")
         sheet = st.text_input(t("Werkblad (alleen voor .xlsx; leeg = het eerste)")) or None
         upload = st.file_uploader(t("Bestand"), type=["csv", "xlsx"],
                                   key="upload_measurements")
@@ -181,12 +185,20 @@ def load_page() -> None:
         return
     data = upload.getvalue()
     store = a.store
+    mapping_ok = True
     if layer:
         validated = loads.validate_layer_file(
             data, upload.name, layer, appstate.geometry("gemeente"), appstate.geometry("sector"))
     else:
+        chosen = _mapping_block(data, upload.name, store, indicator, sheet, mapping_name)
+        if chosen is None:
+            return
+        mapping, mapping_ok = chosen
         validated = loads.validate_file(data, upload.name, store, indicator=indicator,
-                                        sheet=sheet)
+                                        sheet=sheet, mapping=mapping)
+        if validated.columns is not None and not validated.columns.problems:
+            _save_mapping_block(validated, indicator or mapping.indicator,
+                                sheet or mapping.sheet, mapping.header_row)
     if not validated.ok:
         st.error(tn("{n} probleem in {file}: er is niets geschreven. Verbeter het bestand "
                     "en laad het opnieuw.",
@@ -194,6 +206,7 @@ def load_page() -> None:
                     "en laad het opnieuw.", len(validated.errors),
                     file=safety.markdown_text(upload.name)))
         st.dataframe(_problems_table(validated.errors), hide_index=True, width="stretch")
+        _unmatched_block(validated)
         return
     st.success(t("{file}: geen fouten gevonden.", file=safety.markdown_text(upload.name)))
     if layer:
@@ -222,7 +235,7 @@ def load_page() -> None:
                       "{n} waarschuwingen: kijk ze na voor u laadt.", len(validated.warnings)))
         st.dataframe(_problems_table(validated.warnings), hide_index=True, width="stretch")
         confirmed = st.checkbox(t("Ik heb de waarschuwingen nagekeken en wil toch laden"))
-    if st.button(t("Laden"), type="primary", disabled=not confirmed):
+    if st.button(t("Laden"), type="primary", disabled=not (confirmed and mapping_ok)):
         progress = st.progress(0.1, text=t("Bezig met laden …"))
         try:
             result = loads.commit(store, validated, who=who, confirm_warnings=confirmed)
@@ -236,6 +249,129 @@ def load_page() -> None:
                      "ongedaan maken op de pagina Geschiedenis.",
                      batch=safety.markdown_text(result["batch_id"]),
                      rows=result["rows"], replaced=result["replaced"]))
+
+
+ROLE_LABEL = {"area": t("Gebied (code of naam)", lang="nl"), "period": t("Jaar", lang="nl"),
+              "value": t("Waarde", lang="nl"), "indicator": t("Indicator", lang="nl"),
+              "level": t("Niveau", lang="nl"), "unit": t("Eenheid", lang="nl"),
+              "source": t("Bron", lang="nl"), "note": t("Opmerking", lang="nl")}
+WIDE_LABEL = {"none": t("nee: één waarde per rij", lang="nl"),
+              "period": t("jaren als kolommen (2019, 2020, …)", lang="nl"),
+              "indicator": t("één indicator per kolom", lang="nl")}
+
+
+def _mapping_block(data: bytes, file: str, store, indicator: str | None, sheet: str | None,
+                   mapping_name: str | None):
+    """The detected (or saved) column mapping, one select per role over the file's
+    headers, with the first rows of the file. Returns (mapping, confirmed), or None when
+    the saved mapping cannot be read (the reason is shown)."""
+    import hashlib
+
+    from .errors import InputError
+    from .loads import columns
+
+    a = appstate.app()
+    try:
+        base = (loads.load_mapping(loads.mapping_dir(a.settings), mapping_name)
+                if mapping_name else loads.Mapping())
+    except InputError as exc:
+        st.error(safety.markdown_text("; ".join(str(p) for p in exc.problems)))
+        return None
+    state = st.session_state
+    sig0 = (hashlib.sha256(data).hexdigest(), mapping_name, sheet, indicator)
+    first = loads.inspect_file(data, file, store, indicator, sheet, base)
+    if first.columns is None:        # unreadable: validation reports why
+        return base, True
+    detected_row = first.columns.header_row or base.header_row
+    if state.get("map_sig0") != sig0:
+        state["map_sig0"] = sig0
+        state["map_header_row"] = int(detected_row or 1)
+        state.pop("map_sig1", None)
+    st.subheader(t("Kolommen"))
+    header_row = int(st.number_input(t("Kopregel (rijnummer in het bestand)"), min_value=1,
+                                     max_value=columns.HEADER_SCAN_ROWS, step=1,
+                                     key="map_header_row"))
+    mapping = columns.Mapping(dict(base.columns), base.wide, dict(base.indicator_columns),
+                              base.header_row, base.indicator, base.sheet)
+    if header_row != (detected_row or 1):   # a person chose the row
+        mapping.header_row = header_row
+    seen = first if mapping.header_row == base.header_row else loads.inspect_file(
+        data, file, store, indicator, sheet, mapping)
+    res = seen.columns
+    labels = [res.label(i) for i in range(len(res.header))] if res.header_at is not None \
+        else []
+    sig1 = (sig0, header_row)
+    if state.get("map_sig1") != sig1:
+        state["map_sig1"] = sig1
+        for role in columns.ROLES:
+            i = res.roles.get(role)
+            state[f"map_{role}"] = res.label(i) if i is not None else ""
+        state["map_wide"] = res.wide
+        state["map_ok"] = False
+    options = ["", *dict.fromkeys(labels)]
+    for role in columns.ROLES:  # a saved header not in this file: offered, reported
+        if state.get(f"map_{role}") not in options:
+            options.append(state[f"map_{role}"])
+    cells = st.columns(4)
+    chosen: dict[str, str] = {}
+    for n, role in enumerate(columns.ROLES):
+        with cells[n % 4]:
+            chosen[role] = st.selectbox(t(ROLE_LABEL[role]), options, key=f"map_{role}",
+                                        format_func=lambda h: t("— niet gebruikt") if h == ""
+                                        else h)
+    wide = st.selectbox(t("Breed formaat"), list(columns.WIDE_KINDS), key="map_wide",
+                        format_func=lambda k: t(WIDE_LABEL[k]))
+    if res.wide == wide and res.wide != "none" and res.wide_columns:
+        st.caption(t("Kolommen die rijen worden: {columns}", columns=safety.markdown_text(
+            ", ".join(f"{res.label(i)} → {v}" for i, v in res.wide_columns.items()))))
+    mapping.columns = chosen
+    mapping.wide = wide
+    if wide == "indicator" and not mapping.indicator_columns and res.wide == "indicator":
+        mapping.indicator_columns = {res.label(i): str(v) for i, v in res.wide_columns.items()}
+    if seen.preview is not None:
+        st.caption(t("De eerste rijen van het bestand:"))
+        st.table(seen.preview.set_index(t("Rij")))
+    changed = any(chosen[r] != (res.label(res.roles[r]) if r in res.roles else "")
+                  for r in columns.ROLES) or wide != res.wide
+    if res.standard and not changed and not mapping_name:
+        return mapping, True
+    if mapping_name:
+        return mapping, True
+    ok = st.checkbox(t("De kolomindeling klopt"), key="map_ok")
+    return mapping, ok
+
+
+def _save_mapping_block(validated, indicator: str | None, sheet: str | None,
+                        header_row: int | None) -> None:
+    from .errors import InputError
+
+    a = appstate.app()
+    with st.expander(t("Kolomindeling bewaren voor een volgende keer")):
+        name = st.text_input(t("Naam (letters, cijfers, - of _)"), key="mapping_save_name")
+        if st.button(t("Kolomindeling bewaren"), disabled=not name):
+            keep = validated.columns.mapping(indicator, sheet)
+            keep.header_row = header_row
+            try:
+                loads.save_mapping(loads.mapping_dir(a.settings), name, keep)
+            except InputError as exc:
+                st.error(safety.markdown_text("; ".join(p.reason for p in exc.problems)))
+            except OSError as exc:
+                st.error(t("Kon de kolomindeling niet bewaren: {error}",
+                           error=safety.markdown_text(exc)))
+            else:
+                st.success(t("Kolomindeling bewaard als '{name}'; kies ze bij een volgende "
+                             "lading, of gebruik --mapping {name} op de opdrachtregel.",
+                             name=safety.markdown_text(name)))
+
+
+def _unmatched_block(validated) -> None:
+    u = validated.unmatched
+    if not len(u):
+        return
+    st.subheader(t("Onbekende gebieden"))
+    st.dataframe(pd.DataFrame({t("Gebied in het bestand"): u["value"], t("Rijen"): u["rows"],
+                               t("Meest gelijkend"): u["candidates"]}),
+                 hide_index=True, width="stretch")
 
 
 def history_page() -> None:

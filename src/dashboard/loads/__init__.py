@@ -15,10 +15,12 @@ from ..i18n import tn
 from ..safety import csv_frame
 from ..store import PEER, Store
 from .layers import LAYERS, ValidatedLayer, validate_layer_file
-from .measurements import Validated, validate_file
+from .columns import Mapping, list_mappings, load_mapping, mapping_dir, save_mapping
+from .measurements import Inspected, Validated, inspect_file, validate_file
 
-__all__ = ["LAYERS", "LoadRefused", "Validated", "ValidatedLayer", "commit", "preview",
-           "validate_file", "validate_layer_file"]
+__all__ = ["LAYERS", "Inspected", "LoadRefused", "Mapping", "Validated", "ValidatedLayer",
+           "commit", "inspect_file", "list_mappings", "load_mapping", "mapping_dir", "preview",
+           "save_mapping", "validate_file", "validate_layer_file"]
 
 
 class LoadRefused(Exception):

@@ -414,7 +414,9 @@ def _content(values: list[str], role: str, ctx: Context) -> float:
 
         numbers = parse_numbers(pd.Series(vals, dtype=object)).notna().sum()
         years = sum(1 for v in vals if _YEAR.fullmatch(v))
-        return max(0.0, 2.0 * numbers / n - 1.0 * years / n)
+        codes = sum(1 for v in vals if (ctx.area(v)[2] == "code" if ctx.codes
+                                        else _CODE.fullmatch(v)))  # NIS codes are numbers
+        return max(0.0, 2.0 * numbers / n - 1.0 * years / n - 2.0 * codes / n)
     if role == "indicator":
         return 2.0 * sum(1 for v in vals if v in ctx.indicator_ids) / n
     if role == "unit":
@@ -449,7 +451,9 @@ def detect(file: str, head: list[list[str]], ctx: Context, mapping: Mapping | No
     mapping = mapping or Mapping()
     explicit = {r: h for r, h in mapping.columns.items() if r in ROLES}
     if mapping.header_row is not None:
-        header_at = mapping.header_row - 1 if mapping.header_row - 1 < len(head) else None
+        header_at = (mapping.header_row - 1
+                     if 0 <= mapping.header_row - 1 < min(len(head), HEADER_SCAN_ROWS)
+                     else None)
     else:
         header_at = _row_with(head, [h for h in explicit.values() if h]
                               + list(mapping.indicator_columns))
@@ -595,13 +599,11 @@ def apply(frame: pd.DataFrame, res: Resolved) -> tuple[pd.DataFrame, dict[str, s
         part = base.assign(**{target: str(key), "value": cell, "_col": res.label(i),
                               "_order": order})
         parts.append(part[cell != ""])
-    # A row with a value outside the wide columns but none inside stays (to be reported).
-    used = (base[list(keep.values())] != "").any(axis=1) | (base["_extra"] == "1")
+    # A row without a filled wide cell is no data (a footnote), unless it has cells
+    # beyond the header (reported).
     filled = pd.concat([p["_row"] for p in parts]) if parts else pd.Series(dtype=int)
-    lonely = base[used & ~base["_row"].isin(set(filled))].assign(
+    lonely = base[(base["_extra"] == "1") & ~base["_row"].isin(set(filled))].assign(
         **{target: "", "value": "", "_col": "", "_order": -1})
-    if res.wide == "period" and not lonely.empty:
-        lonely = lonely[lonely["_extra"] == "1"]
     out = pd.concat([*parts, lonely], ignore_index=True)
     out = out.sort_values(["_row", "_order"], kind="stable").drop(columns="_order")
     return out.reset_index(drop=True), labels

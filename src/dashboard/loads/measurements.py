@@ -266,7 +266,10 @@ def validate(raw: RawTable, sha256: str, indicators: pd.DataFrame, areas: pd.Dat
             row=first_row[d.index].astype(str)))
 
     errors_df = (pd.concat(errors, ignore_index=True) if errors else _empty()
-                 ).sort_values(["row", "field"], kind="stable").reset_index(drop=True)
+                 ).sort_values(["row", "field"], kind="stable")
+    if wide_fields:  # one row of a wide sheet is several values: say each problem once
+        errors_df = errors_df.drop_duplicates()
+    errors_df = errors_df.reset_index(drop=True)
     rows = pd.DataFrame({
         "indicator_id": f["indicator"], "area_code": resolved, "period": period,
         "value": value, "source": f["source"] if "source" in f.columns else "",
@@ -363,6 +366,31 @@ def _warnings(rows: pd.DataFrame, current: pd.DataFrame | None, ind: pd.DataFram
                                                        off["level"], off["total"],
                                                        off["value"])]}))
     return (pd.concat(out, ignore_index=True) if out else _empty())
+
+
+@dataclass
+class Inspected:
+    """A file's header row and columns as detected (or as ``mapping`` says), before any
+    row is validated: what the editor shows for confirmation."""
+
+    columns: Resolved | None
+    preview: pd.DataFrame | None
+    problems: list[Problem]
+    sheet: str | None = None
+
+
+def inspect_file(data: bytes, file: str, store, indicator: str | None = None,
+                 sheet: str | None = None, mapping: Mapping | None = None) -> Inspected:
+    from ..errors import InputError
+
+    mapping = mapping or Mapping()
+    try:
+        grid = read_grid(data, file, sheet or mapping.sheet)
+    except InputError as exc:
+        return Inspected(None, None, exc.problems)
+    ctx = Context(store.areas(), store.indicators(), indicator or mapping.indicator)
+    res = detect(file, grid.head, ctx, mapping, NEEDED_COLUMNS)
+    return Inspected(res, grid_preview(grid.head, res), res.problems, grid.sheet)
 
 
 def validate_file(data: bytes, file: str, store, indicator: str | None = None,
