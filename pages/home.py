@@ -16,6 +16,9 @@ ui.startup_notices()
 
 st.header(t("Zes speerpunten"))
 cards = appstate.spearhead_cards(version)
+st.markdown(t("Alle indicatoren: {counts}", counts=ui.status_line(ui.total_counts(cards))))
+st.caption(t("Een indicator wordt pas beoordeeld vanaf zijn tweede meting (nulmeting: één "
+             "meting). De regels staan op elke speerpuntpagina."))
 for card, column in zip(cards, ui.grid(len(cards), 3)):
     with column.container(border=True):
         st.subheader(f"{card['id']}. {md(card['name'])}")

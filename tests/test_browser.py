@@ -309,7 +309,7 @@ def test_tooltip_is_text(official_home):
     text = tooltip.first.inner_text().strip()
     first_line = text.splitlines()[0].strip() if text else ""
     assert first_line in WIJKEN, f"tooltip {text!r} does not start with a wijk name"
-    assert "Laadpunten per 100 inwoners" in text, f"tooltip lacks the indicator: {text!r}"
+    assert "Laadpuntequivalenten per 100 inwoners" in text, f"tooltip lacks the indicator: {text!r}"
     # Text, not markup: escaped HTML would show up as literal tags.
     assert "<" not in text and ">" not in text, f"tooltip shows raw markup: {text!r}"
     assert frame.locator(".leaflet-tooltip strong").first.inner_text().strip() == first_line

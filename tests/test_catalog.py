@@ -64,16 +64,21 @@ def test_sections_exist_in_the_note(store):
         ("kinderopvang_per_100", 2024, 57.9, "baseline"),
         ("sociale_woningen_per_100_hh", 2024, 9.2, "baseline"),
         ("sociale_woningen_per_100_hh", 2040, 11.1, "target"),
-        ("co2_reductie", 2030, 40, "intermediate"),
-        ("co2_reductie", 2040, 70, "target"),
+        # change goals: % against the base year (2005); the 2050 end point the note names
+        ("co2_reductie", 2005, 0, "baseline"),
+        ("co2_reductie", 2030, -40, "intermediate"),
+        ("co2_reductie", 2040, -70, "intermediate"),
+        ("co2_reductie", 2050, -100, "target"),
+        # cumulative: the stock at the start, then what is added since
         ("laadpunten", 2024, 660, "baseline"),
-        ("laadpunten", 2030, 1326, "target"),
+        ("laadpunten", 2030, 666, "target"),
         ("laadpunten_per_100_inw", 2030, 1.5, "target"),
         ("ontharde_oppervlakte", 2030, 56211, "target"),
         ("warmtenet_aandeel_gebouwen", 2040, 40, "target"),
         ("restwarmte_gwh", 2040, 38, "target"),
         ("extra_bomen", 2030, 77746, "target"),
         ("windvermogen_mw", 2040, 31, "target"),
+        ("windvermogen_mw", 2050, 44, "target"),
     ],
 )
 def test_key_goals_of_the_note(store, indicator, year, value, kind):
@@ -84,9 +89,10 @@ def test_key_goals_of_the_note(store, indicator, year, value, kind):
 
 
 def test_real_city_figures_are_measurements_with_source(store):
+    # -6.17 % by 2021 against 2005, stored as the index 2005 = 100 (derived, see the note)
     m = store.measurements("co2_reductie", level="gemeente")
     row = m[m["period"] == 2021]
-    assert row["value"].iloc[0] == pytest.approx(6.17)
+    assert row["value"].iloc[0] == pytest.approx(100 - 6.17)
     assert not row["illustrative"].iloc[0]
     assert row["source"].iloc[0].startswith("Inspiratienota Kortrijk 2040")
 

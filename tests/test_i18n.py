@@ -353,6 +353,6 @@ def test_the_detector_sees_dutch(page_env):
     at.run()
     found = dutch_detector("en")(visible_strings(at))
     text = "\n".join(found)
-    for expected in ("Kaarten per gebied", "Laadpunten per 100 inwoners", "Gebiedsniveau",
+    for expected in ("Kaarten per gebied", "Laadpuntequivalenten per 100 inwoners", "Gebiedsniveau",
                      "Alle indicatoren", "Laatste waarde"):
         assert expected in text, (expected, found)

@@ -55,12 +55,12 @@ def test_indicator_page_lists_indicators_of_chosen_spearhead(monkeypatch, offici
     at.selectbox[0].select(5).run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert "Laadpunten per 100 inwoners" in set(table["Indicator"])
+    assert "Laadpuntequivalenten per 100 inwoners" in set(table["Indicator"])
     assert table["Bron"].str.contains("Inspiratienota Kortrijk 2040").all()
     at.selectbox[0].select(1).run()
     table = at.dataframe[0].value
     assert "Kinderopvangplaatsen per 100 kinderen" in set(table["Indicator"])
-    assert "Laadpunten per 100 inwoners" not in set(table["Indicator"])
+    assert "Laadpuntequivalenten per 100 inwoners" not in set(table["Indicator"])
 
 
 def test_sources_page_shows_geometry_quality_and_batches(monkeypatch, official_env):

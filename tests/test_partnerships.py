@@ -259,7 +259,7 @@ def test_partnerships_page(monkeypatch, built_copy, clean_env):
             else:
                 assert cell == "—"
     assert shown_values >= 3  # real figures, not only dashes
-    assert "Publieke laadpunten" in set(tables[-1]["Indicator"])
+    assert "Laadpunten" in set(tables[-1]["Indicator"])
     urls = {f: u for entries in page_specs(load_settings()).values() for f, _, u in entries}
     links = {e.proto.page for e in at.get("page_link")}
     assert links == {urls["speerpunt_5.py"], urls["sdg.py"]}

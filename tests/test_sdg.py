@@ -131,7 +131,7 @@ def test_sdg_page(monkeypatch, built_copy, clean_env):
     assert not at.exception
     table = at.dataframe[0].value
     assert len(table) == sum(1 for s in IND_SDGS.values() if 13 in s)
-    assert "CO₂-reductie t.o.v. 2005" in set(table["Indicator"])
+    assert "CO₂-uitstoot grondgebied (index 2005 = 100)" in set(table["Indicator"])
     urls = {f: u for entries in page_specs(load_settings()).values() for f, _, u in entries}
     assert [e.proto.page for e in at.get("page_link")] == [urls["speerpunt_5.py"]]
     assert at.query_params["sdg"] == "13"  # the choice is in the link

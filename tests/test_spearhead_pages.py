@@ -105,7 +105,7 @@ NOTE_FIGURES = [
     (3, "104,7"),     # crime in centrumsteden per 1,000 (3.6)
     (5, "6,17"),      # CO2 reduction realised by 2021 (intro 4)
     (5, "660"),       # charging points early 2024 (5.4)
-    (5, "1.326"),     # 660 + 666 charging points by 2030
+    (5, "+666"),      # 666 more charging-point equivalents by 2030 (cumulative goal)
     (5, "56.211"),    # m² still to unseal by 2030 (5.7)
     (5, "77.746"),    # extra trees 2025-2030 (5.6)
     (5, "38"),        # GWh industrial waste heat (5.3)

@@ -31,24 +31,24 @@ def test_goal_path_interpolates_and_stays_flat_after_the_last_goal():
 
 
 def test_exactly_on_path_is_on_track():
-    s = compute_status(G, meas((2025, 50)), "higher")
+    s = compute_status(G, meas((2020, 0), (2025, 50)), "higher")
     assert s.code == "on_track" and s.gap == pytest.approx(0) and s.expected == 50
 
 
 @pytest.mark.parametrize(("value", "code"), [(46, "on_track"), (44, "behind"), (31, "behind"),
                                              (29, "far_behind")])
 def test_thresholds_higher_is_better(value, code):
-    assert compute_status(G, meas((2025, value)), "higher").code == code
+    assert compute_status(G, meas((2020, 0), (2025, value)), "higher").code == code
 
 
 def test_direction_lower_is_better_flips_the_sign():
     g = goals((2020, 100, "baseline"), (2030, 0, "target"))
-    assert compute_status(g, meas((2025, 40)), "lower").code == "on_track"   # ahead
-    assert compute_status(g, meas((2025, 60)), "lower").code == "behind"     # -10 %
-    assert compute_status(g, meas((2025, 80)), "lower").code == "far_behind"
+    assert compute_status(g, meas((2020, 100), (2025, 40)), "lower").code == "on_track"   # ahead
+    assert compute_status(g, meas((2020, 100), (2025, 60)), "lower").code == "behind"     # -10 %
+    assert compute_status(g, meas((2020, 100), (2025, 80)), "lower").code == "far_behind"
     # The same numbers read as "higher is better" would be judged the other way round.
     assert compute_status(goals((2020, 0, "baseline"), (2030, 100, "target")),
-                          meas((2025, 40)), "higher").code == "behind"
+                          meas((2020, 0), (2025, 40)), "higher").code == "behind"
 
 
 def test_no_data_and_no_goal():
@@ -59,10 +59,10 @@ def test_no_data_and_no_goal():
 
 
 def test_target_already_met_is_on_track_even_if_early():
-    s = compute_status(G, meas((2022, 120)), "higher")
+    s = compute_status(G, meas((2020, 0), (2022, 120)), "higher")
     assert s.code == "on_track"
     low = goals((2020, 100, "baseline"), (2030, 50, "target"))
-    assert compute_status(low, meas((2021, 45)), "lower").code == "on_track"
+    assert compute_status(low, meas((2020, 100), (2021, 45)), "lower").code == "on_track"
 
 
 def test_latest_value_is_used():
@@ -74,7 +74,8 @@ def test_without_baseline_the_first_measurement_starts_the_path():
     g = goals((2030, 100, "target"))
     assert goal_points(g, meas((2020, 0), (2025, 50))) == [(2020, 0.0), (2030, 100.0)]
     assert compute_status(g, meas((2020, 0), (2025, 50)), "higher").code == "on_track"
-    assert compute_status(g, meas((2025, 10)), "higher").code == "on_track"  # path starts now
+    # One measurement is a starting point, never "op koers".
+    assert compute_status(g, meas((2025, 10)), "higher").code == "baseline_only"
 
 
 def test_forecast_is_linear_over_the_last_five_points():

@@ -15,7 +15,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .datacalendar import CADENCES
 from .errors import InputError, Problem
+from .goaltypes import GOAL_TYPES, parse_derived
 from .store import DIRECTIONS, GOAL_KINDS, LEVELS
 
 FILES = ("spearheads.csv", "indicators.csv", "goals.csv", "measurements.csv")
@@ -35,11 +37,14 @@ OPTIONAL = {
         "sdgs",
         "comparison_label", "comparison_value", "comparison_year", "plausible_min",
         "plausible_max",
+        # Goal semantics (goaltypes.py) and data calendar (datacalendar.py).
+        "goal_type", "goal_areas", "derived_from", "cadence", "lag_months", "assumption",
     ],
     "goals.csv": ["note"],
     # illustrative: ja/1/true for a figure made up to illustrate (a new city's first
     # catalog); stored with the flag and shown "illustratief" like generated series.
-    "measurements.csv": ["note", "illustrative"],
+    # source_document: when the figure comes from another document than the indicator's.
+    "measurements.csv": ["note", "illustrative", "source_document"],
 }
 # One catalog file at most (the real ones are under 100 kB; a city of a thousand indicators
 # with translations stays under a few MB): read whole, so bounded before pandas sees it.
@@ -178,6 +183,40 @@ def read_catalog(folder: Path) -> Catalog:
             bad(ind, int(row), "spearhead_id", f"onbekend speerpunt '{value}'")
 
     indicator_ids = set(ind["id"])
+    with_goals = set(goals.loc[goals["kind"] != "baseline", "indicator_id"])
+    for r in ind.to_dict("records"):
+        row, kind = int(r["_row"]), r["goal_type"] or ("level" if r["id"] in with_goals
+                                                       else "none")
+        if kind not in GOAL_TYPES:
+            bad(ind, row, "goal_type", f"'{kind}' moet een van {GOAL_TYPES} zijn")
+            continue
+        if kind == "none" and r["id"] in with_goals:
+            bad(ind, row, "goal_type", "'none' maar goals.csv heeft een doel voor deze "
+                                       "indicator")
+        if kind != "none" and r["id"] not in with_goals:
+            bad(ind, row, "goal_type", f"'{kind}' maar goals.csv heeft geen doel voor deze "
+                                       "indicator")
+        try:
+            derived = parse_derived(r["derived_from"])
+        except ValueError as exc:
+            bad(ind, row, "derived_from", str(exc))
+            derived = None
+        if kind == "per_capita" and derived is None and not r["derived_from"]:
+            bad(ind, row, "derived_from", "een afgeleid doel (per_capita) heeft een formule "
+                                          "nodig, bv. 'laadpunten / inwoners * 100'")
+        for ref in (derived.count, derived.population) if derived else ():
+            if ref not in set(ind["id"]):
+                bad(ind, row, "derived_from", f"onbekende indicator '{ref}'")
+        if kind == "share_in_areas" and not _str_list(r["goal_areas"]):
+            bad(ind, row, "goal_areas", "een doel in genoemde gebieden heeft gebieden nodig")
+        if r["cadence"] and r["cadence"] not in CADENCES:
+            bad(ind, row, "cadence", f"'{r['cadence']}' moet een van {tuple(CADENCES)} zijn")
+    derived_ids = set(ind.loc[ind["derived_from"] != "", "id"])
+    for value, row in zip(meas["indicator_id"], meas["_row"]):
+        if value in derived_ids:
+            bad(meas, int(row), "indicator_id", f"'{value}' wordt berekend (derived_from), "
+                                                "laad de teller en de bevolking")
+    check_number(ind, "lag_months", integer=True, optional=True)
     for frame, year_col in ((goals, "year"), (meas, "period")):
         check_required(frame, REQUIRED[Path(frame["_file"].iat[0]).name] if len(frame) else [])
         check_number(frame, year_col, integer=True)
@@ -208,6 +247,14 @@ def read_catalog(folder: Path) -> Catalog:
         plausible_max=num(ind["plausible_max"]),
         comparison_label=ind["comparison_label"].replace("", None),
         position=range(len(ind)),
+        goal_type=[k or ("level" if i in set(goals.loc[goals["kind"] != "baseline",
+                                                          "indicator_id"]) else "none")
+                   for i, k in zip(ind["id"], ind["goal_type"])],
+        goal_areas=ind["goal_areas"].map(lambda v: _str_list(v) or None),
+        derived_from=ind["derived_from"].replace("", None),
+        cadence=ind["cadence"].replace("", None),
+        lag_months=num(ind["lag_months"]).astype("Int64"),
+        assumption=ind["assumption"].replace("", None),
     )
     goals = goals.assign(year=goals["year"].astype(int), value=goals["value"].astype(float))
     meas = meas.assign(period=meas["period"].astype(int), value=meas["value"].astype(float),
@@ -243,18 +290,21 @@ def write_catalog(
     cur.execute(
         "INSERT INTO indicator (id, spearhead_id, name, unit, direction, levels, sdgs, "
         "definition, source_document, source_section, comparison_label, comparison_value, "
-        "comparison_year, plausible_min, plausible_max, position) "
+        "comparison_year, plausible_min, plausible_max, position, goal_type, goal_areas, "
+        "derived_from, cadence, lag_months, assumption) "
         "SELECT id, spearhead_id, name, unit, direction, levels, sdgs, definition, "
         "source_document, source_section, comparison_label, comparison_value, comparison_year, "
-        "plausible_min, plausible_max, position FROM frame")
+        "plausible_min, plausible_max, position, goal_type, goal_areas, derived_from, cadence, "
+        "lag_months, assumption FROM frame")
     frame = cat.goals  # noqa: F841
     cur.execute("INSERT INTO goal (indicator_id, year, value, kind, source_section, note) "
                 "SELECT indicator_id, year, value, kind, source_section, note FROM frame")
     docs = cat.indicators.set_index("id")["source_document"]
     meas = cat.measurements.assign(
         area_code=area_code,
-        source=[f"{docs[i]}, {s}" for i, s in
-                zip(cat.measurements["indicator_id"], cat.measurements["source_section"])],
+        source=[f"{d or docs[i]}, {s}" for i, s, d in
+                zip(cat.measurements["indicator_id"], cat.measurements["source_section"],
+                    cat.measurements["source_document"])],
         batch_id=batch_id,
         replaced_by=None,
     )
@@ -269,7 +319,7 @@ TRANSLATION_COLUMNS = ("entity", "id", "field", "lang", "text")
 # Which catalog texts are translated (entity → fields); see i18n.content.
 TRANSLATED_FIELDS = {
     "spearhead": ("name",),
-    "indicator": ("name", "unit", "definition", "comparison_label"),
+    "indicator": ("name", "unit", "definition", "comparison_label", "assumption"),
     "city": ("name", "vision", "caption"),
     "section": ("title", "intro"),
     "document": ("subtitle", "publisher", "date", "description"),

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from . import i18n
 from .i18n import t
 from .safety import plotly_text
+from .goaltypes import GoalSpec
 from .status import FORECAST_POINTS, forecast, goal_points, target_year
 from .tables import format_number
 
@@ -43,7 +44,7 @@ def indicator_chart(indicator: dict, measurements: pd.DataFrame, goals: pd.DataF
             name=t("gemeten (illustratief)") if illustrative else t("gemeten"),
             line={"color": ACTUAL, "width": 3}, marker={"size": 8, "symbol": "circle"},
             hovertemplate="%{x}: %{y:,.2f} " + unit + "<extra></extra>"))
-    points = goal_points(goals, measurements)
+    points = goal_points(goals, measurements, GoalSpec.of(indicator))
     years += [p[0] for p in points]
     if points:
         fig.add_trace(go.Scatter(

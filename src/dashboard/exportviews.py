@@ -14,7 +14,7 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from . import appstate, i18n, report
+from . import appstate, i18n, overview, report
 from .i18n import t
 from .render import MAX_CONCURRENT_RENDERS, RenderBusy, RenderError
 from .safety import markdown_text as md
@@ -49,7 +49,7 @@ def chart_data(version: str, indicator_id: str, key: str) -> None:
     ind = appstate.indicator(version, indicator_id)
     city = appstate.city_measurements(version)
     goals = appstate.goals(version)
-    series = city[city["indicator_id"] == indicator_id]
+    series = overview.city_series(ind, city)
     g = goals[goals["indicator_id"] == indicator_id]
     # The sentence goes to Markdown: the catalog's name and unit are escaped on the way in.
     st.caption(report.chart_summary({**ind, "name": md(ind["name"]), "unit": md(ind["unit"])},

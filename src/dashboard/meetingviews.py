@@ -15,8 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import (appstate, changes, clock, editor, exportviews, frame, i18n, mapview, report,
-               state, views)
+from . import (appstate, changes, clock, editor, exportviews, frame, i18n, mapview, overview,
+               report, state, views)
 from .i18n import t, tn
 from .safety import markdown_text as md
 from .tables import format_number
@@ -115,9 +115,10 @@ def _screen(version: str, indicator_id: str, title: str, step: int, total: int) 
     value = t("geen cijfer") if pd.isna(row["value"]) else (
         f"**{format_number(row['value'])}** {md(ind['unit'])} ({int(row['year'])})")
     illustrative = " — " + t("illustratief") if row["illustrative"] else ""
-    st.markdown(f"{t('Status')}: **{md(row['status_label'])}** · {t('Laatste cijfer')}: "
-                f"{value}{illustrative}")
-    st.markdown(f"{t('Doelen')}: {md(row['goals'])}")
+    st.markdown(f"{t('Status')}: **{md(row['status_label'])}** · {t('Tempo')}: "
+                f"**{md(row['pace_label'])}** · {t('Laatste cijfer')}: {value}{illustrative}")
+    for line in overview.judgement_lines(row.to_dict()):
+        st.caption(md(line))
     has_map = "wijk" in list(ind["levels"])
     left, right = st.columns([1, 1]) if has_map else (st.container(), None)
     with left:

@@ -4,43 +4,141 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .i18n import t
-from .status import STATUS_ORDER, Status, compute_status
+import datetime as dt
+
+from . import clock, datacalendar
+from .goaltypes import GoalSpec, derive
+from .i18n import fmt_date, t
+from .status import STATUS_ORDER, Status, compute_status, status_label
 from .tables import format_number, goals_text
 
 
+def _indicator_spec(ind) -> GoalSpec:
+    return GoalSpec.of(ind)
+
+
+def area_series(store, indicators: pd.DataFrame, as_of=None) -> dict[str, pd.DataFrame]:
+    """For share_in_areas indicators: indicator id → their measurements in every area
+    (what :func:`indicator_statuses` needs to judge per named area)."""
+    out = {}
+    if "goal_type" not in indicators:
+        return out
+    for ind in indicators[indicators["goal_type"] == "share_in_areas"].itertuples():
+        out[ind.id] = store.measurements(ind.id, as_of=as_of)
+    return out
+
+
+def city_series(ind, city: pd.DataFrame) -> pd.DataFrame:
+    """The city series an indicator is judged on: its own measurements, or for a derived
+    (per-capita) indicator the ratio of its count and population series."""
+    spec = _indicator_spec(ind)
+    if spec.derived is not None:
+        return derive(spec.derived, city)
+    ind_id = ind["id"] if isinstance(ind, dict) else ind.id
+    return city[city["indicator_id"] == ind_id]
+
+
 def indicator_statuses(indicators: pd.DataFrame, goals: pd.DataFrame,
-                       city: pd.DataFrame) -> pd.DataFrame:
-    """One row per indicator: latest city value, goals, computed status, source (texts in
-    the current language)."""
+                       city: pd.DataFrame,
+                       area_measurements: dict[str, pd.DataFrame] | None = None,
+                       areas: pd.DataFrame | None = None,
+                       today: dt.date | None = None) -> pd.DataFrame:
+    """One row per indicator: latest city value, goals, path and pace judgement, data
+    calendar, source (texts in the current language).
+
+    ``area_measurements`` (:func:`area_series`) and ``areas`` (code, name, level) are needed
+    to judge share_in_areas goals; ``today`` (default: the city's local date) for the data
+    calendar."""
     goals_by = {k: g for k, g in goals.groupby("indicator_id")}
-    meas_by = {k: m for k, m in city.groupby("indicator_id")}
     rows = []
     empty_g = goals.iloc[0:0]
-    empty_m = city.iloc[0:0]
+    area_measurements = area_measurements or {}
+    today = today or clock.now_local().date()
+    last_period = city.groupby("indicator_id")["period"].max() if len(city) else {}
     for ind in indicators.itertuples():
         g = goals_by.get(ind.id, empty_g)
-        m = meas_by.get(ind.id, empty_m)
-        st: Status = compute_status(g, m, ind.direction)
+        m = city_series(ind, city)
+        spec = _indicator_spec(ind)
+        by_area = {}
+        if spec.type == "share_in_areas":
+            am = area_measurements.get(ind.id)
+            if am is not None and not am.empty:
+                by_area = {code: a[["period", "value"]] for code, a in am.groupby("area_code")}
+        st: Status = compute_status(g, m, ind.direction, spec, by_area, areas)
         latest = m.sort_values("period").iloc[-1] if len(m) else None
+        illustrative = bool(latest["illustrative"]) if latest is not None \
+            and "illustrative" in latest else False
+        if by_area:
+            am = area_measurements[ind.id]
+            illustrative = bool(am["illustrative"].any()) if "illustrative" in am else False
+        lp = last_period.get(ind.id) if len(last_period) else None
+        if spec.derived is not None and len(m):
+            lp = int(m["period"].max())
+        due = datacalendar.expected(ind.id, getattr(ind, "cadence", None),
+                                    getattr(ind, "lag_months", None),
+                                    None if lp is None or pd.isna(lp) else int(lp), today)
         rows.append({
             "id": ind.id,
             "spearhead_id": ind.spearhead_id,
             "name": ind.name,
             "unit": ind.unit,
+            "goal_type": spec.type if len(g) else "none",
             "status": st.code,
             "status_label": st.label,
+            "pace": st.pace.code,
+            "pace_label": st.pace.label,
+            "pace_ratio": st.pace.ratio,
+            "detail": "; ".join(f"{k}: {status_label(c)}" for k, c in st.detail),
+            "measurement_count": st.measurements,
             "year": st.year,
             "value": st.value,
             "expected": st.expected,
-            "illustrative": bool(latest["illustrative"]) if latest is not None else False,
-            "goals": goals_text(g["kind"], g["year"], g["value"]) or t("geen doel in de nota"),
+            "illustrative": illustrative,
+            "goals": goals_text(g["kind"], g["year"], g["value"], spec.type)
+            or t("geen doel in de nota"),
             "comparison": "" if pd.isna(ind.comparison_value) else
             t("{label}: {value}", label=ind.comparison_label,
               value=format_number(ind.comparison_value)),
+            "assumption": spec.assumption or "",
+            "derived_from": str(spec.derived) if spec.derived else "",
+            "expected_on": due.expected_on,
+            "late": due.late,
+            "due_state": due.state,
             "source": f"{ind.source_document}, {ind.source_section}",
         })
     return pd.DataFrame(rows)
+
+
+def judgement_lines(row: dict) -> list[str]:
+    """What lies behind a verdict, in short lines (current language): goal type, the
+    year-by-year or area-by-area verdicts, the pace figures, an assumption, a late figure."""
+    from .goaltypes import goal_type_label
+
+    lines = [t("Doeltype: {type}. Doelen: {goals}.", type=goal_type_label(row["goal_type"]),
+               goals=row["goals"])]
+    if row.get("status") == "baseline_only":
+        lines.append(t("Nulmeting: er is nog maar één meting (of enkel de startwaarde); "
+                       "beoordeeld wordt vanaf de tweede meting."))
+    if row.get("detail"):
+        lines.append(t("Per jaar of gebied: {detail}.", detail=row["detail"]))
+    if row.get("pace_ratio") is not None and not pd.isna(row.get("pace_ratio")):
+        lines.append(t("Tempo: {ratio} % van het tempo dat nodig is om het doel op tijd te "
+                       "halen (methode Statistics Canada / Open SDG).",
+                       ratio=format_number(100 * row["pace_ratio"])))
+    if row.get("derived_from"):
+        lines.append(t("Berekend: {formula}.", formula=row["derived_from"]))
+    if row.get("assumption"):
+        lines.append(t("Aanname: {text}", text=row["assumption"]))
+    if late_text(row):
+        lines.append(late_text(row))
+    return lines
+
+
+def late_text(row) -> str:
+    """'verwacht sinds 30 juni 2026' for a late figure, else ''."""
+    if not bool(row.get("late")) or row.get("expected_on") is None:
+        return ""
+    return t("verwacht sinds {date}", date=fmt_date(row["expected_on"]))
 
 
 def status_counts(statuses: pd.DataFrame) -> pd.DataFrame:

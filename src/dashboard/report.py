@@ -24,10 +24,11 @@ import pandas as pd
 import plotly
 import plotly.graph_objects as go
 
-from . import charts, clock, geodata, i18n, maps, overview, render, safety
+from . import catalog, charts, clock, geodata, i18n, maps, overview, render, safety
 from .i18n import t, tn
 from .settings import Settings
-from .status import STATUS_ICON, goal_points
+from .goaltypes import GoalSpec
+from .status import STATUS_ICON, STATUS_ORDER, goal_points, method_text, status_label
 from .store import Store
 from .tables import format_number
 
@@ -45,7 +46,7 @@ def chart_table(indicator: dict, series: pd.DataFrame, goals: pd.DataFrame) -> p
     rows += [{t("jaar"): int(y), t("reeks"): t("doelpad"), t("waarde"): float(v),
               t("eenheid"): indicator["unit"], t("illustratief"): False,
               t("bron"): f"{indicator['source_document']}, {indicator['source_section']}"}
-             for y, v in goal_points(goals, series)]
+             for y, v in goal_points(goals, series, GoalSpec.of(indicator))]
     return pd.DataFrame(rows)
 
 
@@ -78,7 +79,7 @@ def chart_summary(indicator: dict, series: pd.DataFrame, goals: pd.DataFrame) ->
                            v=format_number(last["value"]), unit=indicator["unit"]))
     else:
         parts.append(t("nog geen metingen"))
-    points = goal_points(goals, series)
+    points = goal_points(goals, series, GoalSpec.of(indicator))
     if points:
         year, value = points[-1]
         parts.append(t("doel {y}: {v} {unit}", y=year, v=format_number(value),
@@ -138,19 +139,21 @@ def collect(store: Store, settings: Settings, spearhead_ids: list[int] | None,
     ``as_of_local`` (the city's local time; None: now)."""
     as_of = clock.to_utc(as_of_local) if as_of_local else None
     inds = i18n.translate_frame(store.indicators(), "indicator",
-                                ("name", "unit", "definition", "comparison_label"))
+                                catalog.TRANSLATED_FIELDS["indicator"])
     if spearhead_ids:
         inds = inds[inds["spearhead_id"].isin(spearhead_ids)]
     goals = store.goals()
     city = store.city_measurements(as_of=as_of)
-    statuses = overview.indicator_statuses(inds, goals, city).set_index("id")
+    statuses = overview.indicator_statuses(
+        inds, goals, city, overview.area_series(store, inds, as_of), store.areas(),
+        today=(as_of_local or clock.now_local()).date()).set_index("id")
     spearheads = i18n.translate_frame(store.spearheads(), "spearhead", ("name",))
     names = dict(zip(spearheads["id"], spearheads["name"]))
     manifest = geodata.read_manifest(settings.geo_dir) or {}
     wijken = geodata.load_level(settings.geo_dir, REPORT_LEVEL) if manifest else None
     sections = []
     for ind in inds.to_dict("records"):
-        series = city[city["indicator_id"] == ind["id"]]
+        series = overview.city_series(ind, city)
         g = goals[goals["indicator_id"] == ind["id"]]
         fig = charts.indicator_chart(ind, series, g, title=None, height=300)
         section = Section(ind, statuses.loc[ind["id"]].to_dict(), fig, series)
@@ -212,15 +215,12 @@ def report_html(report: Report, map_images: dict[str, str]) -> str:
              f"<title>{e(report.title)}</title><style>{CSS}</style>"
              f'<script src="{PLOTLY_JS.as_uri()}"></script></head><body>']
     counts = report.counts
-    status_rule = t("Status: laatste stadscijfer tegenover het doelpad (rechte lijn van "
-                    "startwaarde naar elk doel), rekening houdend met de richting.")
+    status_rule = method_text()
     count = tn("{n} indicator in dit rapport.", "{n} indicatoren in dit rapport.",
                len(report.sections))
     summary = "".join(
-        f"<tr><td>{e(STATUS_ICON[c])} {e(t(label))}</td><td>{int(counts.get(c, 0))}</td></tr>"
-        for c, label in (("on_track", "op koers"), ("behind", "achter"),
-                         ("far_behind", "ver achter"), ("no_data", "geen gegevens"),
-                         ("no_goal", "geen doel")))
+        f"<tr><td>{e(STATUS_ICON[c])} {e(status_label(c))}</td>"
+        f"<td>{int(counts.get(c, 0))}</td></tr>" for c in STATUS_ORDER)
     parts.append(
         f'<div class="title-page"><p class="meta">{e(report.subtitle)}</p>'
         f"<h1>{e(report.title)}</h1>"
@@ -237,7 +237,10 @@ def report_html(report: Report, map_images: dict[str, str]) -> str:
         parts.append(f'<div class="section" id="{e(ind["id"])}">')
         parts.append(f"<h2>{e(ind['name'])}</h2>")
         parts.append(f'<p class="status">{e(t("Status"))}: {e(str(st_["status_label"]))}'
+                     f" · {e(t('Tempo'))}: {e(str(st_['pace_label']))}"
                      f" · {e(t('Laatste cijfer'))}: {e(value)}{flag}</p>")
+        parts.extend(f'<p class="meta">{e(line)}</p>'
+                     for line in overview.judgement_lines(st_)[1:])
         parts.append(f"<p>{e(t('Doelen'))}: {e(str(st_['goals']))}</p>")
         if st_.get("comparison"):
             parts.append(f"<p>{e(t('Vergelijking'))}: {e(str(st_['comparison']))}</p>")

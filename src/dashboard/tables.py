@@ -31,22 +31,55 @@ def format_number(value: float | None) -> str:
     return i18n.fmt_number(value)
 
 
-def goals_text(kinds, years, values) -> str:
-    """'startwaarde 2020: 57,9; doel 2030: 60' in the current language ('' without goals)."""
-    return "; ".join(t("{kind} {year}: {value}", kind=kind_label(k), year=int(y),
-                       value=format_number(v)) for k, y, v in zip(kinds, years, values))
+def goals_text(kinds, years, values, goal_type: str | None = None) -> str:
+    """'startwaarde 2020: 57,9; doel 2030: 60' in the current language ('' without goals).
+
+    The goal type says how the numbers read: a change in % against the base year
+    ("doel 2030: -40 % t.o.v. 2005"), an amount added since the start ("+666 sinds 2024"),
+    a rate a year ("-2,5 % per jaar"), a floor or ceiling ("minstens 33")."""
+    rows = list(zip(kinds, years, values))
+    base = next((int(y) for k, y, _ in rows if k == "baseline"), None)
+    parts = []
+    for k, y, v in rows:
+        if goal_type == "change" and k == "baseline":
+            parts.append(t("basisjaar {year}", year=int(y)))
+        elif goal_type == "change":
+            parts.append(t("{kind} {year}: {value} % t.o.v. {base}", kind=kind_label(k),
+                           year=int(y), value=f"{format_number(v)}", base=base))
+        elif goal_type == "cumulative" and k != "baseline":
+            parts.append(t("{kind} {year}: +{value} sinds {base}", kind=kind_label(k),
+                           year=int(y), value=format_number(v), base=base))
+        elif goal_type == "annual_rate" and k == "baseline":
+            parts.append(t("vanaf {year}", year=int(y)))
+        elif goal_type == "annual_rate":
+            parts.append(t("{value} % per jaar tot {year}", value=format_number(v),
+                           year=int(y)))
+        elif goal_type in ("keep_min", "keep_max") and k == "baseline":
+            continue
+        elif goal_type == "keep_min":
+            parts.append(t("minstens {value} (vanaf {year}, elk jaar)",
+                           value=format_number(v), year=int(y)))
+        elif goal_type == "keep_max":
+            parts.append(t("hoogstens {value} (vanaf {year}, elk jaar)",
+                           value=format_number(v), year=int(y)))
+        else:
+            parts.append(t("{kind} {year}: {value}", kind=kind_label(k), year=int(y),
+                           value=format_number(v)))
+    return "; ".join(parts)
 
 
 def indicator_table(indicators: pd.DataFrame, goals: pd.DataFrame) -> pd.DataFrame:
     """One row per indicator with its goals and source, column names in the current
     language."""
     by_indicator = {k: g.sort_values("year") for k, g in goals.groupby("indicator_id")}
+    types = dict(zip(indicators["id"], indicators["goal_type"])) \
+        if "goal_type" in indicators else {}
 
     def goal_text(ind_id: str) -> str:
         g = by_indicator.get(ind_id)
         if g is None:
             return t("geen doel in de nota")
-        return goals_text(g["kind"], g["year"], g["value"])
+        return goals_text(g["kind"], g["year"], g["value"], types.get(ind_id))
 
     def comparison(row) -> str:
         if pd.isna(row.comparison_value):

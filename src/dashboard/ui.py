@@ -144,6 +144,15 @@ def status_line(counts: dict) -> str:
     return " · ".join(parts)
 
 
+def total_counts(cards: list[dict]) -> dict:
+    """The status counts of all spearhead cards added up."""
+    out: dict = {}
+    for card in cards:
+        for code, n in card["counts"].items():
+            out[code] = out.get(code, 0) + int(n)
+    return out
+
+
 def document_list(docs: list[dict]) -> str:
     """Markdown list of source documents: **title** – *subtitle* (publisher, date): text."""
     lines = []

@@ -22,7 +22,8 @@ import streamlit as st
 from . import appstate, charts, exportviews, frame, i18n, mapview, maps, overview, state, ui
 from .i18n import t
 from .safety import markdown_text as md
-from .status import FORECAST_POINTS, STATUS_ICON, status_label
+from .status import FORECAST_POINTS, STATUS_ICON, method_text, status_label
+from .goaltypes import goal_type_label
 from .tables import format_number, level_name, level_plural
 
 log = logging.getLogger(__name__)
@@ -197,12 +198,13 @@ def _spotlight(spot: dict, city: pd.DataFrame, known: pd.DataFrame, docs: dict) 
 def _status_summary(statuses: pd.DataFrame) -> None:
     counts = statuses["status"].value_counts()
     ui.metric_row([(f"{STATUS_ICON[code]} {status_label(code)}", int(counts.get(code, 0)))
-                   for code in ("on_track", "behind", "far_behind", "no_data")])
-    st.caption(t("Status: laatste stadscijfer tegenover het doelpad (rechte lijn van "
-                 "startwaarde naar elk doel), rekening houdend met de richting. Op koers: "
-                 "hoogstens 5 % van de gevraagde verandering achter; achter: tot 20 %; ver "
-                 "achter: meer. {n} contextindicatoren zonder doel.",
-                 n=int(counts.get("no_goal", 0))))
+                   for code in ("on_track", "behind", "far_behind", "baseline_only",
+                                "no_data")])
+    late = int(statuses["late"].sum()) if "late" in statuses else 0
+    st.caption(method_text() + " " + t("{n} contextindicatoren zonder doel.",
+                                       n=int(counts.get("no_goal", 0)))
+               + (" " + t("{n} cijfers worden verwacht maar zijn er nog niet.", n=late)
+                  if late else ""))
 
 
 @st.fragment
@@ -448,11 +450,15 @@ def _indicator_table(statuses: pd.DataFrame) -> None:
     table = pd.DataFrame({
         t("Indicator"): statuses["name"],
         t("Status"): statuses["status_label"],
+        t("Tempo"): statuses["pace_label"],
         t("Laatste waarde"): [("—" if pd.isna(v) else format_number(v)) + (ill if f else "")
                               for v, f in zip(statuses["value"], statuses["illustrative"])],
         t("Eenheid"): statuses["unit"],
         t("Jaar"): [("" if pd.isna(y) else str(int(y))) for y in statuses["year"]],
+        t("Volgend cijfer"): [overview.late_text(r) for r in statuses.to_dict("records")],
+        t("Doeltype"): [goal_type_label(g) for g in statuses["goal_type"]],
         t("Doelen"): statuses["goals"],
+        t("Aanname"): statuses["assumption"],
         t("Vergelijking"): statuses["comparison"],
         t("Bron"): statuses["source"],
     })
@@ -489,8 +495,11 @@ def _chart_detail(page_key: str, version: str, choice: str, names: dict,
     """The chosen indicator: name and status, definition and source, chart and data."""
     ind = inds.set_index("id").loc[choice].to_dict()
     row = statuses.set_index("id").loc[choice]
-    st.markdown(t("**{name}** — status: **{status}**", name=md(names[choice]),
-                  status=md(row["status_label"])))
+    st.markdown(t("**{name}** — status: **{status}** · tempo: **{pace}**",
+                  name=md(names[choice]), status=md(row["status_label"]),
+                  pace=md(row["pace_label"])))
+    for line in overview.judgement_lines(row.to_dict()):
+        st.caption(md(line))
     st.caption(t("{definition} Bron: {source}.", definition=md(ind["definition"]),
                  source=md(row["source"])))
     st.plotly_chart(indicator_chart(version, choice), key=f"{page_key}_chart",
@@ -506,7 +515,7 @@ def indicator_chart(version: str, indicator_id: str):
     ind = appstate.indicator(version, indicator_id)
     city = appstate.city_measurements(version)
     goals = appstate.goals(version)
-    return charts.indicator_chart(ind, city[city["indicator_id"] == indicator_id],
+    return charts.indicator_chart(ind, overview.city_series(ind, city),
                                   goals[goals["indicator_id"] == indicator_id],
                                   title=ind["name"], height=300)
 
