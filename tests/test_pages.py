@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -48,6 +49,34 @@ def test_home_shows_vision_and_six_spearheads(monkeypatch, official_env):
     # row by row (1, 2, 3, 4, 5, 6), not column by column (1, 4, 2, 5, 3, 6).
     numbers = [int(h.value.split(".")[0]) for h in at.subheader if h.value[:1].isdigit()]
     assert numbers == [1, 2, 3, 4, 5, 6], numbers
+
+
+def test_home_counts_every_category_and_never_greens_a_first_measurement(
+        monkeypatch, official_env):
+    at = _run(monkeypatch, official_env)
+    line = next(m.value for m in at.markdown if str(m.value).startswith("Alle indicatoren:"))
+    counts = {word: int(n) for n, word in
+              re.findall(r"(\d+) (op koers|ver achter|achter|nulmeting|geen gegevens)", line)}
+    assert set(counts) == {"op koers", "achter", "ver achter", "nulmeting", "geen gegevens"}
+    # the shipped catalog: ten indicators have only their first measurement, and the
+    # single "op koers" is the patrimony, judged on two figures (2015 and 2019)
+    assert counts["nulmeting"] >= 8 and counts["op koers"] <= 1, counts
+    cards = [m.value for m in at.markdown if "nulmeting" in str(m.value)]
+    assert len(cards) >= 7   # the total line and the six cards
+
+
+def test_spearhead_page_shows_pace_assumption_and_late_figures(monkeypatch, official_env):
+    at = _run(monkeypatch, official_env, "pages/speerpunt_5.py")
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Tempo" in d.value.columns)
+    row = table.set_index("Indicator").loc["Laadpunten"]
+    assert row["Status"].endswith("nulmeting") and row["Tempo"].endswith("niet te beoordelen")
+    assert "laadpaalequivalent" in row["Aanname"]
+    # the 2024 figure is yearly with six months' lag: the 2025 one was due by 30 June 2026
+    assert row["Volgend cijfer"] == "verwacht sinds 30 juni 2026"
+    co2 = table.set_index("Indicator").loc["CO₂-uitstoot grondgebied (index 2005 = 100)"]
+    assert co2["Status"].endswith("achter") and co2["Tempo"].endswith("beperkte vooruitgang")
+    assert "Statistics Canada" in _texts(at)
 
 
 def test_indicator_page_lists_indicators_of_chosen_spearhead(monkeypatch, official_env):

@@ -23,8 +23,9 @@ statuses are ordered categories, not numbers, and the median is the summary that
 them. The tie going to the worse status keeps the label on the cautious side. The worst
 status is never hidden: the counts per status are always shown next to the roll-up.
 
-When no indicator of an SDG is assessed, the roll-up says why: *no data* (some indicator
-has a goal but no figure yet), *no goal* (only context indicators without goal) or *no
+When no indicator of an SDG is assessed, the roll-up says why: *nulmeting* (some indicator
+has only its first measurement), *no data* (some indicator has a goal but no figure yet),
+*no goal* (only context indicators without goal) or *no
 indicators* (nothing in the catalog serves this SDG).
 """
 
@@ -132,7 +133,10 @@ def rollup_status(codes) -> str:
     assessed = sorted((c for c in codes if c in ASSESSED), key=ASSESSED.index)
     if assessed:
         return assessed[len(assessed) // 2]
-    return "no_data" if "no_data" in codes else "no_goal"
+    for code in ("baseline_only", "no_data"):   # only a first measurement: say so
+        if code in codes:
+            return code
+    return "no_goal"
 
 
 @dataclass(frozen=True)
