@@ -123,3 +123,19 @@ def test_public_mode_has_no_write_path(editor_env, monkeypatch):
     at.switch_page("pages/load.py")
     at.run()
     assert not at.get("file_uploader") and not at.text_input
+
+
+def test_editor_lists_what_is_late_or_due(editor_env):
+    """Kausal Watch's "indicator values are late / due soon": the coordinator sees them on
+    the load page. The catalog's yearly figures of 2024 (six months' lag) were due by
+    30 June 2026, so on any later day they are late."""
+    at = _login(_page("pages/load.py"))
+    label = next(e.label for e in at.expander if e.label.startswith("Verwachte cijfers"))
+    late = int(label.split(":")[1].split("te laat")[0])
+    assert late >= 10, label
+    table = next(d.value for d in at.dataframe if "Verwacht op" in d.value.columns)
+    row = table.set_index("Indicator").loc["Laadpunten"]
+    assert (row["Toestand"], row["Verwacht op"], row["Ritme"]) == \
+        ("te laat", "30 juni 2026", "jaarlijks")
+    # an irregular source (a projection stated once) expects nothing
+    assert "Aantal 65-plussers" not in set(table["Indicator"])

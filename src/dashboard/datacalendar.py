@@ -16,15 +16,18 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .i18n import t
+
 # cadence → years between figures (None: no next figure is expected)
 CADENCES: dict[str, int | None] = {
     "yearly": 1, "two_yearly": 2, "three_yearly": 3, "five_yearly": 5, "six_yearly": 6,
     "once": None, "irregular": None,
 }
 CADENCE_LABEL = {
-    "yearly": "jaarlijks", "two_yearly": "tweejaarlijks", "three_yearly": "driejaarlijks",
-    "five_yearly": "vijfjaarlijks", "six_yearly": "zesjaarlijks", "once": "eenmalig",
-    "irregular": "onregelmatig",
+    "yearly": t("jaarlijks", lang="nl"), "two_yearly": t("tweejaarlijks", lang="nl"),
+    "three_yearly": t("driejaarlijks", lang="nl"), "five_yearly": t("vijfjaarlijks", lang="nl"),
+    "six_yearly": t("zesjaarlijks", lang="nl"), "once": t("eenmalig", lang="nl"),
+    "irregular": t("onregelmatig", lang="nl"),
 }
 DEFAULT_LAG_MONTHS = 6
 DUE_SOON_DAYS = 90

@@ -10,7 +10,7 @@ import streamlit as st
 
 from streamlit_folium import st_folium
 
-from . import appstate, auth, loads, maps, safety
+from . import appstate, auth, calendarviews, loads, maps, safety
 from .errors import StoreWriteError
 from .i18n import t, tn
 from .tables import batch_kind_label
@@ -152,6 +152,7 @@ def load_page() -> None:
     st.caption(t("Aangemeld als {who}. Elke lading is één geheel: alles of niets, met "
                  "geschiedenis en ongedaan maken (pagina Geschiedenis).",
                  who=safety.markdown_text(_who(who))))
+    calendarviews.due_section(version)
     kinds = {"measurements": t("Metingen (CSV of Excel)"), "layer": t("GIS-laag")}
     kind = st.radio(t("Wat laadt u?"), list(kinds), format_func=kinds.get, horizontal=True,
                     key="load_kind")
