@@ -1,10 +1,16 @@
 """The only module that talks to DuckDB.
 
-One :class:`Store` wraps one connection; every call takes its own cursor, every query
-binds its parameters (no SQL is ever built from values), and writers go through
-:meth:`Store.transaction`, so a failed write leaves nothing behind. The store knows
-nothing of Streamlit: the app holds one Store per process with ``st.cache_resource``
-(see :mod:`dashboard.appstate`).
+A :class:`Store` names one database file and holds it only for the moments it reads or
+writes: every call attaches the file (read-only for reads, read-write for
+:meth:`Store.transaction`) to the process's in-memory DuckDB host, runs on its own
+cursor, and detaches it when no other call of the process still uses it. Between calls
+the file is free, so a scheduled ``python -m dashboard import`` (another process) can
+write while the app serves visitors; a file another process holds is waited for with
+backoff, up to ``lock_wait`` seconds, then :class:`DatabaseBusy` names it (see
+docs/architecture.md, "Sharing the database file"). Every query binds its parameters (no
+SQL is ever built from values), and writers go through :meth:`Store.transaction`, so a
+failed write leaves nothing behind. The store knows nothing of Streamlit: the app keeps
+one Store object per process with ``st.cache_resource`` (see :mod:`dashboard.appstate`).
 
 Data model (long format, in the spirit of kausal-watch's Indicator / IndicatorValue /
 IndicatorGoal):
@@ -26,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +42,7 @@ import duckdb
 import pandas as pd
 
 from .errors import StoreWriteError
+from .i18n import t
 
 LEVELS: tuple[str, ...] = ("sector", "wijk", "deelgemeente", "gemeente")
 # Area levels: the city's own levels plus ``peer``, the other members of the benchmark
@@ -219,59 +227,241 @@ MIGRATIONS: dict[str, str] = {
     """,
     # Version 3 adds the goal type, derived-series formula and data calendar per indicator.
     "2": """
-    ALTER TABLE indicator ADD COLUMN goal_type VARCHAR DEFAULT 'none';
-    ALTER TABLE indicator ADD COLUMN goal_areas VARCHAR[];
-    ALTER TABLE indicator ADD COLUMN derived_from VARCHAR;
-    ALTER TABLE indicator ADD COLUMN cadence VARCHAR;
-    ALTER TABLE indicator ADD COLUMN lag_months INTEGER;
-    ALTER TABLE indicator ADD COLUMN assumption VARCHAR;
+    ALTER TABLE indicator ADD COLUMN IF NOT EXISTS goal_type VARCHAR DEFAULT 'none';
+    ALTER TABLE indicator ADD COLUMN IF NOT EXISTS goal_areas VARCHAR[];
+    ALTER TABLE indicator ADD COLUMN IF NOT EXISTS derived_from VARCHAR;
+    ALTER TABLE indicator ADD COLUMN IF NOT EXISTS cadence VARCHAR;
+    ALTER TABLE indicator ADD COLUMN IF NOT EXISTS lag_months INTEGER;
+    ALTER TABLE indicator ADD COLUMN IF NOT EXISTS assumption VARCHAR;
     UPDATE meta SET value = '3' WHERE key = 'schema_version';
     """,
 }
 
 
-class Store:
-    """One DuckDB connection; a cursor per call; bound parameters only."""
+# How long a Store waits for a database file another process holds (seconds; the app and
+# the CLI pass the setting DASHBOARD_DB_LOCK_WAIT), and the backoff between attempts.
+LOCK_WAIT = 30.0
+FIRST_RETRY = 0.01
+MAX_RETRY = 0.25
 
-    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+
+class DatabaseBusy(Exception):
+    """Another process held the database file for longer than the Store's bounded wait;
+    nothing was read or written by the call that waited. The message names the file."""
+
+    def __init__(self, path: Path, waited: float) -> None:
         self.path = Path(path)
+        self.waited = waited
+        super().__init__(t(
+            "de databank {path} is in gebruik door een ander proces, ook na {seconds} s "
+            "wachten; er is niets geschreven. Probeer het later opnieuw (of stop dat proces).",
+            path=str(path), seconds=f"{waited:g}"))
+
+
+def _is_lock_conflict(exc: BaseException) -> bool:
+    """DuckDB's 'Could not set lock on file …: Conflicting lock is held in …'."""
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+_HOST_LOCK = threading.Lock()
+_HOST: list[duckdb.DuckDBPyConnection] = []  # the process's in-memory DuckDB host (one)
+_GATES: dict[Path, _Gate] = {}
+
+
+def _host_cursor() -> duckdb.DuckDBPyConnection:
+    """A new cursor (own client context) on the process's in-memory DuckDB instance, to
+    which database files are attached. Attaching a file costs about a millisecond;
+    ``duckdb.connect(file)`` builds a whole database instance each time (about 15 ms)."""
+    with _HOST_LOCK:
+        if not _HOST:
+            _HOST.append(duckdb.connect(":memory:"))
+        return _HOST[0].cursor()
+
+
+def _gate(path: Path) -> _Gate:
+    key = Path(path).resolve()
+    with _HOST_LOCK:
+        gate = _GATES.get(key)
+        if gate is None:
+            gate = _GATES[key] = _Gate(key)
+        return gate
+
+
+def _sql_literal(text: str) -> str:
+    # ATTACH takes no bound parameter for its path: the one statement built from a value,
+    # a path from the settings (never from a visitor), quoted as a SQL string literal.
+    return "'" + text.replace("'", "''") + "'"
+
+
+class _Gate:
+    """One database file in this process: whether it is attached to the host and how,
+    and how many calls use the attachment now.
+
+    Readers share the attachment (read-only, or read-write while a write runs); a writer
+    of this process waits until the readers of a read-only attachment are done, and new
+    readers wait behind a waiting writer, so in-process writers are not starved. The last
+    user detaches the file, which releases DuckDB's lock on it for other processes. A
+    file another process holds is retried with backoff (10 ms doubling to 250 ms) until
+    the caller's wait runs out.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.alias = "db_" + hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:16]
+        self.cond = threading.Condition()
+        self.attached = False
+        self.writable = False
+        self.users = 0
+        self.writers_waiting = 0
+        self.local = threading.local()  # per thread: how many nested uses it holds
+
+    def acquire(self, write: bool, wait: float, pin: bool = False) -> None:
+        depth = 0 if pin else getattr(self.local, "depth", 0)
+        with self.cond:
+            if depth and self.attached and (self.writable or not write):
+                self._enter(depth, pin)  # nested in a call of this thread: share
+                return
+            if depth:
+                raise RuntimeError("a write inside a read of the same thread (open the "
+                                   "session with write=True)")
+            deadline = time.monotonic() + wait
+            delay = FIRST_RETRY
+            self.writers_waiting += write
+            try:
+                while True:
+                    pause: float | None = None
+                    if self.attached and (self.writable or (not write
+                                                            and not self.writers_waiting)):
+                        break
+                    if self.attached and self.users == 0:
+                        self._detach()  # a leftover (failed detach) or a pin released
+                    if not self.attached and (write or not self.writers_waiting):
+                        try:
+                            self._attach(write)
+                            break
+                        except duckdb.IOException as exc:
+                            if not _is_lock_conflict(exc):
+                                raise
+                            pause, delay = delay, min(delay * 2, MAX_RETRY)
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise DatabaseBusy(self.path, wait)
+                    self.cond.wait(remaining if pause is None else min(pause, remaining))
+            finally:
+                self.writers_waiting -= write
+                if write:
+                    self.cond.notify_all()
+            self._enter(depth, pin)
+
+    def _enter(self, depth: int, pin: bool) -> None:
+        self.users += 1
+        if not pin:
+            self.local.depth = depth + 1
+
+    def release(self, pin: bool = False) -> None:
+        with self.cond:
+            self.users -= 1
+            if not pin:
+                self.local.depth -= 1
+            if self.users == 0:
+                self._detach()
+                self.cond.notify_all()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = _host_cursor()
+        cur.execute(f"USE {self.alias}")
+        return cur
+
+    def _attach(self, write: bool) -> None:
+        cur = _host_cursor()
+        try:
+            cur.execute(f"ATTACH {_sql_literal(str(self.path))} AS {self.alias}"
+                        + ("" if write else " (READ_ONLY)"))
+        finally:
+            cur.close()
+        self.attached, self.writable = True, write
+
+    def _detach(self) -> None:
+        cur = _host_cursor()
+        try:
+            cur.execute(f"DETACH {self.alias}")  # checkpoints a writable file, frees the lock
+        finally:
+            cur.close()
+        self.attached = self.writable = False
+
+
+class Store:
+    """One database file, held only while a call runs; a cursor per call; bound
+    parameters only.
+
+    ``lock_wait``: seconds to wait (with backoff) for a file another process holds before
+    :class:`DatabaseBusy`. ``keep_open``: hold the file from construction to
+    :meth:`close` (published snapshots, which are never written, so nobody waits for
+    them; queries skip the attach).
+    """
+
+    def __init__(self, path: str | Path, read_only: bool = False, *,
+                 lock_wait: float = LOCK_WAIT, keep_open: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.lock_wait = float(lock_wait)
+        self._gate = _gate(self.path)
+        self._write_lock = threading.Lock()  # one write transaction of this Store at a time
+        self._pinned = False
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(str(self.path), read_only=read_only)
-        self._write_lock = threading.Lock()
-        if not read_only and self._needs_schema():
-            # Only a new (or older) file gets the schema: opening an existing database
-            # writes nothing, so a refused load leaves the file byte for byte unchanged.
-            self._con.execute(SCHEMA)
-            self._con.execute(
-                "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
-                [SCHEMA_VERSION],
-            )
-        if not read_only:
+        if keep_open:
+            self._gate.acquire(not read_only, self.lock_wait, pin=True)
+            self._pinned = True
+        if read_only:
+            with self.session():  # opens now: a missing or damaged file fails here
+                pass
+            return
+        # Only a new (or older) file gets the schema: opening an existing database writes
+        # nothing, so a refused load leaves the file byte for byte unchanged.
+        if self.path.exists():
+            with self.session():
+                current = not self._needs_schema() and self._version() not in MIGRATIONS
+            if current:
+                return
+        with self.session(write=True):
+            if self._needs_schema():
+                with self._cursor() as cur:
+                    cur.execute(SCHEMA)
+                    cur.execute(
+                        "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+                        [SCHEMA_VERSION],
+                    )
             self._migrate()
+
+    def _version(self) -> str:
+        rows = self._rows("SELECT value FROM meta WHERE key = 'schema_version'")
+        return rows[0][0] if rows else SCHEMA_VERSION
 
     def _migrate(self) -> None:
         """Bring an older database file to SCHEMA_VERSION (each step one transaction)."""
         while True:
-            row = self._con.execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            version = row[0] if row else SCHEMA_VERSION
+            version = self._version()
             if version not in MIGRATIONS:
                 return
             with self.transaction() as cur:
                 cur.execute(MIGRATIONS[version])
 
     def _needs_schema(self) -> bool:
-        names = {r[0] for r in self._con.execute(
-            "SELECT table_name FROM information_schema.tables").fetchall()}
-        macros = {r[0] for r in self._con.execute(
-            "SELECT function_name FROM duckdb_functions() WHERE function_type = 'table_macro'"
-        ).fetchall()}
+        names = {r[0] for r in self._rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = "
+            "current_database()")}
+        macros = {r[0] for r in self._rows(
+            "SELECT function_name FROM duckdb_functions() WHERE function_type = 'table_macro' "
+            "AND database_name = current_database()")}
         return not (set(TABLE_DUMPS) | {"current_measurement", "current_layer_feature"} <= names
                     and MACROS <= macros)
 
     def close(self) -> None:
-        self._con.close()
+        """Release a ``keep_open`` hold (other Stores hold the file only while they run)."""
+        if self._pinned:
+            self._pinned = False
+            self._gate.release(pin=True)
 
     def __enter__(self) -> Store:
         return self
@@ -279,64 +469,78 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- holding the file --------------------------------------------------------------
+    @contextmanager
+    def session(self, write: bool = False) -> Iterator[None]:
+        """Hold the file across several calls (one attach instead of one per call);
+        ``write=True`` when a write happens inside. Keep it short: while it is open,
+        another process cannot write (any session) or read (a write session)."""
+        write = write and not self.read_only
+        self._gate.acquire(write, self.lock_wait)
+        try:
+            yield
+        finally:
+            self._gate.release()
+
+    @contextmanager
+    def _cursor(self, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.session(write):
+            cur = self._gate.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
     # -- low level -------------------------------------------------------------------
     def _df(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
-        cur = self._con.cursor()
-        try:
+        with self._cursor() as cur:
             return cur.execute(sql, list(params)).df()
-        finally:
-            cur.close()
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        cur = self._con.cursor()
-        try:
+        with self._cursor() as cur:
             return cur.execute(sql, list(params)).fetchall()
-        finally:
-            cur.close()
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor inside BEGIN … COMMIT; any exception rolls everything back.
 
-        A write the disk refuses (full, read-only, I/O error), in the body or at COMMIT,
-        raises :class:`~dashboard.errors.StoreWriteError`: DuckDB has then rolled back, so
-        nothing of the transaction is in the file, and the connection stays usable.
+        The file is held read-write for the transaction and its checkpoint only. A write
+        the disk refuses (full, read-only, I/O error), in the body or at COMMIT, raises
+        :class:`~dashboard.errors.StoreWriteError`: DuckDB has then rolled back, so
+        nothing of the transaction is in the file, and the store stays usable.
         """
-        with self._write_lock:
-            cur = self._con.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                yield cur
-            except BaseException as exc:
-                _rollback(cur)
-                cur.close()
-                if isinstance(exc, duckdb.IOException):
+        with self._write_lock, self.session(write=True):
+            with self._cursor(write=True) as cur:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                except BaseException as exc:
+                    _rollback(cur)
+                    if isinstance(exc, duckdb.IOException):
+                        raise StoreWriteError(_first_line(exc)) from exc
+                    raise
+                try:
+                    cur.execute("COMMIT")
+                except duckdb.Error as exc:  # "Failed to commit: Could not write file …"
+                    _rollback(cur)
                     raise StoreWriteError(_first_line(exc)) from exc
-                raise
-            try:
-                cur.execute("COMMIT")
-            except duckdb.Error as exc:  # "Failed to commit: Could not write file …"
-                _rollback(cur)
-                raise StoreWriteError(_first_line(exc)) from exc
-            finally:
-                cur.close()
-        self.checkpoint()
+            self.checkpoint()
 
     def checkpoint(self) -> bool:
         """Fold the WAL into the database file; best effort.
 
         DuckDB refuses a CHECKPOINT while other transactions of this database are running
         (readers of other sessions): the commit is already durable in the WAL then, and
-        DuckDB checkpoints by itself later. Returns whether it ran now.
+        DuckDB checkpoints by itself later (at the latest when the file is detached).
+        Returns whether it ran now.
         """
-        cur = self._con.cursor()
-        try:
-            cur.execute("CHECKPOINT")
-            return True
-        except (duckdb.TransactionException, duckdb.IOException):
-            return False  # busy, or the disk refused: the commit is durable in the WAL
-        finally:
-            cur.close()
+        with self._cursor(write=True) as cur:
+            try:
+                cur.execute("CHECKPOINT")
+                return True
+            except (duckdb.TransactionException, duckdb.IOException,
+                    duckdb.InvalidInputException):
+                return False  # busy, read-only, or the disk refused: durable in the WAL
 
     # -- catalog ---------------------------------------------------------------------
     def spearheads(self) -> pd.DataFrame:
@@ -495,8 +699,7 @@ class Store:
     def preview_load(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Per indicator and year: rows added, replaced (other value) and unchanged."""
         frame = rows[["indicator_id", "area_code", "period", "value"]]  # noqa: F841
-        cur = self._con.cursor()
-        try:
+        with self._cursor() as cur:
             return cur.execute(
                 """
                 SELECT f.indicator_id, f.period,
@@ -510,8 +713,6 @@ class Store:
                 GROUP BY ALL ORDER BY 1, 2
                 """
             ).df()
-        finally:
-            cur.close()
 
     def commit_load(self, batch: dict, rows: pd.DataFrame) -> dict[str, int]:
         """One transaction: batch row, mark replaced values, insert new ones.
@@ -618,14 +819,11 @@ class Store:
         All tables are read inside one read transaction (one snapshot of the data), then
         written to the new file with the same schema.
         """
-        cur = self._con.cursor()
-        try:
+        with self._cursor() as cur:
             cur.execute("BEGIN TRANSACTION")
             tables = {name: cur.sql(sql).to_arrow_table()
                       for name, sql in TABLE_DUMPS.items()}
             cur.execute("COMMIT")
-        finally:
-            cur.close()
         out = duckdb.connect(str(target))
         try:
             out.execute(SCHEMA)
@@ -647,9 +845,10 @@ class Store:
     def table_checksums(self) -> dict[str, str]:
         """A sha256 per table over its rows in a stable order (for 'nothing changed')."""
         out = {}
-        for table, sql in TABLE_DUMPS.items():
-            rows = self._rows(sql)
-            out[table] = hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
+        with self.session():
+            for table, sql in TABLE_DUMPS.items():
+                rows = self._rows(sql)
+                out[table] = hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
         return out
 
 
