@@ -431,8 +431,9 @@ def test_page_pinned_serves_what_was_current_then(page_env):
 
 
 def test_cli_export_while_the_app_writes_says_so(built_copy, tmp_path, monkeypatch, capsys):
-    """A second process cannot open the file while another holds it for writing (DuckDB):
-    a clear message, exit 2, nothing written, no traceback."""
+    """A second process cannot open the file while another holds it for writing (DuckDB;
+    a Store holds it only while it writes, so the holder here connects directly): after
+    DASHBOARD_DB_LOCK_WAIT a clear message, exit 5, nothing written, no traceback."""
     import subprocess
     import sys
 
@@ -441,14 +442,15 @@ def test_cli_export_while_the_app_writes_says_so(built_copy, tmp_path, monkeypat
 
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DASHBOARD_DB_LOCK_WAIT", "0.5")
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from dashboard.store import Store; "
-         "s = Store(sys.argv[1]); print('ready', flush=True); sys.stdin.read()",
+        [sys.executable, "-c", "import sys, duckdb; con = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); sys.stdin.read()",
          str(built_copy.db_path)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
-        assert cli.main(["export", "--out", str(tmp_path / "out")]) == 2
+        assert cli.main(["export", "--out", str(tmp_path / "out")]) == 5
     finally:
         holder.communicate("", timeout=60)
     assert "in gebruik" in capsys.readouterr().err

@@ -1,8 +1,11 @@
 """Streamlit glue: one store per process, cached geometry and queries.
 
-Pages call these functions; they never open files or run SQL themselves. The store is
-held with ``st.cache_resource`` (one DuckDB connection per process, a cursor per query);
-query results with ``st.cache_data`` and a bounded ``max_entries``.
+Pages call these functions; they never open files or run SQL themselves. The Store object
+is kept with ``st.cache_resource`` (one per process); it holds the database file only
+while a query runs, so a scheduled load in another process can write meanwhile. Query
+results are cached with ``st.cache_data`` and a bounded ``max_entries``, keyed on the data
+version read from the ``meta`` table (:func:`data_version`), so a load made by any
+process shows on the next rerun.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -20,7 +24,7 @@ from . import clock, geodata, i18n, maps
 from .build import build
 from .errors import InputError
 from .settings import Settings, env_fingerprint, load_settings
-from .store import Store
+from .store import DatabaseBusy, Store
 
 
 @dataclass
@@ -36,17 +40,18 @@ def _open(key: tuple) -> App:
     settings = load_settings()
     maps.install_leaflet(settings.static_dir)
     problems: list[str] = []
+    store = Store(settings.db_path, lock_wait=settings.db_lock_wait)
     try:
-        build(settings)
+        build(settings, store)
     except InputError as exc:
         # Official geodata configured but unusable: say why, run on what we have.
         problems = [str(p) for p in exc.problems]
         if geodata.read_manifest(settings.geo_dir) is None:
             geodata.write_store(geodata.schematic_layers(settings), settings,
                                 {"source": "schematic"})
-        build(replace(settings, geodata_dir=None))
+        build(replace(settings, geodata_dir=None), store)
     manifest = geodata.read_manifest(settings.geo_dir) or {}
-    return App(settings, Store(settings.db_path), manifest, problems)
+    return App(settings, store, manifest, problems)
 
 
 @st.cache_resource(show_spinner=False)
@@ -94,7 +99,8 @@ def _refuse_uploads() -> None:
 def _database_busy(exc: Exception) -> bool:
     import duckdb
 
-    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+    return isinstance(exc, DatabaseBusy) or (
+        isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower())
 
 
 def _stop_database_busy(settings: Settings) -> None:
@@ -144,14 +150,50 @@ def app() -> App:
 
 AS_OF_KEY = "as_of"  # session state: the pinned moment, set by frame.py from the URL
 VERSION_KEYS = ("areas_sha256", "catalog_sha256", "illustrative_sha256", "loads_version")
-INDICATOR_TEXT = ("name", "unit", "definition", "comparison_label")
+INDICATOR_TEXT = ("name", "unit", "definition", "comparison_label", "assumption")
+
+
+# Per database file: (file signature, meta table) of the last read (see _meta).
+_META: dict[str, tuple[tuple, dict[str, str]]] = {}
+
+
+def _file_signature(path: Path) -> tuple:
+    """What changes with every commit to a DuckDB file, by any process: the WAL gets the
+    commit, a checkpoint rewrites the file (and empties the WAL)."""
+    out = []
+    for p in (path, path.with_name(path.name + ".wal")):
+        try:
+            st_ = p.stat()
+        except OSError:
+            out.append(None)
+            continue
+        out.append((st_.st_ino, st_.st_size, st_.st_mtime_ns))
+    return tuple(out)
+
+
+def _meta(store: Store) -> dict[str, str]:
+    """The meta table, read again only when the file changed (two ``stat`` calls instead
+    of attaching the file for every ``data_version`` call of a rerun)."""
+    key = str(store.path)
+    signature = _file_signature(store.path)  # before the read: a commit meanwhile re-reads
+    seen = _META.get(key)
+    if seen is not None and seen[0] == signature:
+        return seen[1]
+    meta = store.all_meta()
+    _META[key] = (signature, meta)
+    return meta
 
 
 def data_version() -> str:
     """The key of what a page shows, part of every cache key: it changes whenever the data
-    change (build or load), and it carries the pinned moment (``stand``) and the language,
-    so a pinned or translated view never meets a cached object of another view."""
-    meta = app().store.all_meta()
+    change (build or load, in this process or another: a scheduled CLI import shows on
+    the next rerun), and it carries the pinned moment (``stand``) and the language, so a
+    pinned or translated view never meets a cached object of another view."""
+    a = app()
+    try:
+        meta = _meta(a.store)
+    except DatabaseBusy:
+        _stop_database_busy(a.settings)
     base = "|".join(str(meta.get(k)) for k in VERSION_KEYS)
     pinned = as_of()
     return f"{base}@{pinned.isoformat() if pinned else ''}#{i18n.current()}"

@@ -11,6 +11,7 @@ import duckdb
 from . import i18n
 from .errors import InputError, Problem, StoreWriteError
 from .settings import describe, load_settings
+from .store import DatabaseBusy
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -104,7 +105,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if args.save_mapping:  # the name is checked before anything is read
         columns._mapping_path(columns.mapping_dir(settings), args.save_mapping)
     data = path.read_bytes()
-    with Store(settings.db_path) as store:
+    with Store(settings.db_path, lock_wait=settings.db_lock_wait) as store:
         if args.layer:
             validated = loads.validate_layer_file(
                 data, path.name, args.layer, geodata.load_level(settings.geo_dir, "gemeente"),
@@ -175,7 +176,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_undo(args: argparse.Namespace) -> int:
     from .store import Store
 
-    with Store(load_settings().db_path) as store:
+    settings = load_settings()
+    with Store(settings.db_path, lock_wait=settings.db_lock_wait) as store:
         try:
             result = store.undo_batch(args.batch)
         except ValueError as exc:
@@ -197,7 +199,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     if target is None:
         print("Fout: geef --to MAP of zet DASHBOARD_SNAPSHOT_DIR.", file=sys.stderr)
         return 2
-    with Store(settings.db_path) as store:
+    with Store(settings.db_path, lock_wait=settings.db_lock_wait) as store:
         folder = snapshot.publish(store, settings.geo_dir, target)
     print(f"Momentopname gepubliceerd: {folder}")
     return 0
@@ -240,7 +242,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     spearheads = [int(s) for s in args.spearhead] if args.spearhead else None
     start = dt.datetime.now()
     try:
-        with Store(settings.db_path, read_only=True) as store:
+        with Store(settings.db_path, read_only=True, lock_wait=settings.db_lock_wait) as store:
             data = report.build_pdf(store, settings, spearheads, moment, args.taal)
     except RenderError as exc:
         print(f"Fout: {exc}", file=sys.stderr)
@@ -265,7 +267,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         print(f"Fout: {settings.db_path} bestaat niet; voer eerst 'python -m dashboard "
               "build' uit.", file=sys.stderr)
         return 2
-    with Store(settings.db_path, read_only=True) as store:
+    with Store(settings.db_path, read_only=True, lock_wait=settings.db_lock_wait) as store:
         board = opendata.collect(store, settings, moment)
     if args.indicator and args.indicator not in opendata.indicator_ids(board):
         print(f"Fout: onbekende indicator '{args.indicator}'; niets geschreven.",
@@ -370,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
+    except DatabaseBusy as exc:  # held by another process beyond DASHBOARD_DB_LOCK_WAIT
+        print(f"Fout: {exc}", file=sys.stderr)
+        return 5
     except duckdb.IOException as exc:
         if "lock" not in str(exc).lower():
             raise

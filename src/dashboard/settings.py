@@ -60,6 +60,13 @@ SETTINGS: tuple[Setting, ...] = (
         "The DuckDB file holding catalog, areas, measurements and layers (built).",
     ),
     Setting(
+        "db_lock_wait",
+        "DASHBOARD_DB_LOCK_WAIT",
+        "30",
+        "Seconds the app and the CLI wait (with backoff) for the database file while another "
+        "process holds it (a load, a build) before giving up with a message naming the file.",
+    ),
+    Setting(
         "geo_dir",
         "DASHBOARD_GEO_DIR",
         str(PROJECT_ROOT / "geo"),
@@ -159,6 +166,7 @@ class Settings:
     timezone: str = "Europe/Brussels"
     chromium: Path = Path("/usr/bin/chromium")
     trusted_proxies: int = 0
+    db_lock_wait: float = 30.0
     city: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -215,6 +223,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         timezone=_timezone(raw["timezone"]),
         chromium=Path(raw["chromium"]),
         trusted_proxies=_count(raw["trusted_proxies"], "DASHBOARD_TRUSTED_PROXIES"),
+        db_lock_wait=_seconds(raw["db_lock_wait"], "DASHBOARD_DB_LOCK_WAIT"),
         city=city,
     )
 
@@ -234,6 +243,16 @@ def _count(raw: str | None, env: str) -> int:
         value = -1
     if not 0 <= value <= 10:
         raise ValueError(f"{env}: expected a whole number from 0 to 10, got '{raw}'")
+    return value
+
+
+def _seconds(raw: str | None, env: str) -> float:
+    try:
+        value = float(str(raw or "").strip())
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise ValueError(f"{env}: expected a number of seconds from 0 to 3600, got '{raw}'")
     return value
 
 

@@ -164,7 +164,9 @@ def open_verified(folder: Path) -> Store:
 
     verify(folder)
     try:
-        store = Store(Path(folder) / DATABASE, read_only=True)
+        # Held open: a published snapshot is never written, so nobody waits for it, and an
+        # older one pruned from disk keeps answering the sessions still reading it.
+        store = Store(Path(folder) / DATABASE, read_only=True, keep_open=True)
     except (duckdb.Error, OSError) as exc:
         raise SnapshotError(f"{Path(folder).name}: de databank opent niet ({exc})") from None
     try:

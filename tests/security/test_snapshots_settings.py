@@ -192,6 +192,7 @@ def test_low_app_start_with_the_database_held_gives_a_message(built_copy, tmp_pa
         assert holder.stdout.readline().strip() == "holding"
         for key, value in make_env(tmp_path, geodata=None).items():
             clean_env.setenv(key, value)
+        clean_env.setenv("DASHBOARD_DB_LOCK_WAIT", "1")  # the app waits that long, then says so
         at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
