@@ -18,6 +18,7 @@ editor and the command line. Nothing here reads the database or Streamlit.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 import unicodedata
@@ -90,15 +91,21 @@ _YEAR_IN = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _CODE = re.compile(r"\d{5}(?:[A-Z][0-9A-Z]{2}[0-9A-Z-]|W[A-Z]|[A-Z])?")
 
 
-def norm(text) -> str:
-    """Text compared loosely: no accents, lower case, separators (hyphens, dots, brackets,
-    apostrophes) as one space, 'St.' / 'St-' / 'St ' read as 'Sint'."""
-    s = unicodedata.normalize("NFKD", str(text))
+@functools.lru_cache(maxsize=8192)
+def _norm(text: str) -> str:
+    s = unicodedata.normalize("NFKD", text)
     s = "".join(c for c in s if not unicodedata.combining(c)).lower()
     tokens = re.sub(r"[^0-9a-z]+", " ", s).split()
     return " ".join("sint" if tk in {"st", "snt"} else tk for tk in tokens)
 
 
+def norm(text) -> str:
+    """Text compared loosely: no accents, lower case, separators (hyphens, dots, brackets,
+    apostrophes) as one space, 'St.' / 'St-' / 'St ' read as 'Sint'."""
+    return _norm(str(text))
+
+
+@functools.lru_cache(maxsize=8192)
 def header_score(header: str, role: str) -> int:
     """3: the header is a word of the role; 2: it contains one; 1: a word starts with one
     (compounds such as 'sectornaam'); 0: none."""
