@@ -87,13 +87,15 @@ def test_rollup_follows_the_rule(summaries):
         if s.assessed:  # a status some of its assessed indicators have
             assert s.counts[s.rollup] > 0 and s.rollup in sdg.ASSESSED, n
         elif s.indicator_count:
-            assert s.rollup in ("no_data", "no_goal"), n
+            assert s.rollup in ("baseline_only", "no_data", "no_goal"), n
 
 
 @pytest.mark.parametrize("codes, expected", [
     ([], "no_indicators"),
     (["no_goal"], "no_goal"),
     (["no_goal", "no_data"], "no_data"),
+    (["no_goal", "no_data", "baseline_only"], "baseline_only"),  # a first figure exists
+    (["baseline_only", "behind"], "behind"),  # only judged indicators make the roll-up
     (["on_track", "no_data", "no_data", "no_goal"], "on_track"),  # unassessed do not count
     (["on_track", "on_track", "on_track", "far_behind"], "on_track"),  # median, not worst
     (["on_track", "far_behind"], "far_behind"),  # a tie goes to the worse status
