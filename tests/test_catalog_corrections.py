@@ -228,3 +228,18 @@ def test_no_indicator_with_fewer_than_two_measurements_is_on_track(store, tmp_pa
     assert "Indicators with fewer than two measurements judged on track: 0." in text
     for i in inds["id"]:
         assert f"`{i}`" in text
+
+
+def test_the_status_command_writes_the_doc(built_official, tmp_path, monkeypatch, capsys):
+    from dashboard import cli
+
+    from .conftest import make_env
+
+    for key, value in make_env(built_official.db_path.parent.parent).items():
+        monkeypatch.setenv(key, value)
+    out = tmp_path / "status.md"
+    assert cli.main(["status", "--out", str(out), "--today", "2026-12-07"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "| nulmeting |" in text and "`co2_reductie`" in text
+    assert "beperkte vooruitgang (R = 19,64 %)" in text   # hand-computed in test_goaltypes
+    assert "nulmeting" in capsys.readouterr().out

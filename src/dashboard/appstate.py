@@ -344,8 +344,11 @@ def statuses(version: str, spearhead_id: int | None = None) -> pd.DataFrame:
     """Computed status of every indicator (of one spearhead)."""
     from . import overview
 
-    return overview.indicator_statuses(indicators(version, spearhead_id),
-                                       app().store.goals(), city_measurements(version))
+    inds = indicators(version, spearhead_id)
+    # share_in_areas goals are judged per named area: their area series are read too.
+    return overview.indicator_statuses(
+        inds, app().store.goals(), city_measurements(version),
+        overview.area_series(app().store, inds, _as_of(version)), areas(version))
 
 
 def map_sections(spearhead_id: int) -> list[dict] | None:

@@ -287,6 +287,21 @@ def _cmd_i18n(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_status(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from . import clock, statusdoc
+    from .status import STATUS_LABEL
+    from .store import Store
+
+    today = dt.date.fromisoformat(args.today) if args.today else clock.now_local().date()
+    settings = load_settings()
+    with Store(settings.db_path, read_only=True, lock_wait=settings.db_lock_wait) as store:
+        counts = statusdoc.write(store, Path(args.out), today)
+    print(f"{args.out}: " + ", ".join(f"{STATUS_LABEL[k]} {v}" for k, v in sorted(counts.items())))
+    return 0
+
+
 def _cmd_settings(args: argparse.Namespace) -> int:
     print(describe())
     return 0
@@ -358,6 +373,12 @@ def parser() -> argparse.ArgumentParser:
     x.set_defaults(func=_cmd_export)
     t = sub.add_parser("i18n", help="werk de vertaalbestanden (locales/*.po) bij")
     t.set_defaults(func=_cmd_i18n)
+    st = sub.add_parser("status", help="schrijf het oordeel over elke indicator naar een "
+                                       "Markdown-bestand (docs/status.md)")
+    st.add_argument("--out", required=True, metavar="FILE.md")
+    st.add_argument("--today", metavar="JJJJ-MM-DD",
+                    help="datum voor de datakalender (standaard vandaag)")
+    st.set_defaults(func=_cmd_status)
     s = sub.add_parser("settings", help="toon alle instellingen")
     s.set_defaults(func=_cmd_settings)
     return p

@@ -1,14 +1,12 @@
 """``docs/status.md``: the judgement of every indicator, written from the store.
 
-Run ``python -m dashboard status --out docs/status.md`` (or ``python -m
-dashboard.statusdoc``). Per indicator: goal type, the values the judgement used, the goals,
-the path and pace verdicts with their figures. The file is generated: do not edit it by
-hand. Texts are Markdown-escaped (catalog text is data).
+Run ``python -m dashboard status --out docs/status.md``. Per indicator: goal type, the
+values the judgement used, the goals, the path and pace verdicts with their figures. The
+file is generated: do not edit it by hand. Texts are Markdown-escaped (catalog text is data).
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 from pathlib import Path
 
@@ -42,6 +40,8 @@ def render(store: Store, today: dt.date) -> str:
     with language("nl"):
         statuses, city = judgements(store, today)
         inds = store.indicators().set_index("id")
+        green_first = int(((statuses["measurement_count"] < 2)
+                           & (statuses["status"] == "on_track")).sum())
         lines = [
             "# Status of every indicator (generated)",
             "",
@@ -62,7 +62,7 @@ def render(store: Store, today: dt.date) -> str:
             *[f"| {PACE_LABEL[c]} | {int((statuses['pace'] == c).sum())} |" for c in PACE_ORDER],
             "",
             f"Indicators with fewer than two measurements judged on track: "
-            f"{int(((statuses['measurement_count'] < 2) & (statuses['status'] == 'on_track')).sum())}."
+            f"{green_first}."
             f" Figures past due: {int(statuses['late'].sum())}.",
             "",
             "## Per indicator",
@@ -95,22 +95,3 @@ def write(store: Store, out: Path, today: dt.date) -> dict[str, int]:
     out.write_text(render(store, today), encoding="utf-8")
     statuses, _ = judgements(store, today)
     return statuses["status"].value_counts().to_dict()
-
-
-def main(argv: list[str] | None = None) -> int:
-    from . import clock
-    from .settings import load_settings
-
-    p = argparse.ArgumentParser(prog="python -m dashboard.statusdoc")
-    p.add_argument("--out", required=True, metavar="FILE.md")
-    p.add_argument("--today", help="datum voor de datakalender (JJJJ-MM-DD; standaard vandaag)")
-    args = p.parse_args(argv)
-    today = dt.date.fromisoformat(args.today) if args.today else clock.now_local().date()
-    with Store(load_settings().db_path, read_only=True) as store:
-        counts = write(store, Path(args.out), today)
-    print(f"{args.out}: " + ", ".join(f"{STATUS_LABEL[k]} {v}" for k, v in sorted(counts.items())))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
