@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.auth import hash_password
 from dashboard.build import build
 from dashboard.settings import PROJECT_ROOT, SETTINGS, Settings, load_settings
 
@@ -78,3 +79,17 @@ def run_app(page: str | None = None, params: dict[str, str] | None = None):
             f"{page}: AppTest ran the page without app.py"
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+# The editor's password in tests (a cheap hash: 1,000 iterations).
+PASSWORD = "kortrijk-2040-test"
+HASH = hash_password(PASSWORD, salt="fixed-test-salt", iterations=1_000)
+
+
+@pytest.fixture
+def editor_env(built_copy, clean_env, monkeypatch):
+    """The editor on a private copy of the build, signed in with PASSWORD."""
+    for key, value in make_env(built_copy.db_path.parent.parent).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DASHBOARD_EDITOR_PASSWORD_HASH", HASH)
+    return built_copy

@@ -3,18 +3,15 @@ undo; and public mode, where no page, widget or URL offers a write path."""
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import failure_delay, hash_password, verify_password
+from dashboard.auth import failure_delay, verify_password
 from dashboard.settings import PROJECT_ROOT
 from dashboard.store import Store
 
-from .conftest import make_env, run_app
+from .conftest import HASH, PASSWORD, make_env, run_app
 
 APP = str(PROJECT_ROOT / "app.py")
-PASSWORD = "kortrijk-2040-test"
-HASH = hash_password(PASSWORD, salt="fixed-test-salt", iterations=1_000)
 GOOD = ("indicator;gebied;jaar;waarde\n"
         "laadpunten;34022;2024;700\n"
         "kinderopvang_per_100;Kortrijk;2025;58,4\n").encode("cp1252")
@@ -27,14 +24,6 @@ def test_password_hash_roundtrip_and_delay():
     assert not verify_password(PASSWORD, "garbage")
     assert HASH.startswith("pbkdf2_sha256$1000$") and PASSWORD not in HASH
     assert [failure_delay(n) for n in range(6)] == [0, 0.5, 1, 2, 4, 8]
-
-
-@pytest.fixture
-def editor_env(built_copy, clean_env, monkeypatch):
-    for key, value in make_env(built_copy.db_path.parent.parent).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("DASHBOARD_EDITOR_PASSWORD_HASH", HASH)
-    return built_copy
 
 
 def _page(path: str) -> AppTest:

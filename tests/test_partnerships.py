@@ -229,8 +229,10 @@ def _texts(at: AppTest) -> str:
 
 def test_partnerships_page(monkeypatch, built_copy, clean_env):
     with Store(built_copy.db_path, read_only=True) as store:  # what the page must show
-        expected = overview.indicator_statuses(store.indicators(), store.goals(),
-                                               store.city_measurements()).set_index("id")
+        inds = store.indicators()   # share-in-areas goals are judged per named area
+        expected = overview.indicator_statuses(
+            inds, store.goals(), store.city_measurements(),
+            overview.area_series(store, inds), store.areas()).set_index("id")
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
     at = run_app("pages/partnerships.py")

@@ -54,6 +54,15 @@ def test_build_uses_the_configured_city_only(roeselare_env):
         # No district generator configured: only catalog figures and benchmark peers.
         city = store.city_measurements()
         assert city["illustrative"].all() and len(city) == 10
+        # The example's goals are invented too: flagged like its measurements, and said so.
+        goals = store.goals()
+        assert len(goals) and goals["illustrative"].all()
+        from dashboard import overview
+
+        statuses = overview.indicator_statuses(store.indicators(), goals, city)
+        with_goal = statuses[statuses["goal_type"] != "none"]
+        assert len(with_goal) and with_goal["goals"].str.endswith(
+            "(illustratieve doelen)").all()
         assert set(store.peer_measurements()["area_code"]) == {
             "36006", "36007", "36008", "36010", "36011", "36012", "36019"}
 

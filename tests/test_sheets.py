@@ -26,16 +26,7 @@ from dashboard.loads import columns
 from dashboard.store import Store
 
 from .conftest import make_env
-from .test_editor import HASH, _login, _page
-
-
-@pytest.fixture
-def editor_env(built_copy, clean_env, monkeypatch):
-    """The editor on a private copy of the build (as in test_editor.py)."""
-    for key, value in make_env(built_copy.db_path.parent.parent).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("DASHBOARD_EDITOR_PASSWORD_HASH", HASH)
-    return built_copy
+from .test_editor import _login, _page
 
 
 # The sheet of the issue: refused before with "kolom 'gebied' ontbreekt, kolom 'waarde'

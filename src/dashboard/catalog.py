@@ -40,7 +40,7 @@ OPTIONAL = {
         # Goal semantics (goaltypes.py) and data calendar (datacalendar.py).
         "goal_type", "goal_areas", "derived_from", "cadence", "lag_months", "assumption",
     ],
-    "goals.csv": ["note"],
+    "goals.csv": ["note", "illustrative"],
     # illustrative: ja/1/true for a figure made up to illustrate (a new city's first
     # catalog); stored with the flag and shown "illustratief" like generated series.
     # source_document: when the figure comes from another document than the indicator's.
@@ -229,9 +229,10 @@ def read_catalog(folder: Path) -> Catalog:
             bad(goals, int(row), "kind", f"'{value}' moet een van {GOAL_KINDS} zijn")
     check_unique(goals, ["indicator_id", "year", "kind"])
     check_unique(meas, ["indicator_id", "period"])
-    for value, row in zip(meas["illustrative"], meas["_row"]):
-        if value.strip().lower() not in TRUE_WORDS | FALSE_WORDS:
-            bad(meas, int(row), "illustrative", f"'{value}' moet ja of nee zijn")
+    for frame in (meas, goals):
+        for value, row in zip(frame["illustrative"], frame["_row"]):
+            if value.strip().lower() not in TRUE_WORDS | FALSE_WORDS:
+                bad(frame, int(row), "illustrative", f"'{value}' moet ja of nee zijn")
     if problems:
         raise InputError(problems)
 
@@ -256,7 +257,9 @@ def read_catalog(folder: Path) -> Catalog:
         lag_months=num(ind["lag_months"]).astype("Int64"),
         assumption=ind["assumption"].replace("", None),
     )
-    goals = goals.assign(year=goals["year"].astype(int), value=goals["value"].astype(float))
+    goals = goals.assign(year=goals["year"].astype(int), value=goals["value"].astype(float),
+                         illustrative=goals["illustrative"].str.strip().str.lower()
+                         .isin(TRUE_WORDS))
     meas = meas.assign(period=meas["period"].astype(int), value=meas["value"].astype(float),
                        illustrative=meas["illustrative"].str.strip().str.lower().isin(TRUE_WORDS))
     drop = ["_row", "_file"]
@@ -297,8 +300,9 @@ def write_catalog(
         "plausible_min, plausible_max, position, goal_type, goal_areas, derived_from, cadence, "
         "lag_months, assumption FROM frame")
     frame = cat.goals  # noqa: F841
-    cur.execute("INSERT INTO goal (indicator_id, year, value, kind, source_section, note) "
-                "SELECT indicator_id, year, value, kind, source_section, note FROM frame")
+    cur.execute("INSERT INTO goal (indicator_id, year, value, kind, source_section, note, "
+                "illustrative) SELECT indicator_id, year, value, kind, source_section, note, "
+                "illustrative FROM frame")
     docs = cat.indicators.set_index("id")["source_document"]
     meas = cat.measurements.assign(
         area_code=area_code,

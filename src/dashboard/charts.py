@@ -49,7 +49,9 @@ def indicator_chart(indicator: dict, measurements: pd.DataFrame, goals: pd.DataF
     if points:
         fig.add_trace(go.Scatter(
             x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers",
-            name=t("doelpad"), line={"color": GOAL, "dash": "dash", "width": 2},
+            name=t("doelpad (illustratief)") if "illustrative" in goals
+            and goals["illustrative"].fillna(False).any() else t("doelpad"),
+            line={"color": GOAL, "dash": "dash", "width": 2},
             marker={"symbol": "diamond", "size": 10},
             hovertemplate=t("doelpad") + " %{x}: %{y:,.2f} " + unit + "<extra></extra>"))
     until = target_year(goals)

@@ -94,8 +94,10 @@ def indicator_statuses(indicators: pd.DataFrame, goals: pd.DataFrame,
             "value": st.value,
             "expected": st.expected,
             "illustrative": illustrative,
-            "goals": goals_text(g["kind"], g["year"], g["value"], spec.type)
-            or t("geen doel in de nota"),
+            "goals": (goals_text(g["kind"], g["year"], g["value"], spec.type)
+                      + (" " + t("(illustratieve doelen)")
+                         if "illustrative" in g and g["illustrative"].fillna(False).any()
+                         else "")) or t("geen doel in de nota"),
             "comparison": "" if pd.isna(ind.comparison_value) else
             t("{label}: {value}", label=ind.comparison_label,
               value=format_number(ind.comparison_value)),

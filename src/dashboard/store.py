@@ -108,6 +108,8 @@ CREATE TABLE IF NOT EXISTS goal (
     kind VARCHAR NOT NULL CHECK (kind IN ('baseline', 'intermediate', 'target')),
     source_section VARCHAR NOT NULL,
     note VARCHAR,
+    -- a goal made up to illustrate (a new city's example catalog), shown "illustratief"
+    illustrative BOOLEAN DEFAULT false,
     PRIMARY KEY (indicator_id, year, kind)
 );
 CREATE TABLE IF NOT EXISTS area (
@@ -206,7 +208,7 @@ INSERT_FROM_DATA: dict[str, str] = {
     "meeting": "INSERT INTO meeting SELECT * FROM data",
 }
 MACROS = {"measurement_at", "layer_feature_at"}
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # Version 2 lets the area table hold benchmark peers (level 'peer'): DuckDB cannot alter a
 # CHECK constraint, so the table is copied into the new definition, in one transaction.
 MIGRATIONS: dict[str, str] = {
@@ -234,6 +236,11 @@ MIGRATIONS: dict[str, str] = {
     ALTER TABLE indicator ADD COLUMN IF NOT EXISTS lag_months INTEGER;
     ALTER TABLE indicator ADD COLUMN IF NOT EXISTS assumption VARCHAR;
     UPDATE meta SET value = '3' WHERE key = 'schema_version';
+    """,
+    # Version 4: goals can be flagged illustrative, like measurements.
+    "3": """
+    ALTER TABLE goal ADD COLUMN IF NOT EXISTS illustrative BOOLEAN DEFAULT false;
+    UPDATE meta SET value = '4' WHERE key = 'schema_version';
     """,
 }
 
