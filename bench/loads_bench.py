@@ -12,7 +12,7 @@ nothing relaxed:
    levels in its ``levels`` (plus the benchmark peers for the 9 compared indicators): 92
    indicators exist at ``gemeente`` level only, 7 at every level (136 areas), so the
    maximum is 92·1·Y + 7·136·Y + 9·12·Y rows (31,104 for Y = 27 years, 2000–2026; the
-   run computes it from the store with ``bench.loadfiles.max_valid_rows``). Values are
+   run computes it from the store with ``dashboard.loads.samples.max_valid_rows``). Values are
    plausible (inside ``plausible_min``..``plausible_max``), change
    −2..+3 %/year (no jump warnings) and district values add up to the city total (no sum
    warnings). Timed: ``loads.validate_file``, ``loads.preview``, ``loads.commit``,
@@ -63,12 +63,13 @@ sys.path.insert(0, str(PROJECT_ROOT / "src"))
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from bench.memory import peak_mb, reset_peak  # noqa: E402
+from bench.stats import count  # noqa: E402
 from dashboard import loads  # noqa: E402
 from dashboard.build import build  # noqa: E402
 from dashboard.settings import load_settings  # noqa: E402
 from dashboard.store import Store  # noqa: E402
 
-from bench.loadfiles import (  # noqa: E402
+from dashboard.loads.samples import (  # noqa: E402
     FIRST_YEAR, max_valid_rows, to_csv, valid_frame,
 )
 
@@ -188,8 +189,8 @@ def copy_db(src: Path, dst_dir: Path) -> Path:
 
 
 def current_count(store: Store, batch_id: str) -> int:
-    return int(store._rows("SELECT count(*) FROM current_measurement WHERE batch_id = ?",
-                           [batch_id])[0][0])
+    return count(store, "SELECT count(*) FROM current_measurement WHERE batch_id = ?",
+                 [batch_id])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,8 +320,9 @@ def main(argv: list[str] | None = None) -> int:
                 per_load.append((len(val.rows), t1 - t, t2 - t1))
             peak = peak_mb()
             facts["real_per_load"] = per_load
-            facts["real_committed"] = int(store._rows(
-                "SELECT sum(row_count) FROM batch WHERE kind = 'load'")[0][0])
+            batches = store.batches()
+            facts["real_committed"] = int(
+                batches.loc[batches["kind"] == "load", "row_count"].sum())
             assert facts["real_committed"] <= BIG_ROWS
             phases.add(g, f"read + validate ({len(files)} × validate_file)", BIG_ROWS,
                        t_validate, c_validate, peak)
@@ -366,9 +368,9 @@ def main(argv: list[str] | None = None) -> int:
                            batch["id"])
                 assert current_count(store, batch["id"]) == 0
 
-        # 5b. One valid 1,000,000-row file at Flanders scale (bench/scale.py): the app path.
+        # 5b. One valid 1,000,000-row file at Flanders scale (src/dashboard/scale.py): the app path.
         g = "1,000,000-row valid file (Flanders scale)"
-        from bench.scale import scale_store
+        from dashboard.scale import scale_store
 
         with scale_store(tmp / "scale_src.duckdb", SHARED_GEO) as store:
             scale_csv = to_csv(valid_frame(store).iloc[:BIG_ROWS])
@@ -425,7 +427,7 @@ def verdict_lines(phases: Phases, facts: dict) -> str:
     scale_ok = "met" if scale <= TARGET_SECONDS else "NOT met"
     return "\n".join([
         f"Target: validate + commit of 1,000,000 rows <= {TARGET_SECONDS:g} s.",
-        f"- one valid 1,000,000-row file at Flanders scale (2,730 wijken, bench/scale.py): "
+        f"- one valid 1,000,000-row file at Flanders scale (2,730 wijken, src/dashboard/scale.py): "
         f"validate + commit {scale:.1f} s: target {scale_ok}.",
         f"- one 1,000,000-row file: cannot be valid (largest valid file: "
         f"{facts['max_valid_rows']:,} rows); read + validate alone takes {big_v:.1f} s "

@@ -115,17 +115,14 @@ def _rss_mb() -> float:
 def _payload_sizes(m) -> tuple[int, int | None]:
     """(rendered HTML bytes, bytes st_folium sends to its component) of one map."""
     html_bytes = len(copy.deepcopy(m).get_root().render().encode())
-    try:  # what st_folium ships: the Leaflet script + html + header (private API)
-        import streamlit_folium as sf
+    from dashboard import mapview
 
-        f = copy.deepcopy(m)
-        f.get_root().render()
-        f.render()
-        html, header = sf._get_html(f), sf._get_header(f)
-        script = sf._get_map_string(f)
-        wire = len(script.encode()) + len(html.encode()) + len(header.encode())
-    except Exception:  # noqa: BLE001 - private API of streamlit-folium may change
-        wire = None
+    if mapview.PROBLEM is not None:  # streamlit-folium changed: no fast path to measure
+        return html_bytes, None
+    # What the app ships to streamlit-folium's component: Leaflet script + html + header
+    # (the same strings st_folium sends).
+    a = mapview.component_args(m)
+    wire = sum(len(a[k].encode()) for k in ("script", "html", "header"))
     return html_bytes, wire
 
 

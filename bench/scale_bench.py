@@ -10,9 +10,9 @@ measurement rows in 0.5 s**. Everything runs in ONE process; the databases live 
 temporary folder (removed unless ``--keep``); nothing derived from ``../shared`` is
 written into the project.
 
-1. **Map.** ``bench.scale.flanders_wijken`` reads ``vlaanderen_wijken_2024.geojson``
+1. **Map.** ``dashboard.scale.flanders_wijken`` reads ``vlaanderen_wijken_2024.geojson``
    (EPSG:31370) with the app's reader, coverage-simplifies it in Lambert 72 with the app's
-   wijk tolerance and reprojects it to WGS84; ``bench.scale.flanders_map`` colours it by
+   wijk tolerance and reprojects it to WGS84; ``dashboard.scale.flanders_map`` colours it by
    an ILLUSTRATIVE indicator (seeded numpy) with the app's ``maps.choropleth`` (Leaflet from
    the app's static folder, no tiles). Payload = ``len(m.get_root().render().encode())``,
    plus what ``st_folium`` would ship to its component (script + HTML + header). Three
@@ -20,8 +20,8 @@ written into the project.
    default* (simplified, coordinates rounded to 1e-5°, plain GeoJSON) and *polyline*
    (the same rounded coordinates, ``geometry_encoding="polyline"``).
 2. **Ten million rows.** Two stores with the app's schema (``dashboard.store.Store``, real
-   catalog, the 2,730 wijken as areas; ``bench.scale.scale_store``) each get the same
-   10.27 million illustrative rows (``bench.scale.fill_measurements``): one in *arrival*
+   catalog, the 2,730 wijken as areas; ``dashboard.scale.scale_store``) each get the same
+   10.27 million illustrative rows (``dashboard.scale.fill_measurements``): one in *arrival*
    order (wijk by wijk), one *sorted* by (indicator, year, wijk). The sorted store also
    gets two derived tables the app could maintain at load time: a *compact* copy of the
    current values (integer keys, SMALLINT year) and a *rollup* per (indicator, level, year).
@@ -64,8 +64,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from bench.memory import peak_mb, reset_peak  # noqa: E402
 from bench.run import _loadavg, _payload_sizes, machine_facts  # noqa: E402
-from bench.stats import pct  # noqa: E402
-from bench.scale import (  # noqa: E402
+from bench.stats import count, pct  # noqa: E402
+from dashboard.scale import (  # noqa: E402
     FLANDERS_WIJK_COUNT, LAST_PERIOD, fill_measurements, flanders_map, flanders_wijken,
     scale_store,
 )
@@ -208,6 +208,10 @@ INSERT INTO measurement_rollup
 """
 
 
+class _RollBack(Exception):
+    """Leaves a store transaction without committing (Store.transaction rolls back)."""
+
+
 def build_stores(geo: Path, root: Path) -> dict:
     out: dict = {"stores": {}}
     for order in ("arrival", "sorted"):
@@ -220,35 +224,36 @@ def build_stores(geo: Path, root: Path) -> dict:
             info = fill_measurements(store, order)
             store.checkpoint()
             elapsed, cpu = time.perf_counter() - t, time.process_time() - c
-            count = store._rows("SELECT count(*) FROM measurement "
-                                "WHERE batch_id = 'illustrative-scale'")[0][0]
-            if count != info["rows"]:
-                raise SystemExit(f"{order}: {count} rows written, {info['rows']} expected")
+            written = count(store, "SELECT count(*) FROM measurement "
+                                   "WHERE batch_id = 'illustrative-scale'")
+            if written != info["rows"]:
+                raise SystemExit(f"{order}: {written} rows written, {info['rows']} expected")
             rec = {**info, "build_s": elapsed, "build_cpu_s": cpu, "peak_mb": peak_mb(),
-                   "total_rows": store._rows("SELECT count(*) FROM measurement")[0][0]}
+                   "total_rows": count(store, "SELECT count(*) FROM measurement")}
             if order == "sorted":
-                con = store._con
                 for name, sql in (("compact", COMPACT_SQL), ("rollup", ROLLUP_SQL)):
                     reset_peak()
                     t = time.perf_counter()
-                    con.execute(sql)
-                    con.execute("CHECKPOINT")
+                    with store.transaction() as cur:  # COMMIT, then the store's CHECKPOINT
+                        cur.execute(sql)
                     rec[f"{name}_s"] = time.perf_counter() - t
                     rec[f"{name}_peak_mb"] = peak_mb()
-                rec["compact_rows"] = con.execute(
-                    "SELECT count(*) FROM measurement_compact").fetchone()[0]
-                rec["rollup_rows"] = con.execute(
-                    "SELECT count(*) FROM measurement_rollup").fetchone()[0]
-                # Incremental upkeep for one indicator (what a load would add), on a copy
-                # of the state so the timed tables stay sorted as built.
-                ind = con.execute("SELECT min(indicator_id) FROM measurement_rollup"
-                                  ).fetchone()[0]
-                con.execute("BEGIN TRANSACTION")
-                t = time.perf_counter()
-                for stmt in filter(str.strip, REFRESH_SQL.split(";")):
-                    con.execute(stmt.replace("$ind", "?"), [ind] * stmt.count("$ind"))
-                rec["refresh_one_indicator_s"] = time.perf_counter() - t
-                con.execute("ROLLBACK")
+                rec["compact_rows"] = count(store, "SELECT count(*) FROM measurement_compact")
+                rec["rollup_rows"] = count(store, "SELECT count(*) FROM measurement_rollup")
+                # Incremental upkeep for one indicator (what a load would add), rolled back
+                # so the timed tables stay sorted as built.
+                with store.transaction() as cur:
+                    ind = cur.execute("SELECT min(indicator_id) FROM measurement_rollup"
+                                      ).fetchone()[0]
+                try:
+                    with store.transaction() as cur:
+                        t = time.perf_counter()
+                        for stmt in filter(str.strip, REFRESH_SQL.split(";")):
+                            cur.execute(stmt.replace("$ind", "?"), [ind] * stmt.count("$ind"))
+                        rec["refresh_one_indicator_s"] = time.perf_counter() - t
+                        raise _RollBack
+                except _RollBack:
+                    pass
         finally:
             store.close()
         rec["file_mb"] = path.stat().st_size / 2**20
@@ -453,7 +458,7 @@ def render_block(r: dict) -> str:
                    f"{'**met**' if ok else 'not met'} |")
     out += ["", "HTML bytes = `len(m.get_root().render().encode())`; MB = 10⁶ bytes. "
             "*st_folium payload* = what `st_folium` sends to its component (Leaflet script + "
-            "HTML + header). *Build* = `maps.choropleth` (through `bench.scale.flanders_map`), "
+            "HTML + header). *Build* = `maps.choropleth` (through `dashboard.scale.flanders_map`), "
             "*render* = `get_root().render()`.", ""]
 
     # databases

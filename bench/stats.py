@@ -1,5 +1,6 @@
-"""Small helpers shared by the benchmarks and the browser tests: a free local port, the
-Streamlit health check, and percentiles."""
+"""Small helpers of the benchmarks: a free local port, the Streamlit health check (the
+browser tests keep their own two-function copy in tests/test_browser.py, so tests never
+import bench/), percentiles, and a row count through the store's public cursor."""
 
 from __future__ import annotations
 
@@ -33,3 +34,10 @@ def pct(values: list[float], p: float) -> float:
     lo = int(k)
     hi = min(lo + 1, len(v) - 1)
     return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+def count(store, sql: str, params=()) -> int:
+    """One ``SELECT count(*) …`` through the store's public transaction cursor (only
+    outside timed phases: the transaction ends with a checkpoint)."""
+    with store.transaction() as cur:
+        return int(cur.execute(sql, list(params)).fetchone()[0])

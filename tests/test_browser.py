@@ -10,9 +10,12 @@ from __future__ import annotations
 import csv
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +24,6 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Frame, Page, sync_playwright
 
-from bench.stats import free_port, health
 from dashboard.settings import PROJECT_ROOT, SETTINGS
 
 from .conftest import SHARED_GEO, make_env
@@ -34,6 +36,25 @@ ATTRIBUTION = "Data & Analyse van de Vlaamse provincies"
 POLYGONS = "path.leaflet-interactive"
 HEALTH_TIMEOUT = 60.0
 PAGE_TIMEOUT = 60.0
+
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def health(base: str) -> str | None:
+    """Streamlit's health endpoint ('ok' once the server serves), None while unreachable.
+    (The load test has its own copy in bench/stats.py: tests do not import bench/.)"""
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+            return resp.read().decode("utf-8", "replace").strip()
+    except (urllib.error.URLError, OSError):
+        return None
+
 
 pytestmark = [
     pytest.mark.browser,

@@ -46,7 +46,7 @@ import pytest
 from dashboard import loads
 from dashboard.store import TABLE_DUMPS, Store
 
-from bench.loadfiles import dutch, max_valid_rows, to_csv, valid_frame
+from dashboard.loads.samples import dutch, max_valid_rows, to_csv, valid_frame
 
 from .conftest import make_env
 
@@ -486,10 +486,10 @@ def _fast_state(db: Path) -> tuple:
 
 
 def test_killed_million_row_import_leaves_before_or_after(tmp_path):
-    """A valid 1,000,000-row load (Flanders-scale store, bench/scale.py) killed with
+    """A valid 1,000,000-row load (Flanders-scale store, src/dashboard/scale.py) killed with
     SIGKILL at 10 seeded moments: the database always opens, checkpoints, and holds exactly
     the state before the load or the completed load, nothing in between."""
-    from bench.scale import scale_store
+    from dashboard.scale import scale_store
 
     from .conftest import SHARED_GEO
 

@@ -1,6 +1,6 @@
 """Flanders scale (issue 6, point 7): the 2,730-wijk map of Flanders and Brussels.
 
-The map is built by the benchmark's own builder (``bench.scale.flanders_map``: the app's
+The map is built by the benchmark's own builder (``dashboard.scale.flanders_map``: the app's
 ``maps.choropleth`` with ``geometry_encoding="polyline"``, an illustrative indicator) from
 ``../shared/geo/vlaanderen_wijken_2024.geojson`` once per module. Plain tests check its
 payload (≤ 2 MB) and that the compact geometry decodes to exactly the coordinates the
@@ -19,7 +19,7 @@ import pytest
 import shapely
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from bench.scale import FLANDERS_WIJK_COUNT, flanders_map, flanders_wijken
+from dashboard.scale import FLANDERS_WIJK_COUNT, flanders_map, flanders_wijken
 from dashboard import maps
 
 from .conftest import SHARED_GEO

@@ -26,7 +26,7 @@ MIB = 1024 * 1024
 # Limits on a coordinator's file, checked before anything is built in memory (a 1.5 KB
 # .xlsx declaring A1:XFD20000 once took 2.8 GB; 130,000 header columns aborted the
 # process). Every refusal names the file and the limit. The board is built for
-# Flanders-scale loads of 1,000,000 rows (tests/test_loads_robustness.py, bench/scale.py).
+# Flanders-scale loads of 1,000,000 rows (tests/test_loads_robustness.py, src/dashboard/scale.py).
 MAX_BYTES = 200 * MIB            # any file: Streamlit's upload limit (server.maxUploadSize)
 MAX_LINE_BYTES = 64 * 1024       # one CSV line: 200 columns of 300 characters
 MAX_COLUMNS = 200                # a measurement file has 9 columns (the template too)
@@ -291,9 +291,10 @@ def _check_xlsx_directory(data: bytes, file: str) -> None:
 def _sheet_rows(ws, file: str) -> list[list[str]]:
     """The sheet's rows as text, streamed from its XML: only the cells that hold a value
     (the declared dimension and styled empty cells build nothing), within the limits."""
+    from openpyxl.chartsheet import Chartsheet
     from openpyxl.worksheet._reader import WorkSheetParser
 
-    if not hasattr(ws, "_get_source"):  # a chart sheet: no cells
+    if isinstance(ws, Chartsheet):  # no cells (a renamed _get_source fails loudly below)
         return []
     wb = ws.parent
     rows: list[list[str]] = []

@@ -1,4 +1,5 @@
-"""A store at Flanders scale, for load benchmarks and the 1,000,000-row kill test.
+"""A store at Flanders scale, for load benchmarks and the 1,000,000-row kill test
+(synthetic: nothing here is loaded into the city's own store).
 
 Kortrijk's own key space is small: 99 indicators (92 of them city-level only) × 136 areas
 × 27 years, plus the 12 benchmark peers of 9 compared indicators, allow at most 31,104
@@ -11,7 +12,8 @@ through the store's own writers. Nothing derived from ../shared is written into 
 project: the store lives in a temporary folder.
 
 Issue 6, point 7 ("Scale") adds two builders used by ``bench/scale_bench.py`` and
-``tests/test_scale_browser.py`` (one definition, no copies):
+``tests/test_scale_browser.py`` (one definition, no copies; public, so the tests do not
+import ``bench/``):
 
 - :func:`flanders_map`: the 2,730 Flemish wijken on one choropleth built by the app's own
   ``dashboard.maps.choropleth`` (Leaflet served locally, no tiles), coloured by an
@@ -29,9 +31,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.catalog import read_catalog, write_catalog
-from dashboard.settings import load_settings
-from dashboard.store import Store
+from .catalog import read_catalog, write_catalog
+from .settings import load_settings
+from .store import Store
 
 WIJK_INDICATORS = 14
 FLANDERS_WIJKEN = "vlaanderen_wijken_2024.geojson"
@@ -89,7 +91,7 @@ def flanders_wijken(shared_geo: Path, tolerance_m: float | None = None):
     in Lambert 72 (``geodata.simplify_coverage``, shared borders stay shared; default
     tolerance the app's wijk tolerance ``geodata.TOLERANCE_M["wijk"]``, 0 = none), then
     reprojected to WGS84 for Leaflet. Columns ``code``, ``name``, ``geometry``."""
-    from dashboard import geodata
+    from . import geodata
 
     gdf = geodata.read_layer(Path(shared_geo) / FLANDERS_WIJKEN)
     if gdf.crs.to_epsg() != geodata.WORK_CRS:
@@ -124,7 +126,7 @@ def flanders_map(wijken, *, static_url: str, geometry_encoding: str = "polyline"
 
     ``wijken``: :func:`flanders_wijken`'s frame. ``geometry_encoding``: ``"polyline"``
     (compact, what the target is met with) or ``"geojson"`` (the builder's default)."""
-    from dashboard import maps
+    from . import maps
 
     return maps.choropleth(
         wijken, illustrative_values(wijken["code"], seed), title=FLANDERS_TITLE,
@@ -136,7 +138,7 @@ def flanders_map(wijken, *, static_url: str, geometry_encoding: str = "polyline"
 # ------------------------------------------------------------- ten million measurements
 FIRST_PERIOD, LAST_PERIOD = 1987, 2024  # 38 years
 SCALE_BATCH = "illustrative-scale"
-SCALE_SOURCE = "Illustratief: schaaltest (bench/scale.py), geen officiële cijfers"
+SCALE_SOURCE = "Illustratief: schaaltest (dashboard/scale.py), geen officiële cijfers"
 ROW_ORDERS = ("arrival", "sorted")
 
 
@@ -159,9 +161,8 @@ def fill_measurements(store: Store, order: str = "arrival") -> dict:
     keeps insertion order."""
     if order not in ROW_ORDERS:
         raise ValueError(f"order must be one of {ROW_ORDERS}")
-    ind = [r[0] for r in store._rows("SELECT id FROM indicator ORDER BY id")]
-    areas = [r[0] for r in store._rows("SELECT code FROM area WHERE level = 'wijk' "
-                                       "ORDER BY code")]
+    ind = sorted(store.indicators()["id"].astype(str))
+    areas = sorted(store.areas("wijk")["code"].astype(str))
     n_i, n_a, n_p = len(ind), len(areas), LAST_PERIOD - FIRST_PERIOD + 1
     if order == "arrival":
         keys = (f"(r // {n_p}) % {n_i}", f"r // ({n_i} * {n_p})", f"r % {n_p}")
@@ -171,7 +172,7 @@ def fill_measurements(store: Store, order: str = "arrival") -> dict:
     total = n_i * n_a * n_p
     with store.transaction() as cur:
         cur.execute("INSERT INTO batch (id, kind, loaded_at, who, file_name, sha256, "
-                    "row_count) VALUES (?, 'illustrative', ?, 'bench', 'bench/scale.py', "
+                    "row_count) VALUES (?, 'illustrative', ?, 'bench', 'dashboard/scale.py', "
                     "'-', ?)", [SCALE_BATCH, now, total])
         cur.execute(
             f"""

@@ -1,4 +1,7 @@
-"""Valid load files for benchmarks and robustness tests (shared by bench/ and tests/)."""
+"""Valid load files for a store: every valid (indicator, area, year) once, with plausible
+values, as the coordinator template's CSV. Used by the load benchmarks
+(``bench/loads_bench.py``) and the robustness tests (``tests/test_loads_robustness.py``);
+public, so neither imports the other."""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from dashboard.loads.measurements import ADDITIVE_UNITS, FIRST_YEAR
-from dashboard.store import PEER, Store
+from ..store import PEER, Store
+from .measurements import ADDITIVE_UNITS, FIRST_YEAR
 
 COLUMNS = ["indicator", "gebied", "jaar", "waarde", "eenheid", "bron"]
 
@@ -69,6 +72,3 @@ def to_csv(frame: pd.DataFrame, scale: float = 1.0, source: str = "benchmark") -
     """Semicolon CSV with Dutch decimals (UTF-8), the coordinator template's columns."""
     out = frame.assign(waarde=dutch(frame["v"].to_numpy() * scale), bron=source)
     return out[COLUMNS].to_csv(sep=";", index=False).encode("utf-8")
-
-
-# -- measuring -------------------------------------------------------------------------
