@@ -158,13 +158,13 @@ def _naive_levels(settings) -> tuple[dict, str]:
               for lv in ("wijk", "deelgemeente", "sector")}
     sector_note = "official Statbel sector polygons"
     if layers["sector"] is None:
-        lat, lon = settings.city["centre"]
+        lat, lon = settings.city.centre
         centre = gpd.GeoSeries([shapely.Point(lon, lat)],
                                crs=geodata.STORE_CRS).to_crs(geodata.WORK_CRS).iloc[0]
         sectors = geodata._sector_table(SHARED_GEO, settings)
         layers["sector"] = geodata.approximate_sectors(
             layers["wijk"], sectors, (centre.x, centre.y),
-            int(settings.city.get("illustrative_seed", 0)))
+            settings.city.illustrative_seed)
         sector_note = ("approximate sectors computed inside the unsimplified official wijk "
                        "polygons (geodata.approximate_sectors, as the import does; no Statbel "
                        "sector polygons in ../shared/geo)")

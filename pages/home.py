@@ -9,9 +9,9 @@ a = appstate.app()
 version = appstate.data_version()
 city = a.settings.city
 
-st.title(md(i18n.content("city", city.get("nis_code"), "vision", city["vision"])))
-if city.get("caption"):
-    st.caption(md(i18n.content("city", city.get("nis_code"), "caption", city["caption"])))
+st.title(md(i18n.content("city", city.nis_code, "vision", city.vision)))
+if city.caption:
+    st.caption(md(i18n.content("city", city.nis_code, "caption", city.caption)))
 ui.startup_notices()
 
 st.header(t("Zes speerpunten"))
@@ -30,7 +30,7 @@ for card, column in zip(cards, ui.grid(len(cards), 3)):
                      icon=":material/arrow_forward:")
 
 st.header(t("Wijken van {city}",
-             city=md(i18n.content("city", city.get("nis_code"), "name", city["name"]))))
+             city=md(i18n.content("city", city.nis_code, "name", city.name))))
 shown = appstate.home_map_indicator(version)
 if shown is not None:
     st.write(t("Beweeg over een wijk voor haar naam en de laatste waarde van **{indicator}** "

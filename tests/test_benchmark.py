@@ -46,7 +46,7 @@ def data(built_official):
 
 @pytest.fixture(scope="module")
 def table(data, built_official):
-    context = built_official.city["benchmark"]["context_indicators"]
+    context = built_official.city.benchmark.context_indicators
     assert list(context) == list(CONTEXT)  # the configuration the judgements rely on
     return benchmark.comparison_table(*data, context).set_index("indicator_id")
 

@@ -21,6 +21,7 @@ import shapely
 from shapely.geometry import shape
 
 from dashboard import cli, clock, geodata, loads, opendata, state
+from dashboard.cityconfig import OpenData
 from dashboard.settings import PROJECT_ROOT
 from dashboard.store import Store, utc_now
 
@@ -77,7 +78,7 @@ def test_parquet_round_trip_gives_the_store_values(exported):
     assert set(one["level"]) == {"gemeente", "deelgemeente", "wijk", "sector"}
     _same_rows(one, expected[expected["indicator_id"] == DISTRICT].reset_index(drop=True))
     meta = pq.read_schema(io.BytesIO(exported["files"]["alle-indicatoren.parquet"])).metadata
-    assert meta[b"licence"].decode() == exported["settings"].city["open_data"]["licence"]
+    assert meta[b"licence"].decode() == exported["settings"].city.open_data.licence
 
 
 def test_csv_round_trip_gives_the_store_values(exported):
@@ -99,7 +100,7 @@ def test_geojson_per_indicator_round_trip_and_rfc7946(exported, built_official):
     data = exported["files"][f"indicatoren/{DISTRICT}.geojson"]
     doc = json.loads(data)
     assert doc["type"] == "FeatureCollection" and "crs" not in doc
-    assert doc["licence"] == built_official.city["open_data"]["licence"]
+    assert doc["licence"] == built_official.city.open_data.licence
     expected = exported["expected"]
     expected = expected[expected["indicator_id"] == DISTRICT].reset_index(drop=True)
     props = pd.DataFrame([f["properties"] for f in doc["features"]])
@@ -192,11 +193,11 @@ def test_indicator_metadata_describes_unit_source_licence_and_files(exported):
     assert meta["indicator"]["unit"] == ind["unit"]
     assert meta["indicator"]["source"] == {"document": ind["source_document"],
                                            "section": ind["source_section"]}
-    od = settings.city["open_data"]
-    assert meta["licenses"] == [{"title": od["licence"], "path": od["licence_url"]}]
-    assert meta["publisher"] == od["publisher"]
+    od = settings.city.open_data
+    assert meta["licenses"] == [{"title": od.licence, "path": od.licence_url}]
+    assert meta["publisher"] == od.publisher
     assert meta["geometry"]["attribution"] == " ".join(
-        settings.city["geodata"]["attribution"].split())
+        settings.city.geodata.attribution.split())
     assert meta["created"] == "2030-01-01T12:00:00Z" and meta["as_of"] is None
     goals = exported["goals"][exported["goals"]["indicator_id"] == DISTRICT]
     assert sorted((g["year"], g["value"], g["kind"]) for g in meta["indicator"]["goals"]) \
@@ -231,7 +232,7 @@ def test_datapackage_lists_every_file_with_its_hash(exported):
     for local in (SHARED_GEO, exported["settings"].geo_dir, exported["settings"].db_path):
         assert str(local) not in text  # no path of this machine in published metadata
     assert package["geometry"]["source"]["wijk"] == exported["board"].level_source["wijk"]
-    assert package["licenses"][0]["title"] == exported["settings"].city["open_data"]["licence"]
+    assert package["licenses"][0]["title"] == exported["settings"].city.open_data.licence
     for resource in package["resources"]:
         data = files[resource["path"]]
         assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
@@ -276,8 +277,8 @@ def test_zip_bundle_holds_everything(exported):
 
 
 def test_another_city_configuration_names_itself(exported):
-    city = {**exported["settings"].city, "name": "Teststad", "nis_code": "99999"}
-    city.pop("open_data")
+    city = dataclasses.replace(exported["settings"].city, name="Teststad", nis_code="99999",
+                               open_data=OpenData())
     settings = dataclasses.replace(exported["settings"], city=city)
     with Store(settings.db_path, read_only=True) as store:
         board = opendata.collect(store, settings)
@@ -395,7 +396,7 @@ def test_page_offers_the_downloads(page_env):
     assert any("alle-indicatoren.csv" in label for label in labels)
     assert any("datapackage.json" in label for label in labels)
     text = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info])
-    assert page_env.city["open_data"]["licence"] in text
+    assert page_env.city.open_data.licence in text
     assert "illustrative" in text
     at.radio(key="od_format_board").set_value("zip").run()
     assert not at.exception

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import folium
@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from . import clock, geodata, i18n, maps
+from . import cityconfig, clock, geodata, i18n, maps
 from .build import build
 from .errors import InputError
 from .settings import Settings, env_fingerprint, load_settings
@@ -291,7 +291,7 @@ def _home_map(version: str, imported_at: str) -> folium.Map:
 def home_map_indicator(version: str) -> dict | None:
     """The indicator in the home map's tooltips (``home_map_indicator`` in the city
     configuration), when it exists in the catalog."""
-    indicator_id = app().settings.city.get("home_map_indicator")
+    indicator_id = app().settings.city.home_map_indicator
     return indicator(version, indicator_id) if indicator_id else None
 
 
@@ -351,25 +351,26 @@ def statuses(version: str, spearhead_id: int | None = None) -> pd.DataFrame:
         overview.area_series(app().store, inds, _as_of(version)), areas(version))
 
 
-def map_sections(spearhead_id: int) -> list[dict] | None:
-    return (app().settings.city.get("map_sections") or {}).get(spearhead_id)
+def map_sections(spearhead_id: int) -> tuple[cityconfig.MapSection, ...]:
+    return app().settings.city.sections_of(spearhead_id)
 
 
 def spotlights(spearhead_id: int) -> list[dict]:
     """The spotlights (figures of one source document grouped) of a spearhead page, their
     title and intro in the current language."""
     out = []
-    for spot in (load_settings().city.get("spotlights") or {}).get(spearhead_id) or []:
-        spot = dict(spot)
+    for config in load_settings().city.spotlights_of(spearhead_id):
+        spot = {"key": config.key, "title": config.title, "intro": config.intro,
+                "indicators": list(config.indicators), "document": config.document}
         for f in ("title", "intro"):
-            text = " ".join(str(spot.get(f) or "").split())
+            text = " ".join(str(spot[f] or "").split())
             spot[f] = i18n.content("spotlight", spot["key"], f, text) if text else ""
         out.append(spot)
     return out
 
 
 def district_goal_indicators() -> set[str]:
-    return set(app().settings.city.get("district_goal_indicators") or [])
+    return set(app().settings.city.district_goal_indicators)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -394,14 +395,14 @@ def city_name() -> str:
     """The municipality's name from the city configuration (no database needed), in the
     current language where it has its own (Courtrai)."""
     city = load_settings().city
-    return i18n.content("city", city["nis_code"], "name", str(city["name"]))
+    return i18n.content("city", city.nis_code, "name", city.name)
 
 
 def documents() -> list[dict]:
     """The configured source documents, their texts in the current language."""
     out = []
-    for doc in load_settings().city.get("documents") or []:
-        doc = {k: str(v) for k, v in doc.items()}
+    for config in load_settings().city.documents:
+        doc = {k: v for k, v in asdict(config).items() if v}
         for f in ("subtitle", "publisher", "date", "description"):
             if doc.get(f):
                 doc[f] = i18n.content("document", doc["key"], f, doc[f])
@@ -411,7 +412,7 @@ def documents() -> list[dict]:
 
 def has_district_generator() -> bool:
     """Whether the city's district series come from an illustrative generator."""
-    return bool(load_settings().city.get("district_generator"))
+    return bool(load_settings().city.district_generator)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

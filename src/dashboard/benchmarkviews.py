@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from . import appstate, benchmark, clock, exportviews, frame, i18n, mapview, maps, state, ui
+from .cityconfig import Benchmark
 from .geodata import PEER_LEVEL
 from .i18n import t
 from .safety import markdown_text as md
@@ -26,25 +27,25 @@ MAP_HEIGHT = 520
 
 
 # ------------------------------------------------------------------------ configuration
-def config() -> dict:
-    """The city configuration's ``benchmark`` entry ({} when there is none; read without
-    opening the database)."""
-    return load_settings().city.get("benchmark") or {}
+def config() -> Benchmark:
+    """The city configuration's ``benchmark`` entry (an empty group when there is none;
+    read without opening the database)."""
+    return load_settings().city.benchmark or Benchmark(group="")
 
 
 def group_name() -> str:
     """The group's name (``benchmark.group``) in the current language where it has one
     (the same content key as the navigation's page title)."""
     return i18n.content("benchmark", load_settings().nis_code, "group",
-                        str(config().get("group", "")))
+                        config().group)
 
 
 def members() -> dict[str, str]:
-    return {str(k): str(v) for k, v in (config().get("members") or {}).items()}
+    return config().member_names
 
 
 def context_ids() -> tuple[str, ...]:
-    return tuple(sorted(str(i) for i in config().get("context_indicators") or []))
+    return tuple(sorted(config().context_indicators))
 
 
 def has_geometry() -> bool:
@@ -129,7 +130,7 @@ def ranking_chart(indicator_id: str) -> go.Figure:
 def _attribution() -> str:
     """Source of the municipal boundaries: ``benchmark.geodata.attribution`` when the city
     configuration gives one, else the imported file's name."""
-    configured = (config().get("geodata") or {}).get("attribution")
+    configured = config().geodata.attribution if config().geodata else ""
     if configured:  # the credit, under the label in the reader's language
         credit = " ".join(str(configured).split()).removeprefix("Gemeentegrenzen:").strip()
         return t("Gemeentegrenzen: {source}", source=credit)
@@ -195,7 +196,7 @@ def _counts(tab: pd.DataFrame) -> None:
 
 def page() -> None:
     bench = config()
-    if not bench.get("members"):
+    if not bench.members:
         st.title(t("Vergelijking met andere steden"))
         st.info(t("Voor deze stad is geen vergelijkingsgroep ingesteld (sleutel `benchmark` "
                   "in data/city.yaml); er is niets te vergelijken."))

@@ -19,7 +19,7 @@ from . import catalog as catalog_mod
 from . import geodata, illustrative
 from .errors import InputError, Problem
 from .settings import Settings
-from .store import PEER, Store, set_meta
+from .store import PEER, Store, set_meta, utc_now
 
 
 @dataclass
@@ -35,7 +35,7 @@ def _sha(*parts: str) -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    return utc_now().replace(microsecond=0)
 
 
 def _new_batch(cur, kind: str, file_name: str, sha: str, rows: int) -> str:
@@ -77,10 +77,10 @@ def build(settings: Settings, store: Store | None = None) -> BuildReport:
                      sorted({**manifest["levels"],
                              "peer": manifest.get("benchmark", {"file_sha256": ""})}.items())))
     areas_sha = _sha(geo_sha, areas.to_csv(index=False))
-    seed = int(settings.city.get("illustrative_seed", 0))
+    seed = settings.city.illustrative_seed
     gen_sha = _sha(areas_sha, cat.sha256, str(seed), illustrative.GENERATOR_VERSION,
                    illustrative.BENCHMARK_VERSION,
-                   str(settings.city.get("district_generator", "")))
+                   settings.city.district_generator or "")
 
     own = store is None
     store = store or Store(settings.db_path)
@@ -108,7 +108,7 @@ def build(settings: Settings, store: Store | None = None) -> BuildReport:
             if {"catalog", "illustrative"} & set(report.changed):
                 _reapply_loads(cur)
             set_meta(cur, "nis_code", settings.nis_code)
-            set_meta(cur, "city_name", str(settings.city["name"]))
+            set_meta(cur, "city_name", settings.city.name)
         report.counts = {
             "spearheads": len(store.spearheads()),
             "indicators": len(store.indicators()),
@@ -154,7 +154,7 @@ def _write_illustrative(cur, settings: Settings, areas: pd.DataFrame, seed: int,
                 "(SELECT id FROM batch WHERE kind = 'illustrative')")
     cur.execute("DELETE FROM layer_feature WHERE batch_id IN "
                 "(SELECT id FROM batch WHERE kind = 'illustrative')")
-    name = settings.city.get("district_generator") or "-"
+    name = settings.city.district_generator or "-"
     measurements = pd.concat([generated.measurements, peers], ignore_index=True)
     batch_id = _new_batch(cur, "illustrative", f"dashboard.illustrative {name} v"
                           f"{illustrative.GENERATOR_VERSION} seed {seed}", sha,
@@ -178,7 +178,7 @@ def _write_illustrative(cur, settings: Settings, areas: pd.DataFrame, seed: int,
 def _district_series(settings: Settings, areas: pd.DataFrame, seed: int,
                      cat: catalog_mod.Catalog) -> illustrative.Generated:
     """The configured district generator's output; empty when the city names none."""
-    name = settings.city.get("district_generator")
+    name = settings.city.district_generator
     if not name:
         return illustrative.Generated(
             pd.DataFrame(columns=["indicator_id", "area_code", "period", "value"]),

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .cityconfig import CityConfig
 from .datacalendar import CADENCES
 from .errors import InputError, Problem
 from .goaltypes import GOAL_TYPES, parse_derived
@@ -332,7 +333,7 @@ TRANSLATED_FIELDS = {
 }
 
 
-def translatable_texts(folder: Path, city: dict) -> dict[tuple[str, str, str], str]:
+def translatable_texts(folder: Path, city: CityConfig) -> dict[tuple[str, str, str], str]:
     """Every catalog text shown on screen that needs a translation: (entity, id, field) →
     the Dutch text. Empty optional fields (no comparison) need none."""
     out: dict[tuple[str, str, str], str] = {}
@@ -343,30 +344,27 @@ def translatable_texts(folder: Path, city: dict) -> dict[tuple[str, str, str], s
                 if str(row.get(f, "")).strip():
                     out[(entity, str(row["id"]), f)] = row[f]
     for f in TRANSLATED_FIELDS["city"]:
-        if str(city.get(f) or "").strip():
-            out[("city", str(city.get("nis_code")), f)] = str(city[f])
-    bench = city.get("benchmark") or {}
-    for f in TRANSLATED_FIELDS["benchmark"]:
-        if str(bench.get(f) or "").strip():
-            out[("benchmark", str(city.get("nis_code")), f)] = str(bench[f])
-    for spots in (city.get("spotlights") or {}).values():
-        for spot in spots:
-            for f in TRANSLATED_FIELDS["spotlight"]:
-                if str(spot.get(f) or "").strip():
-                    out[("spotlight", str(spot["key"]), f)] = " ".join(str(spot[f]).split())
-    for doc in city.get("documents") or []:
+        if getattr(city, f).strip():
+            out[("city", city.nis_code, f)] = getattr(city, f)
+    for f in TRANSLATED_FIELDS["benchmark"] if city.benchmark is not None else ():
+        if getattr(city.benchmark, f).strip():
+            out[("benchmark", city.nis_code, f)] = getattr(city.benchmark, f)
+    for spot in city.spotlights:
+        for f in TRANSLATED_FIELDS["spotlight"]:
+            if getattr(spot, f).strip():
+                out[("spotlight", spot.key, f)] = " ".join(getattr(spot, f).split())
+    for doc in city.documents:
         for f in TRANSLATED_FIELDS["document"]:
-            if str(doc.get(f) or "").strip():
-                out[("document", str(doc["key"]), f)] = str(doc[f])
-    for sections in (city.get("map_sections") or {}).values():
-        for s in sections:
-            for f in TRANSLATED_FIELDS["section"]:
-                if str(s.get(f) or "").strip():
-                    out[("section", str(s["key"]), f)] = str(s[f])
+            if getattr(doc, f).strip():
+                out[("document", doc.key, f)] = getattr(doc, f)
+    for s in city.map_sections:
+        for f in TRANSLATED_FIELDS["section"]:
+            if getattr(s, f).strip():
+                out[("section", s.key, f)] = getattr(s, f)
     return out
 
 
-def translation_problems(folder: Path, city: dict, langs: tuple[str, ...] = ("en", "fr")
+def translation_problems(folder: Path, city: CityConfig, langs: tuple[str, ...] = ("en", "fr")
                          ) -> tuple[list[Problem], list[tuple[str, str, str, str]]]:
     """Check ``translations.csv``: (problems with its rows — unknown language, entity, id or
     field, empty text, duplicates —, translations missing as (entity, id, field, lang))."""

@@ -27,6 +27,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,7 @@ import shapely
 from pyogrio.errors import DataSourceError
 from shapely.geometry import box
 
+from .cityconfig import BoundaryFiles, GeoLayer
 from .errors import GeodataError, Problem
 from .i18n import t
 from .settings import Settings
@@ -342,9 +344,9 @@ def validate_polygons(gdf: gpd.GeoDataFrame, file: str, code_field: str) -> None
         raise GeodataError(problems)
 
 
-def _filter_municipality(gdf: gpd.GeoDataFrame, cfg: dict, nis: str, file: str):
-    codes = gdf[cfg["code_field"]].astype(str)
-    if cfg.get("filter") == "code_equals":
+def _filter_municipality(gdf: gpd.GeoDataFrame, cfg: GeoLayer, nis: str, file: str):
+    codes = gdf[cfg.code_field].astype(str)
+    if cfg.filter == "code_equals":
         keep = codes == nis
     else:
         keep = codes.str.startswith(nis)
@@ -353,7 +355,7 @@ def _filter_municipality(gdf: gpd.GeoDataFrame, cfg: dict, nis: str, file: str):
         sample = ", ".join(sorted(codes.unique())[:5])
         raise GeodataError.single(
             file, t("bevat geen gebieden van de ingestelde gemeente {nis} (gevonden codes "
-                    "o.a.: {sample})", nis=nis, sample=sample), field=cfg["code_field"])
+                    "o.a.: {sample})", nis=nis, sample=sample), field=cfg.code_field)
     return out
 
 
@@ -364,7 +366,7 @@ def _clean_name(name: str, city: str) -> str:
     return name
 
 
-def _find_file(folder: Path, patterns: list[str]) -> Path | None:
+def _find_file(folder: Path, patterns: Sequence[str]) -> Path | None:
     """The first file matching the configured names/glob patterns, in their order."""
     for pattern in patterns:
         matches = sorted(p for p in folder.glob(pattern) if p.is_file())
@@ -375,7 +377,7 @@ def _find_file(folder: Path, patterns: list[str]) -> Path | None:
 
 def city_levels(settings: Settings) -> tuple[str, ...]:
     """The area levels this city configures (``geodata.layers``), coarsest first."""
-    layers = settings.city["geodata"]["layers"]
+    layers = settings.city.geodata.levels
     return tuple(lv for lv in LEVEL_ORDER if lv in layers)
 
 
@@ -403,18 +405,19 @@ def areas_from_geometry(settings: Settings, manifest: dict) -> pd.DataFrame:
 
 def benchmark_members(settings: Settings) -> dict[str, str]:
     """NIS code → name of the benchmark group's members (this city included); {} if none."""
-    bench = settings.city.get("benchmark") or {}
-    return {str(k): str(v) for k, v in (bench.get("members") or {}).items()}
+    bench = settings.city.benchmark
+    return bench.member_names if bench is not None else {}
 
 
-def _read_configured(folder: Path, cfg: dict) -> tuple[Path, gpd.GeoDataFrame] | None:
-    """The first file of ``cfg["files"]`` in ``folder``, read and checked for its code and
+def _read_configured(folder: Path, cfg: GeoLayer | BoundaryFiles
+                     ) -> tuple[Path, gpd.GeoDataFrame] | None:
+    """The first file of ``cfg.files`` in ``folder``, read and checked for its code and
     name fields; None when none is there."""
-    path = _find_file(folder, cfg["files"])
+    path = _find_file(folder, cfg.files)
     if path is None:
         return None
     gdf = read_layer(path)
-    for fld in (cfg["code_field"], cfg["name_field"]):
+    for fld in (cfg.code_field, cfg.name_field):
         if fld not in gdf.columns:
             raise GeodataError.single(str(path), t("kolom ontbreekt in de attributen"),
                                       field=fld)
@@ -425,22 +428,22 @@ def read_benchmark_layer(folder: Path, settings: Settings) -> gpd.GeoDataFrame |
     """The municipal boundaries of the benchmark group (level ``peer``, this city included);
     None when the group or its file is not configured / not in ``folder``."""
     members = benchmark_members(settings)
-    cfg = (settings.city.get("benchmark") or {}).get("geodata")
+    cfg = settings.city.benchmark.geodata if settings.city.benchmark else None
     found = _read_configured(folder, cfg) if members and cfg else None
     if found is None:
         return None
     path, gdf = found
-    codes = gdf[cfg["code_field"]].astype(str)
+    codes = gdf[cfg.code_field].astype(str)
     gdf = gdf[codes.isin(members).to_numpy()].copy()
-    missing = set(members) - set(gdf[cfg["code_field"]].astype(str))
+    missing = set(members) - set(gdf[cfg.code_field].astype(str))
     if missing:
         raise GeodataError.single(str(path), t("ontbrekende codes: {codes}",
                                                codes=", ".join(sorted(missing))),
-                                  field=cfg["code_field"])
-    validate_polygons(gdf, str(path), cfg["code_field"])
+                                  field=cfg.code_field)
+    validate_polygons(gdf, str(path), cfg.code_field)
     out = gpd.GeoDataFrame(
-        {"code": gdf[cfg["code_field"]].astype(str).to_numpy(),
-         "name": gdf[cfg["code_field"]].astype(str).map(members).to_numpy(),
+        {"code": gdf[cfg.code_field].astype(str).to_numpy(),
+         "name": gdf[cfg.code_field].astype(str).map(members).to_numpy(),
          "level": PEER_LEVEL, "quality": "official"},
         geometry=gdf.geometry.to_crs(WORK_CRS).to_numpy(), crs=WORK_CRS)
     out.attrs["source"] = path.name
@@ -450,15 +453,15 @@ def read_benchmark_layer(folder: Path, settings: Settings) -> gpd.GeoDataFrame |
 
 def read_official_level(folder: Path, level: str, settings: Settings) -> gpd.GeoDataFrame | None:
     """Read, validate and filter one level from ``folder``; None when no file is there."""
-    cfg = settings.city["geodata"]["layers"][level]
+    cfg = settings.city.geodata.layer(level)
     found = _read_configured(folder, cfg)
     if found is None:
         return None
     path, gdf = found
     gdf = _filter_municipality(gdf, cfg, settings.nis_code, str(path))
-    validate_polygons(gdf, str(path), cfg["code_field"])
+    validate_polygons(gdf, str(path), cfg.code_field)
     expected = expected_areas(settings)
-    found = set(gdf[cfg["code_field"]].astype(str))
+    found = set(gdf[cfg.code_field].astype(str))
     expected_codes = (found if expected is None
                       else set(expected.loc[expected["level"] == level, "code"]))
     missing, unknown = expected_codes - found, found - expected_codes
@@ -468,11 +471,11 @@ def read_official_level(folder: Path, level: str, settings: Settings) -> gpd.Geo
             parts.append(t("ontbrekende codes: {codes}", codes=", ".join(sorted(missing))))
         if unknown:
             parts.append(t("onverwachte codes: {codes}", codes=", ".join(sorted(unknown))))
-        raise GeodataError.single(str(path), "; ".join(parts), field=cfg["code_field"])
+        raise GeodataError.single(str(path), "; ".join(parts), field=cfg.code_field)
     out = gpd.GeoDataFrame(
         {
-            "code": gdf[cfg["code_field"]].astype(str).to_numpy(),
-            "name": [_clean_name(str(n), settings.city["name"]) for n in gdf[cfg["name_field"]]],
+            "code": gdf[cfg.code_field].astype(str).to_numpy(),
+            "name": [_clean_name(str(n), settings.city.name) for n in gdf[cfg.name_field]],
             "level": level,
             "quality": "official",
         },
@@ -487,7 +490,7 @@ def read_official_level(folder: Path, level: str, settings: Settings) -> gpd.Geo
 # ---------------------------------------------------------------------- derived layers
 def _sector_table(folder: Path | None, settings: Settings) -> pd.DataFrame:
     """Sector codes, names and their wijk: Statbel's CSV if given, else the project table."""
-    table = settings.city["geodata"].get("sector_table")
+    table = settings.city.geodata.sector_table
     expected = expected_areas(settings)
     sectors = expected[expected["level"] == "sector"].copy()
     sectors["wijk_code"] = sectors["parent_codes"].map(lambda p: p[0])
@@ -576,7 +579,7 @@ def schematic_layers(settings: Settings) -> dict[str, gpd.GeoDataFrame]:
     """
     areas = expected_areas(settings)
     sectors = _sector_table(None, settings)
-    lat, lon = settings.city["centre"]
+    lat, lon = settings.city.centre
     origin = gpd.GeoSeries([shapely.Point(lon, lat)], crs=STORE_CRS).to_crs(WORK_CRS).iloc[0]
     cell = 450.0
     rows = []
@@ -636,21 +639,21 @@ def import_geodata(source: Path, settings: Settings, allow_schematic: bool = Fal
         if allow_schematic and has_table:
             return write_store(schematic_layers(settings), settings, {"source": "schematic"},
                                _peer_layer(source, settings))
-        files = ", ".join(settings.city["geodata"]["layers"]["wijk"]["files"])
+        files = ", ".join(settings.city.geodata.layer("wijk").files)
         raise GeodataError.single(str(source), t("geen wijkenlaag gevonden (verwacht een "
                                                  "van: {files})", files=files))
     if "sector" in levels and "sector" not in layers and has_table:
-        lat, lon = settings.city["centre"]
+        lat, lon = settings.city.centre
         centre = gpd.GeoSeries([shapely.Point(lon, lat)], crs=STORE_CRS).to_crs(WORK_CRS).iloc[0]
         sectors = _sector_table(source, settings)
         layers["sector"] = approximate_sectors(layers["wijk"], sectors, (centre.x, centre.y),
-                                               int(settings.city.get("illustrative_seed", 0)))
+                                               settings.city.illustrative_seed)
         layers["sector"].attrs["source"] = (
             f"benaderd binnen {layers['wijk'].attrs['source']}")
     for level in ("deelgemeente", "gemeente"):
         if level in levels and level not in layers:
             if "sector" not in layers or not has_table:
-                files = ", ".join(settings.city["geodata"]["layers"][level]["files"])
+                files = ", ".join(settings.city.geodata.layer(level).files)
                 raise GeodataError.single(str(source), t(
                     "geen laag voor niveau {level} gevonden (verwacht een van: {files})",
                     level=level, files=files))
@@ -691,7 +694,7 @@ def write_store(layers: dict[str, gpd.GeoDataFrame], settings: Settings, info: d
     manifest = {
         "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "nis_code": settings.nis_code,
-        "attribution": " ".join(settings.city["geodata"]["attribution"].split()),
+        "attribution": " ".join(settings.city.geodata.attribution.split()),
         "levels": {},
         **info,
     }
@@ -767,10 +770,10 @@ def ensure_geometry(settings: Settings) -> dict:
 
 def download_geodata(settings: Settings, timeout: float = 30.0) -> list[LevelReport]:
     """Fetch the publishers' files (configured URLs) into a temp folder, then import."""
-    urls: dict = settings.city["geodata"].get("download", {})
+    urls = settings.city.geodata.download
     with tempfile.TemporaryDirectory() as tmp:
-        for level, url in urls.items():
-            files = settings.city["geodata"]["layers"][level]["files"]
+        for level, url in urls:
+            files = settings.city.geodata.layer(level).files
             name = url.rsplit("/", 1)[-1]
             target = Path(tmp) / (files[0] if not name.endswith(".zip") else name)
             try:

@@ -43,13 +43,12 @@ def page_specs(settings: Settings) -> dict[str, list[tuple[str, str, str | None]
                              ("opendata.py", t("Open data"), "open-data"),
                              ("sources.py", t("Bronnen en gegevens"), "bronnen")],
     }
-    benchmark = settings.city.get("benchmark") or {}
-    if benchmark.get("members"):  # only cities that configure a benchmark group
-        group = i18n.content("benchmark", settings.nis_code, "group",
-                             str(benchmark.get("group", "")))
+    benchmark = settings.city.benchmark
+    if benchmark is not None and benchmark.members:  # only cities with a benchmark group
+        group = i18n.content("benchmark", settings.nis_code, "group", benchmark.group)
         specs[t("Verder kijken")].insert(0, ("benchmark.py", t("Vergelijking: {group}",
                                                                 group=group), "vergelijking"))
-    if settings.city.get("partnerships_file"):  # only cities that configure partnerships
+    if settings.city.partnerships_file:  # only cities that configure partnerships
         specs[t("Verder kijken")].append(("partnerships.py", t("Stedenbanden"),
                                           "stedenbanden"))
     if not settings.public_mode:  # public mode: no write path exists at all

@@ -35,7 +35,6 @@ import hashlib
 import io
 import json
 import math
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +46,7 @@ import pyarrow.parquet as pq
 import shapely
 from shapely.geometry import mapping
 
-from . import clock, geodata
+from . import clock, geodata, safety
 from .i18n import t
 from .safety import csv_cell
 from .settings import Settings
@@ -195,12 +194,12 @@ def collect(store: Store, settings: Settings, as_of: dt.datetime | None = None,
     records.update({ind: [every[i] for i in idx] for ind, idx in groups.items()})
     goals = store.goals()
     city = settings.city
-    attribution = " ".join(str((city.get("geodata") or {}).get("attribution", "")).split())
+    attribution = " ".join(city.geodata.attribution.split())
     return Board(
         table=table, indicators=indicators, goals=goals,
         spearheads=store.spearheads(), areas=exported, geometry=shapes,
-        city={"name": str(city.get("name", "")), "nis_code": str(city.get("nis_code", ""))},
-        open_data=dict(city.get("open_data") or {}), attribution=attribution,
+        city={"name": city.name, "nis_code": city.nis_code},
+        open_data=city.open_data.as_dict(), attribution=attribution,
         level_quality=level_quality, level_source=level_source,
         as_of=as_of, timezone=settings.timezone, levels=levels,
         by_indicator={ind: table.iloc[idx].reset_index(drop=True)
@@ -566,7 +565,7 @@ def indicator_files(board: Board, indicator_id: str) -> dict[str, bytes]:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "open-data"
+    return safety.file_slug(text, "open-data", limit=200)
 
 
 def package_name(board: Board) -> str:

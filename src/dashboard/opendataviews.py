@@ -70,9 +70,8 @@ def licence() -> dict:
     """The configured open data licence (``open_data`` in the city configuration) and the
     geometry's attribution."""
     city = appstate.app().settings.city
-    od = dict(city.get("open_data") or {})
-    od["attribution"] = " ".join(str((city.get("geodata") or {}).get("attribution", ""))
-                                 .split())
+    od = city.open_data.as_dict()
+    od["attribution"] = " ".join(city.geodata.attribution.split())
     return od
 
 

@@ -529,7 +529,7 @@ def distances(data: Partnerships, include_former: bool = False) -> list[tuple[st
 def configured_path(settings: Settings | None = None) -> Path | None:
     """The partnerships file the city configuration names (None: not configured)."""
     settings = settings or load_settings()
-    name = settings.city.get("partnerships_file")
+    name = settings.city.partnerships_file
     return settings.config_dir / str(name) if name else None
 
 

@@ -169,7 +169,7 @@ def collect(store: Store, settings: Settings, spearhead_ids: list[int] | None,
         clock.now_local())
     return Report(
         title=title,
-        subtitle=t("{city} 2040 – monitoringsbord", city=settings.city["name"]),
+        subtitle=t("{city} 2040 – monitoringsbord", city=settings.city.name),
         moment=moment,
         counts=statuses["status"].value_counts().to_dict(),
         sections=sections,

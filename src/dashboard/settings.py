@@ -7,13 +7,14 @@ text. Values come from the environment (and, inside Streamlit, may be mirrored i
 
 from __future__ import annotations
 
-import copy
 import os
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
+
+from .cityconfig import CityConfig, parse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -167,7 +168,7 @@ class Settings:
     chromium: Path = Path("/usr/bin/chromium")
     trusted_proxies: int = 0
     db_lock_wait: float = 30.0
-    city: dict = field(default_factory=dict, compare=False, hash=False)
+    city: CityConfig | None = field(default=None, compare=False, hash=False)
 
     @property
     def config_dir(self) -> Path:
@@ -175,27 +176,36 @@ class Settings:
 
     @property
     def nis_code(self) -> str:
-        return str(self.city["nis_code"])
+        return self.city.nis_code
 
     @property
     def catalog_dir(self) -> Path:
-        return self.config_dir / self.city["catalog_dir"]
+        return self.config_dir / self.city.catalog_dir
 
     @property
     def areas_file(self) -> Path | None:
         """The project's table of area codes and names; None: taken from the geodata."""
-        name = self.city.get("areas_file")
+        name = self.city.areas_file
         return self.config_dir / name if name else None
 
 
 @lru_cache(maxsize=8)
-def _read_city(path: Path, mtime_ns: int) -> dict:
-    """The parsed city configuration, read again only when the file changes (the load
-    test found PyYAML parsing on every ``load_settings`` call to be a third of a page
-    run's server time)."""
+def _read_city(path: Path, mtime_ns: int) -> CityConfig:
+    """The typed city configuration (frozen, so shared by every caller), read again only
+    when the file changes (the load test found PyYAML parsing on every ``load_settings``
+    call to be a third of a page run's server time). Raises InputError naming every
+    problem of the file (cityconfig.parse)."""
+    from .errors import InputError, Problem
+    from .i18n import t
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=loader)  # noqa: S506 (a safe loader)
+        try:
+            raw = yaml.load(fh, Loader=loader)  # noqa: S506 (a safe loader)
+        except yaml.YAMLError as exc:
+            raise InputError([Problem(str(path), None, None, t(
+                "geen geldige YAML: {error}", error=" ".join(str(exc).split())))]) from None
+    return parse(raw, path)
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -204,7 +214,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     raw = {s.name: env.get(s.env) or s.default for s in SETTINGS}
     switches = {s.name: parse_bool(s.env, raw[s.name]) for s in SETTINGS if s.kind == "bool"}
     city_config = Path(raw["city_config"]).resolve()
-    city = copy.deepcopy(_read_city(city_config, city_config.stat().st_mtime_ns))
+    city = _read_city(city_config, city_config.stat().st_mtime_ns)
     tiles = (raw["tiles"] or "none").lower()
     if tiles not in {"none", "osm", "grb", "orthofoto"}:
         tiles = "none"
@@ -233,7 +243,7 @@ def current_catalog_dir() -> Path:
     lookups made many times per page, such as content translations."""
     default = next(s.default for s in SETTINGS if s.name == "city_config")
     path = Path(os.environ.get("DASHBOARD_CITY_CONFIG") or default).resolve()
-    return path.parent / _read_city(path, path.stat().st_mtime_ns)["catalog_dir"]
+    return path.parent / _read_city(path, path.stat().st_mtime_ns).catalog_dir
 
 
 def _count(raw: str | None, env: str) -> int:

@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from . import appstate, charts, exportviews, frame, i18n, mapview, maps, overview, state, ui
+from .cityconfig import MapSection
 from .i18n import t
 from .safety import markdown_text as md
 from .status import FORECAST_POINTS, STATUS_ICON, method_text, status_label
@@ -63,9 +64,9 @@ def _sections(spearhead_id: int, district_ids: list[str]) -> list[dict]:
     """The map sections of a spearhead, title and intro in the current language."""
     configured = appstate.map_sections(spearhead_id)
     if configured:
-        return [{**s, "title": i18n.content("section", s["key"], "title", s.get("title", "")),
-                 "intro": i18n.content("section", s["key"], "intro", s.get("intro") or "")}
-                for s in configured if any(i in district_ids for i in s["indicators"])]
+        return [{**s.as_dict(), "title": i18n.content("section", s.key, "title", s.title),
+                 "intro": i18n.content("section", s.key, "intro", s.intro)}
+                for s in configured if any(i in district_ids for i in s.indicators)]
     if not district_ids:
         return []
     return [{"key": "kaart", "title": t("Kaart"), "intro": "", "indicators": district_ids,
@@ -307,31 +308,28 @@ def section_map(version: str, section_key: str, indicator_id: str, level: str,
                ) -> tuple[folium.Map, dict, int | None, bool]:
     """Build (and cache) one section's map; geometry is read once per level."""
     a = appstate.app()
-    spearhead_sections = [s for secs in (a.settings.city.get("map_sections") or {}).values()
-                          for s in secs if s["key"] == section_key]
-    section = spearhead_sections[0] if spearhead_sections else {"layers": {},
-                                                                "scheme": "natural_breaks",
-                                                                "district_goal": "all"}
+    section = a.settings.city.section(section_key) or MapSection(
+        spearhead=0, key=section_key, title="", indicators=())
     ind = appstate.indicator(version, indicator_id)
     meas = appstate.measurements(version, indicator_id, level)
     values, shown_year = overview.district_values(meas, year)
     illustrative = bool(meas["illustrative"].any()) if len(meas) else False
     geo = appstate.geometry(level)
-    layers = section.get("layers") or {}
+    layers = section.layers
     outlines = lines = points = None
     zone_codes: set[str] = set()
-    if layers.get("outlines"):
-        zones = appstate.layer(version, layers["outlines"])
+    if layers.outlines:
+        zones = appstate.layer(version, layers.outlines)
         zone_codes = set(zones["area_code"])
         sectors = appstate.geometry("sector")
         outlines = sectors[sectors["code"].isin(zone_codes)]
-    if layers.get("lines"):
+    if layers.lines:
         import json
-        line_features = appstate.layer(version, layers["lines"])
+        line_features = appstate.layer(version, layers.lines)
         lines = [(n, json.loads(g)) for n, g in
                  zip(line_features["name"], line_features["geometry"])]
-    if layers.get("points"):
-        points = _points(appstate.layer(version, layers["points"]), layers.get("size_field"))
+    if layers.points:
+        points = _points(appstate.layer(version, layers.points), layers.size_field)
     extra: dict[str, list[tuple[str, str]]] = {}
     if indicator_id in appstate.district_goal_indicators() and shown_year is not None:
         g = appstate.goals(version)
@@ -340,7 +338,7 @@ def section_map(version: str, section_key: str, indicator_id: str, level: str,
         if len(target):
             t_year, t_value = int(target["year"].iloc[-1]), float(target["value"].iloc[-1])
             line = [(t("Doel {year}", year=t_year), f"{format_number(t_value)} {ind['unit']}")]
-            if section.get("district_goal") == "zones":
+            if section.district_goal == "zones":
                 parents = appstate.areas(version).set_index("code")["parent_codes"]
                 for code in geo["code"]:
                     in_zone = code in zone_codes or any(
@@ -351,11 +349,11 @@ def section_map(version: str, section_key: str, indicator_id: str, level: str,
                 extra = {code: line for code in geo["code"]}
     m = maps.choropleth(
         geo, values, title=ind["name"], unit=ind["unit"], fmt=format_number,
-        scheme=section.get("scheme", "natural_breaks"), static_url=a.settings.static_url,
+        scheme=section.scheme, static_url=a.settings.static_url,
         attribution=appstate.attribution(), quality=appstate.geometry_quality(level),
         illustrative=illustrative, extra_tooltip=extra,
         outlines=outlines, lines=lines, points=points,
-        points_label=layers.get("points", ""), tiles=tiles)
+        points_label=layers.points or "", tiles=tiles)
     return m, values, shown_year, illustrative
 
 

@@ -269,7 +269,7 @@ def test_finding_01_benchmark_map_renders_names_literally(geo, built_official, t
     evil = hostile(marker)
     with Store(built_official.db_path, read_only=True) as s:
         data = s.indicators(), s.city_measurements(), s.peer_measurements()
-    context = built_official.city["benchmark"]["context_indicators"]
+    context = built_official.city.benchmark.context_indicators
     table = benchmark.comparison_table(*data, context).set_index("indicator_id")
     cars = "personenwagens_per_1000"
     row = table.loc[cars].to_dict() | {"indicator_id": cars, "name": evil[0],
