@@ -8,13 +8,12 @@ that the download button survives reruns.
 
 from __future__ import annotations
 
-import re
 
 import folium
 import pandas as pd
 import streamlit as st
 
-from . import appstate, i18n, overview, report
+from . import appstate, i18n, overview, report, safety
 from .i18n import t
 from .render import MAX_CONCURRENT_RENDERS, RenderBusy, RenderError
 from .safety import markdown_text as md
@@ -34,7 +33,7 @@ def chart_config(name: str) -> dict:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:60] or "export"
+    return safety.file_slug(text, "export")
 
 
 def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:

@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .i18n import t
+from .store import LEVELS
 
 GOAL_TYPES: tuple[str, ...] = ("level", "change", "cumulative", "annual_rate", "keep_min",
                                "keep_max", "per_capita", "share_in_areas", "none")
@@ -241,7 +242,7 @@ def normalise_name(name: str) -> str:
 def match_areas(names: tuple[str, ...], areas: pd.DataFrame) -> dict[str, str | None]:
     """Each goal-area name → the code of the area with that (normalised) name, preferring
     the finest level (the note names neighbourhoods); None when no area has the name."""
-    order = {"sector": 0, "wijk": 1, "deelgemeente": 2, "gemeente": 3}
+    order = {level: i for i, level in enumerate(LEVELS)}   # finest first
     cand = areas.assign(_n=areas["name"].map(normalise_name),
                         _o=areas["level"].map(order).fillna(9))
     out: dict[str, str | None] = {}

@@ -121,3 +121,9 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     # Column names come from data too (wide layouts, loaded headers).
     out.columns = [csv_cell(c) for c in out.columns]
     return out
+
+
+def file_slug(text: object, fallback: str, limit: int = 60) -> str:
+    """A file-name part from any text (a catalog name, a city): lower-case ASCII letters and
+    digits joined by '-', at most ``limit`` characters; ``fallback`` when nothing is left."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:limit] or fallback

@@ -6,14 +6,13 @@ value is marked, never deleted, so undo restores exactly what was there before.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import pandas as pd
 
 from ..i18n import tn
 from ..safety import csv_frame
-from ..store import PEER, Store
+from ..store import PEER, Store, utc_now
 from .layers import LAYERS, ValidatedLayer, validate_layer_file
 from .columns import Mapping, list_mappings, load_mapping, mapping_dir, save_mapping
 from .measurements import Inspected, Validated, inspect_file, validate_file
@@ -28,7 +27,7 @@ class LoadRefused(Exception):
 
 
 def _batch(validated, who: str, confirmed: bool) -> dict:
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # microseconds: pinned views
+    now = utc_now()  # with microseconds: pinned views tell loads of one second apart
     warnings = validated.warnings
     return {
         "id": f"load-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}",
