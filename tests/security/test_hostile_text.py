@@ -130,10 +130,13 @@ def _poison_catalog(folder: Path, rng: random.Random) -> dict[str, str]:
     """Hostile names, units, sources and notes in a copy of the catalog; returns them."""
     put = {}
     ind = pd.read_csv(folder / "catalog" / "indicators.csv", dtype=str, keep_default_na=False)
-    for col in ("name", "unit", "source_document", "source_section", "definition"):
+    for col in ("name", "unit", "source_document", "source_section", "definition",
+                "assumption"):
         rows = ind.index[ind["spearhead_id"].isin(["1", "5"])][:6]
         for i in rows:
             value = f"{ind.at[i, col]} {_draw(rng)}"
+            if col == "assumption":   # shown under the chart: always carry a live link
+                value += " [Officieel bericht](https://evil.example)"
             ind.at[i, col] = value
             put[f"indicator.{ind.at[i, 'id']}.{col}"] = value
     ind.to_csv(folder / "catalog" / "indicators.csv", index=False)
@@ -261,7 +264,7 @@ def test_hostile_board_every_page_runs_and_nothing_is_evaluated(hostile_env):
             at.text_input[0].set_value("kortrijk-2040-test")
             at.button[0].click().run()
             assert not at.exception, (page, [e.value for e in at.exception])
-        for md in at.markdown:
+        for md in [*at.markdown, *at.caption]:
             body = md.value
             # No link or image from data: every '](' of ours is in the app's own texts.
             assert "](https://evil.example" not in body, (page, body[:300])
