@@ -20,11 +20,9 @@ from dashboard.auth import hash_password
 from dashboard.settings import PROJECT_ROOT
 from dashboard.store import Store
 
-from ..conftest import make_env, run_app
+from ..conftest import HASH, PASSWORD, make_env, run_app
 
 APP = str(PROJECT_ROOT / "app.py")
-PASSWORD = "kortrijk-2040-test"
-HASH = hash_password(PASSWORD, salt="fixed-test-salt", iterations=1_000)
 EDITOR = "editor@kortrijk.be"
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test",
         "client_id": "dashboard", "client_secret": "secret",
