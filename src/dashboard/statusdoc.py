@@ -36,7 +36,8 @@ def judgements(store: Store, today: dt.date) -> tuple[pd.DataFrame, pd.DataFrame
     return statuses, city
 
 
-def render(store: Store, today: dt.date) -> str:
+def render(store: Store, today: dt.date) -> tuple[str, dict[str, int]]:
+    """The Markdown text and the count of indicators per path verdict."""
     with language("nl"):
         statuses, city = judgements(store, today)
         inds = store.indicators().set_index("id")
@@ -88,10 +89,10 @@ def render(store: Store, today: dt.date) -> str:
                      r["goals"], STATUS_LABEL[r["status"]], pace, notes]
             lines.append(f"| `{r['id']}` {cell(r['name'])} | "
                          + " | ".join(cell(c) for c in cells) + " |")
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n", statuses["status"].value_counts().to_dict()
 
 
 def write(store: Store, out: Path, today: dt.date) -> dict[str, int]:
-    out.write_text(render(store, today), encoding="utf-8")
-    statuses, _ = judgements(store, today)
-    return statuses["status"].value_counts().to_dict()
+    text, counts = render(store, today)
+    out.write_text(text, encoding="utf-8")
+    return counts
