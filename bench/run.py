@@ -161,7 +161,7 @@ def _naive_levels(settings) -> tuple[dict, str]:
         lat, lon = settings.city.centre
         centre = gpd.GeoSeries([shapely.Point(lon, lat)],
                                crs=geodata.STORE_CRS).to_crs(geodata.WORK_CRS).iloc[0]
-        sectors = geodata._sector_table(SHARED_GEO, settings)
+        sectors = geodata.sector_table(SHARED_GEO, settings)
         layers["sector"] = geodata.approximate_sectors(
             layers["wijk"], sectors, (centre.x, centre.y),
             settings.city.illustrative_seed)

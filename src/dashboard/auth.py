@@ -4,7 +4,7 @@ The hash (``pbkdf2_sha256$iterations$salt$hex``) comes from the setting
 ``DASHBOARD_EDITOR_PASSWORD_HASH`` (or ``editor_password_hash`` in secrets.toml); make one
 with ``python -m dashboard hash-password``. Comparison is constant-time. With ``[auth]`` in
 secrets.toml the app uses ``st.login`` (OIDC) and an allow-list of e-mail addresses
-instead; :func:`oidc_editor` decides who of the signed-in accounts is an editor.
+instead; :func:`oidc_account` decides who of the signed-in accounts is an editor.
 
 Password logins go through :data:`LOGIN_THROTTLE`, one per process and shared by every
 session (a new browser session does not start from zero): each client (its IP address,
@@ -255,13 +255,26 @@ def email_verified(claims: Mapping) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
-def oidc_editor(claims: Mapping, allowed: set[str] | frozenset[str]) -> str | None:
-    """The editor's e-mail address when the signed-in account (its ID-token claims, as
-    ``st.user`` holds them) is logged in, has a verified address and is on the allow-list;
-    else None."""
+# Why a signed-in account is not an editor (:func:`oidc_account`).
+SIGNED_OUT, NOT_LISTED, UNVERIFIED = "signed_out", "not_listed", "unverified"
+
+
+def oidc_account(claims: Mapping, allowed: set[str] | frozenset[str]) -> tuple[str, str | None]:
+    """The one decision whether an OIDC account is an editor: its e-mail address
+    (lower-case; '' when none) and None when the account (its ID-token claims, as
+    ``st.user`` holds them) is logged in, on the allow-list and has a verified address;
+    else why not (:data:`SIGNED_OUT`, :data:`NOT_LISTED`, :data:`UNVERIFIED`, checked in
+    that order)."""
     if not claims.get("is_logged_in"):
-        return None
+        return "", SIGNED_OUT
     email = str(claims.get("email") or "").strip().lower()
     if not email or email not in {a.strip().lower() for a in allowed}:
-        return None
-    return email if email_verified(claims) else None
+        return email, NOT_LISTED
+    return email, None if email_verified(claims) else UNVERIFIED
+
+
+def oidc_editor(claims: Mapping, allowed: set[str] | frozenset[str]) -> str | None:
+    """The editor's e-mail address when :func:`oidc_account` finds the account is an
+    editor; else None."""
+    email, why_not = oidc_account(claims, allowed)
+    return email if why_not is None else None

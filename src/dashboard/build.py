@@ -9,7 +9,6 @@ loaded (batch kind 'load') are never touched by a build.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pandas as pd
 from . import catalog as catalog_mod
 from . import geodata, illustrative
 from .errors import InputError, Problem
+from .safety import bytes_sha256
 from .settings import Settings
 from .store import PEER, Store, set_meta, utc_now
 
@@ -31,7 +31,7 @@ class BuildReport:
 
 
 def _sha(*parts: str) -> str:
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+    return bytes_sha256("\n".join(parts).encode("utf-8"))
 
 
 def _now() -> dt.datetime:

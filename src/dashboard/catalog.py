@@ -8,7 +8,6 @@ written.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from .cityconfig import CityConfig
 from .datacalendar import CADENCES
 from .errors import InputError, Problem
 from .goaltypes import GOAL_TYPES, parse_derived
+from .safety import bytes_sha256
 from .store import DIRECTIONS, GOAL_KINDS, LEVELS
 
 FILES = ("spearheads.csv", "indicators.csv", "goals.csv", "measurements.csv")
@@ -89,11 +89,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def catalog_sha256(folder: Path) -> str:
-    h = hashlib.sha256()
-    for name in FILES:
-        h.update(name.encode())
-        h.update((folder / name).read_bytes())
-    return h.hexdigest()
+    return bytes_sha256(b"".join(name.encode() + (folder / name).read_bytes()
+                                 for name in FILES))
 
 
 def read_catalog(folder: Path) -> Catalog:

@@ -89,12 +89,12 @@ def require_editor() -> str:
     if who is not None:
         return who
     if _oidc():
-        if not st.user.is_logged_in:
+        email, why_not = auth.oidc_account(st.user, _allowed_editors())
+        if why_not == auth.SIGNED_OUT:
             st.info(t("Log in met uw account van de stad om gegevens te laden."))
             st.button(t("Inloggen"), on_click=st.login)
             st.stop()
-        email = str(st.user.get("email") or "").strip().lower()
-        if email and email in _allowed_editors() and not auth.email_verified(st.user):
+        if why_not == auth.UNVERIFIED:
             st.error(t("Het e-mailadres van {account} is niet bevestigd door de "
                        "identiteitsprovider.", account=safety.markdown_text(email)))
         else:
@@ -266,8 +266,6 @@ def _mapping_block(data: bytes, file: str, store, indicator: str | None, sheet: 
     """The detected (or saved) column mapping, one select per role over the file's
     headers, with the first rows of the file. Returns (mapping, confirmed), or None when
     the saved mapping cannot be read (the reason is shown)."""
-    import hashlib
-
     from .errors import InputError
     from .loads import columns
 
@@ -279,7 +277,7 @@ def _mapping_block(data: bytes, file: str, store, indicator: str | None, sheet: 
         st.error(safety.markdown_text("; ".join(str(p) for p in exc.problems)))
         return None
     state = st.session_state
-    sig0 = (hashlib.sha256(data).hexdigest(), mapping_name, sheet, indicator)
+    sig0 = (safety.bytes_sha256(data), mapping_name, sheet, indicator)
     first = loads.inspect_file(data, file, store, indicator, sheet, base)
     if first.columns is None:        # unreadable: validation reports why
         return base, True

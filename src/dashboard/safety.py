@@ -16,12 +16,17 @@ its way to an output:
   a spreadsheet would read as a formula (``=`` ``+`` ``-`` ``@`` tab, CR, LF) gets a
   leading apostrophe. Numbers stay numbers.
 
+Also the one SHA-256 of the code base (:func:`file_sha256`, :func:`bytes_sha256`): batch
+fingerprints, manifests of the geometry store and of published snapshots.
+
 No Streamlit here: the functions are pure and used by builders, exports and the UI alike.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -127,3 +132,18 @@ def file_slug(text: object, fallback: str, limit: int = 60) -> str:
     """A file-name part from any text (a catalog name, a city): lower-case ASCII letters and
     digits joined by '-', at most ``limit`` characters; ``fallback`` when nothing is left."""
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:limit] or fallback
+
+
+# ------------------------------------------------------------------------ digests
+def bytes_sha256(data: bytes) -> str:
+    """The SHA-256 of ``data``, as lowercase hex (what the batch table and manifests hold)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's content, as lowercase hex, read in 1 MB blocks."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

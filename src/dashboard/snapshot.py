@@ -18,7 +18,6 @@ nothing points to them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import json
 import logging
@@ -29,6 +28,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path, PurePosixPath
 
+from . import safety
 from .store import Store
 
 POINTER = "CURRENT"
@@ -76,7 +76,7 @@ _DIGESTS_MAX = 512
 _DIGESTS_LOCK = threading.Lock()
 
 
-def _sha256(path: Path) -> str:
+def _cached_sha256(path: Path) -> str:
     """SHA-256 of a file, cached by path, inode, size and modification time: verifying an
     unchanged snapshot again costs one ``stat`` per file."""
     st = path.stat()
@@ -85,11 +85,7 @@ def _sha256(path: Path) -> str:
         if key in _DIGESTS:
             _DIGESTS.move_to_end(key)
             return _DIGESTS[key]
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    digest = h.hexdigest()
+    digest = safety.file_sha256(path)
     with _DIGESTS_LOCK:
         _DIGESTS[key] = digest
         while len(_DIGESTS) > _DIGESTS_MAX:
@@ -105,7 +101,7 @@ def write_manifest(folder: Path) -> Path:
         rel = path.relative_to(folder).as_posix()
         if rel == MANIFEST:
             continue
-        files[rel] = {"size": path.stat().st_size, "sha256": _sha256(path)}
+        files[rel] = {"size": path.stat().st_size, "sha256": _cached_sha256(path)}
     doc = {"format": MANIFEST_FORMAT, "files": files}
     tmp = folder / f".{MANIFEST}.tmp"
     with tmp.open("w", encoding="utf-8") as fh:
@@ -151,7 +147,7 @@ def verify(folder: Path) -> dict:
         if size != entry.get("size"):
             raise SnapshotError(f"{folder.name}: {rel} is {size} bytes, verwacht "
                                 f"{entry.get('size')} (afgekapt of onvolledig)")
-        if _sha256(path) != entry.get("sha256"):
+        if _cached_sha256(path) != entry.get("sha256"):
             raise SnapshotError(f"{folder.name}: {rel} heeft een andere controlesom dan "
                                 "het manifest (beschadigd)")
     return doc

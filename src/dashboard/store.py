@@ -30,7 +30,6 @@ IndicatorGoal):
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -43,6 +42,7 @@ import pandas as pd
 
 from .errors import StoreWriteError
 from .i18n import t
+from .safety import bytes_sha256
 
 LEVELS: tuple[str, ...] = ("sector", "wijk", "deelgemeente", "gemeente")
 # Area levels: the city's own levels plus ``peer``, the other members of the benchmark
@@ -52,6 +52,20 @@ AREA_LEVELS: tuple[str, ...] = (*LEVELS, PEER)
 GOAL_KINDS: tuple[str, ...] = ("baseline", "intermediate", "target")
 DIRECTIONS: tuple[str, ...] = ("higher", "lower")
 GEOMETRY_QUALITIES: tuple[str, ...] = ("official", "approximate", "schematic")
+
+# What is current, the one rule: a row ``{row}`` of batch ``b`` (replaced, if at all, by
+# batch ``r``) is in force at moment ``{ts}`` (NULL: now) when its batch is (base data
+# always, a coordinator load once loaded at or before then), the batch was not undone by
+# then (only loads can be) and the row was not replaced by then. The macros
+# ``*_at(ts)`` and the views ``current_*`` (the rule at NULL) are all made from it.
+_IN_FORCE = """(b.kind <> 'load' OR b.loaded_at <= coalesce({ts}, 'infinity'::TIMESTAMP))
+      AND (b.undone_at IS NULL OR b.undone_at > coalesce({ts}, 'infinity'::TIMESTAMP))
+      AND ({row}.replaced_by IS NULL OR r.loaded_at > coalesce({ts}, 'infinity'::TIMESTAMP))"""
+
+
+def _in_force(row: str, ts: str) -> str:
+    return _IN_FORCE.format(row=row, ts=ts)
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -144,12 +158,6 @@ CREATE TABLE IF NOT EXISTS layer_feature (
     batch_id VARCHAR NOT NULL,
     replaced_by VARCHAR
 );
-CREATE OR REPLACE VIEW current_measurement AS
-    SELECT m.* FROM measurement m JOIN batch b ON b.id = m.batch_id
-    WHERE m.replaced_by IS NULL AND b.undone_at IS NULL;
-CREATE OR REPLACE VIEW current_layer_feature AS
-    SELECT f.* FROM layer_feature f JOIN batch b ON b.id = f.batch_id
-    WHERE f.replaced_by IS NULL AND b.undone_at IS NULL;
 CREATE TABLE IF NOT EXISTS meeting (
     id VARCHAR PRIMARY KEY,
     title VARCHAR NOT NULL,
@@ -157,15 +165,14 @@ CREATE TABLE IF NOT EXISTS meeting (
     created_at TIMESTAMP NOT NULL,
     who VARCHAR NOT NULL
 );
--- The data as they stood at moment ``ts`` (NULL: now). Base data (catalog and the
--- deterministic illustrative series, rebuilt from versioned files) always count; of the
--- coordinator loads, those loaded at or before ts and not undone by then. Per key the
--- most recently loaded row wins, which is exactly what the load rules make current.
+-- The data as they stood at moment ``ts`` (NULL: now): the rows in force then (the rule
+-- ``_IN_FORCE`` above; base data are the catalog and the deterministic illustrative
+-- series, rebuilt from versioned files). Per key the most recently loaded row wins,
+-- which is exactly what the load rules make current.
 CREATE OR REPLACE MACRO measurement_at(ts) AS TABLE
     SELECT m.* FROM measurement m JOIN batch b ON b.id = m.batch_id
-    WHERE b.kind <> 'load'
-       OR (b.loaded_at <= coalesce(ts, 'infinity'::TIMESTAMP)
-           AND (b.undone_at IS NULL OR b.undone_at > coalesce(ts, 'infinity'::TIMESTAMP)))
+        LEFT JOIN batch r ON r.id = m.replaced_by
+    WHERE {in_force}
     QUALIFY row_number() OVER (
         PARTITION BY m.indicator_id, m.area_code, m.period
         ORDER BY CASE WHEN b.kind = 'load' THEN b.loaded_at
@@ -174,14 +181,25 @@ CREATE OR REPLACE MACRO measurement_at(ts) AS TABLE
 -- force at ts.
 CREATE OR REPLACE MACRO layer_feature_at(ts) AS TABLE
     SELECT f.* FROM layer_feature f JOIN batch b ON b.id = f.batch_id
-    WHERE b.kind <> 'load'
-       OR (b.loaded_at <= coalesce(ts, 'infinity'::TIMESTAMP)
-           AND (b.undone_at IS NULL OR b.undone_at > coalesce(ts, 'infinity'::TIMESTAMP)))
+        LEFT JOIN batch r ON r.id = f.replaced_by
+    WHERE {in_force_f}
     QUALIFY dense_rank() OVER (
         PARTITION BY f.layer
         ORDER BY CASE WHEN b.kind = 'load' THEN b.loaded_at
                       ELSE '-infinity'::TIMESTAMP END DESC, f.batch_id DESC) = 1;
-"""
+-- Now: the same rule at NULL. No ranking is needed: a load marks the rows it replaces
+-- and its undo clears the marks, so at most one row per key (one batch per layer) is
+-- left (the macros rank because a past moment cannot read the cleared marks).
+CREATE OR REPLACE VIEW current_measurement AS
+    SELECT m.* FROM measurement m JOIN batch b ON b.id = m.batch_id
+        LEFT JOIN batch r ON r.id = m.replaced_by
+    WHERE {now};
+CREATE OR REPLACE VIEW current_layer_feature AS
+    SELECT f.* FROM layer_feature f JOIN batch b ON b.id = f.batch_id
+        LEFT JOIN batch r ON r.id = f.replaced_by
+    WHERE {now_f};
+""".format(in_force=_in_force("m", "ts"), in_force_f=_in_force("f", "ts"),
+           now=_in_force("m", "NULL::TIMESTAMP"), now_f=_in_force("f", "NULL::TIMESTAMP"))
 
 # Every table with the constant query that dumps it in a stable order (for checksums).
 TABLE_DUMPS: dict[str, str] = {
@@ -314,7 +332,7 @@ class _Gate:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.alias = "db_" + hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:16]
+        self.alias = "db_" + bytes_sha256(str(path).encode("utf-8"))[:16]
         self.cond = threading.Condition()
         self.attached = False
         self.writable = False
@@ -855,7 +873,7 @@ class Store:
         with self.session():
             for table, sql in TABLE_DUMPS.items():
                 rows = self._rows(sql)
-                out[table] = hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
+                out[table] = bytes_sha256(repr(rows).encode("utf-8"))
         return out
 
 

@@ -7,7 +7,6 @@ missing or duplicate id); nothing is written until commit.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import tempfile
@@ -23,6 +22,7 @@ from shapely.geometry import mapping
 from ..errors import InputError
 from ..geodata import MAX_LAYER_BYTES, read_layer
 from ..i18n import t
+from ..safety import bytes_sha256
 
 # layer → allowed geometry types and the property columns kept (besides id and naam)
 LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -71,7 +71,7 @@ def _frame(rows: list[tuple[int, str, str]]) -> pd.DataFrame:
 def validate_layer_file(data: bytes, file: str, layer: str, municipality: gpd.GeoDataFrame,
                         sectors: gpd.GeoDataFrame | None = None) -> ValidatedLayer:
     """Read and check a layer file; ``municipality`` in any CRS (the gemeente polygon)."""
-    sha = hashlib.sha256(data).hexdigest()
+    sha = bytes_sha256(data)
     if layer not in LAYERS:
         e = _frame([(0, "laag", t("onbekende laag '{layer}'; kies uit {layers}", layer=layer,
                                   layers=", ".join(LAYERS)))])

@@ -13,7 +13,6 @@ to the city total) must be confirmed explicitly before committing.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import string
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ import pandas as pd
 from ..store import PEER
 from ..errors import Problem
 from ..i18n import t
+from ..safety import bytes_sha256
 from ..tables import level_plural
 from .columns import Context, Mapping, Resolved, apply, detect, grid_preview
 from .read import RawTable, read_grid
@@ -403,7 +403,7 @@ def validate_file(data: bytes, file: str, store, indicator: str | None = None,
     mapping = mapping or Mapping()
     indicator = indicator or mapping.indicator
     sheet = sheet or mapping.sheet
-    sha = hashlib.sha256(data).hexdigest()
+    sha = bytes_sha256(data)
 
     def refused(problems, res=None, preview=None, sheet_name=None) -> Validated:
         e = pd.DataFrame({"row": [p.row or 0 for p in problems],
