@@ -13,6 +13,7 @@ import re
 import pytest
 
 from dashboard import overview, statusdoc
+from dashboard.board import Board
 from dashboard.catalog import read_catalog
 from dashboard.errors import InputError
 from dashboard.store import Store
@@ -213,7 +214,8 @@ def test_a_stored_value_for_a_derived_indicator_is_refused(tmp_path):
     assert any(p.field == "indicator_id" and "berekend" in p.reason for p in err.value.problems)
 
 
-def test_no_indicator_with_fewer_than_two_measurements_is_on_track(store, tmp_path):
+def test_no_indicator_with_fewer_than_two_measurements_is_on_track(store, built_official,
+                                                                   tmp_path):
     inds = store.indicators()
     statuses = overview.indicator_statuses(inds, store.goals(), store.city_measurements(),
                                            overview.area_series(store, inds), store.areas(),
@@ -223,7 +225,7 @@ def test_no_indicator_with_fewer_than_two_measurements_is_on_track(store, tmp_pa
     assert (statuses["status"] == "baseline_only").sum() >= 8
     # the generated doc says the same
     out = tmp_path / "status.md"
-    statusdoc.write(store, out, dt.date(2026, 12, 7))
+    statusdoc.write(Board(store, built_official), out, dt.date(2026, 12, 7))
     text = out.read_text(encoding="utf-8")
     assert "Indicators with fewer than two measurements judged on track: 0." in text
     for i in inds["id"]:

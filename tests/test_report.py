@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from dashboard import maps, report
+from dashboard.board import Board, View
 from dashboard.store import Store
 from dashboard.tables import format_number
 
@@ -37,7 +38,7 @@ def _outline(reader: PdfReader) -> list[tuple[int, str]]:
 @pytest.fixture(scope="module")
 def sp5_pdf(built_official):
     with Store(built_official.db_path, read_only=True) as store:
-        data = report.build_pdf(store, built_official, [5], None, "nl")
+        data = report.build_pdf(Board(store, built_official), View(lang="nl"), [5])
         inds = store.indicators(5)
     return PdfReader(io.BytesIO(data)), inds
 

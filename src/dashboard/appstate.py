@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
 import folium
 import geopandas as gpd
@@ -21,6 +20,8 @@ import pandas as pd
 import streamlit as st
 
 from . import cityconfig, clock, geodata, i18n, maps
+from .board import Board, View
+from .board.board import city_name_of, documents_of
 from .build import build
 from .errors import InputError
 from .settings import Settings, env_fingerprint, load_settings
@@ -33,6 +34,10 @@ class App:
     store: Store
     manifest: dict
     problems: list[str] = field(default_factory=list)
+    board: Board = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.board = Board(self.store, self.settings, self.manifest)
 
 
 @st.cache_resource(show_spinner=False)
@@ -149,60 +154,31 @@ def app() -> App:
 
 
 AS_OF_KEY = "as_of"  # session state: the pinned moment, set by frame.py from the URL
-VERSION_KEYS = ("areas_sha256", "catalog_sha256", "illustrative_sha256", "loads_version")
-INDICATOR_TEXT = ("name", "unit", "definition", "comparison_label", "assumption")
 
 
-# Per database file: (file signature, meta table) of the last read (see _meta).
-_META: dict[str, tuple[tuple, dict[str, str]]] = {}
+def board() -> Board:
+    """The process's board layer (everything pages show is assembled there)."""
+    return app().board
 
 
-def _file_signature(path: Path) -> tuple:
-    """What changes with every commit to a DuckDB file, by any process: the WAL gets the
-    commit, a checkpoint rewrites the file (and empties the WAL)."""
-    out = []
-    for p in (path, path.with_name(path.name + ".wal")):
-        try:
-            st_ = p.stat()
-        except OSError:
-            out.append(None)
-            continue
-        out.append((st_.st_ino, st_.st_size, st_.st_mtime_ns))
-    return tuple(out)
-
-
-def _meta(store: Store) -> dict[str, str]:
-    """The meta table, read again only when the file changed (two ``stat`` calls instead
-    of attaching the file for every ``data_version`` call of a rerun)."""
-    key = str(store.path)
-    signature = _file_signature(store.path)  # before the read: a commit meanwhile re-reads
-    seen = _META.get(key)
-    if seen is not None and seen[0] == signature:
-        return seen[1]
-    meta = store.all_meta()
-    _META[key] = (signature, meta)
-    return meta
-
-
-def data_version() -> str:
-    """The key of what a page shows, part of every cache key: it changes whenever the data
-    change (build or load, in this process or another: a scheduled CLI import shows on
-    the next rerun), and it carries the pinned moment (``stand``) and the language, so a
-    pinned or translated view never meets a cached object of another view."""
+def view() -> View:
+    """This session's view (data version, pinned moment, language): part of every cache
+    key, so a load by any process (a scheduled CLI import too) shows on the next rerun,
+    and a pinned or translated view never meets a cached object of another view."""
     a = app()
     try:
-        meta = _meta(a.store)
+        version = a.board.data_version()
     except DatabaseBusy:
         _stop_database_busy(a.settings)
-    base = "|".join(str(meta.get(k)) for k in VERSION_KEYS)
-    pinned = as_of()
-    return f"{base}@{pinned.isoformat() if pinned else ''}#{i18n.current()}"
+    return View(version, as_of(), i18n.current())
 
 
-def version_at(moment: dt.datetime | None) -> str:
-    """The version key of this session's view, but pinned at ``moment`` (None: now)."""
-    base = data_version().rsplit("@", 1)[0]
-    return f"{base}@{moment.isoformat() if moment else ''}#{i18n.current()}"
+data_version = view  # the name the editor pages use
+
+
+def version_at(moment: dt.datetime | None) -> View:
+    """This session's view, but pinned at ``moment`` (None: now)."""
+    return view().at(moment)
 
 
 def as_of() -> dt.datetime | None:
@@ -211,93 +187,55 @@ def as_of() -> dt.datetime | None:
     return value if isinstance(value, dt.datetime) else None
 
 
-def _as_of(version: str) -> dt.datetime | None:
-    """The pinned moment carried by a version key, in UTC (as the store keeps moments);
-    the key itself carries local time, as in the link."""
-    stamp = version.rsplit("@", 1)[-1].split("#", 1)[0] if "@" in version else ""
-    return clock.to_utc(dt.datetime.fromisoformat(stamp)) if stamp else None
-
-
-def _lang(version: str) -> str:
-    return version.rsplit("#", 1)[-1] if "#" in version else i18n.DEFAULT
-
-
+# Cached reads: st.cache_data hands every caller its own copy of what the board built.
 @st.cache_data(max_entries=8, show_spinner=False)
-def spearhead_summary(version: str) -> pd.DataFrame:
-    return i18n.translate_frame(app().store.spearhead_summary(), "spearhead", ("name",),
-                                lang=_lang(version))
+def spearhead_summary(v: View) -> pd.DataFrame:
+    return board().spearhead_summary(v)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def indicators(version: str, spearhead_id: int | None = None) -> pd.DataFrame:
+def indicators(v: View, spearhead_id: int | None = None) -> pd.DataFrame:
     """The catalog's indicators with their texts in the view's language."""
-    return i18n.translate_frame(app().store.indicators(spearhead_id), "indicator",
-                                INDICATOR_TEXT, lang=_lang(version))
+    return board().indicators(v, spearhead_id)
 
 
-def indicator(version: str, indicator_id: str) -> dict | None:
+def indicator(v: View, indicator_id: str) -> dict | None:
     """One indicator (texts in the view's language)."""
-    table = indicators(version)
-    row = table[table["id"] == indicator_id]
-    return None if row.empty else row.iloc[0].to_dict()
+    return board().indicator(v, indicator_id)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def spearheads(version: str) -> pd.DataFrame:
-    return i18n.translate_frame(app().store.spearheads(), "spearhead", ("name",),
-                                lang=_lang(version))
+def spearheads(v: View) -> pd.DataFrame:
+    return board().spearheads(v)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def goals(version: str) -> pd.DataFrame:
-    return app().store.goals()
+def goals(v: View) -> pd.DataFrame:
+    return board().goals(v)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def batches(version: str) -> pd.DataFrame:
-    return app().store.batches()
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def level_geometry(geo_dir: str, level: str, imported_at: str) -> gpd.GeoDataFrame:
-    return geodata.load_level(geo_dir, level)
+def batches(v: View) -> pd.DataFrame:
+    return board().batches(v)
 
 
 def geometry(level: str) -> gpd.GeoDataFrame:
-    a = app()
-    return level_geometry(str(a.settings.geo_dir), level, str(a.manifest.get("imported_at")))
+    """A level's geometry (shared, read-only)."""
+    return board().geometry(level)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _home_map(version: str, imported_at: str) -> folium.Map:
-    a = app()
-    wijken = geometry("wijk")
-    tooltips: dict[str, list[tuple[str, str]]] = {}
-    shown = home_map_indicator(version)
-    if shown is not None:
-        latest = a.store.measurements(shown["id"], level="wijk", as_of=_as_of(version))
-        year = int(latest["period"].max()) if not latest.empty else None
-        with i18n.language(_lang(version)):
-            for row in latest[latest["period"] == year].itertuples():
-                flag = " (" + i18n.t("illustratief") + ")" if row.illustrative else ""
-                tooltips[row.area_code] = [(f"{shown['name']} {year}{flag}",
-                                            i18n.fmt_number(row.value))]
-    return maps.area_map(
-        wijken, static_url=a.settings.static_url, attribution=attribution(),
-        quality=a.manifest["levels"]["wijk"]["quality"], tooltips=tooltips,
-        tiles=a.settings.tiles)
+def _home_map(v: View, tiles: str) -> folium.Map:
+    return board().home_map(v, tiles)
 
 
-def home_map_indicator(version: str) -> dict | None:
-    """The indicator in the home map's tooltips (``home_map_indicator`` in the city
-    configuration), when it exists in the catalog."""
-    indicator_id = app().settings.city.home_map_indicator
-    return indicator(version, indicator_id) if indicator_id else None
+def home_map_indicator(v: View) -> dict | None:
+    return board().home_map_indicator(v)
 
 
 def home_map() -> folium.Map:
     """The cached home map (show it with mapview.show_map, which never mutates it)."""
-    return _home_map(data_version(), str(app().manifest.get("imported_at")))
+    return _home_map(view(), app().settings.tiles)
 
 
 def fresh(m: folium.Map) -> folium.Map:
@@ -307,107 +245,68 @@ def fresh(m: folium.Map) -> folium.Map:
 
 
 def attribution() -> str:
-    m = app().manifest
-    if m.get("source") == "schematic":
-        return i18n.t("Schematische indeling (geen officiële geodata geladen)")
-    return m.get("attribution", "")
+    return board().attribution(view())
 
 
 def geometry_quality(level: str) -> str:
-    return app().manifest.get("levels", {}).get(level, {}).get("quality", "schematic")
+    return board().geometry_quality(level)
 
 
-# ------------------------------------------------------------------ spearhead pages
 @st.cache_data(max_entries=64, show_spinner=False)
-def measurements(version: str, indicator_id: str, level: str | None = None) -> pd.DataFrame:
-    return app().store.measurements(indicator_id, level=level, as_of=_as_of(version))
+def measurements(v: View, indicator_id: str, level: str | None = None) -> pd.DataFrame:
+    return board().measurements(v, indicator_id, level)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def city_measurements(version: str) -> pd.DataFrame:
+def city_measurements(v: View) -> pd.DataFrame:
     """Every city-level measurement of the view (for status and charts)."""
-    return app().store.city_measurements(as_of=_as_of(version))
+    return board().city_measurements(v)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def layer(version: str, name: str) -> pd.DataFrame:
-    return app().store.layer_features(name, as_of=_as_of(version))
+def layer(v: View, name: str) -> pd.DataFrame:
+    return board().layer(v, name)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def areas(version: str) -> pd.DataFrame:
-    return app().store.areas()
+def areas(v: View) -> pd.DataFrame:
+    return board().areas(v)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def statuses(version: str, spearhead_id: int | None = None) -> pd.DataFrame:
+def statuses(v: View, spearhead_id: int | None = None) -> pd.DataFrame:
     """Computed status of every indicator (of one spearhead)."""
-    from . import overview
-
-    inds = indicators(version, spearhead_id)
-    # share_in_areas goals are judged per named area: their area series are read too.
-    return overview.indicator_statuses(
-        inds, app().store.goals(), city_measurements(version),
-        overview.area_series(app().store, inds, _as_of(version)), areas(version))
+    return board().statuses(v, spearhead_id)
 
 
-def map_sections(spearhead_id: int) -> tuple[cityconfig.MapSection, ...]:
-    return app().settings.city.sections_of(spearhead_id)
+def map_sections(spearhead_id: int) -> list[cityconfig.MapSection]:
+    return board().sections(view(), spearhead_id)
 
 
 def spotlights(spearhead_id: int) -> list[dict]:
-    """The spotlights (figures of one source document grouped) of a spearhead page, their
-    title and intro in the current language."""
-    out = []
-    for config in load_settings().city.spotlights_of(spearhead_id):
-        spot = {"key": config.key, "title": config.title, "intro": config.intro,
-                "indicators": list(config.indicators), "document": config.document}
-        for f in ("title", "intro"):
-            text = " ".join(str(spot[f] or "").split())
-            spot[f] = i18n.content("spotlight", spot["key"], f, text) if text else ""
-        out.append(spot)
-    return out
+    """The spotlights of a spearhead page, title and intro in the current language."""
+    return board().spotlights(view(), spearhead_id)
 
 
 def district_goal_indicators() -> set[str]:
-    return set(app().settings.city.district_goal_indicators)
+    return board().district_goal_indicators()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def spearhead_cards(version: str) -> list[dict]:
+def spearhead_cards(v: View) -> list[dict]:
     """Per spearhead: name, SDGs, status counts and up to three headline figures."""
-    from . import overview
-
-    all_statuses = statuses(version)
-    counts = overview.status_counts(all_statuses)
-    cards = []
-    for sp in spearheads(version).itertuples():
-        mine = all_statuses[all_statuses["spearhead_id"] == sp.id]
-        cards.append({
-            "id": int(sp.id), "name": sp.name, "sdgs": list(sp.sdgs),
-            "counts": counts.loc[sp.id].to_dict() if sp.id in counts.index else {},
-            "headlines": overview.headlines(mine),
-        })
-    return cards
+    return board().spearhead_cards(v)
 
 
 def city_name() -> str:
     """The municipality's name from the city configuration (no database needed), in the
     current language where it has its own (Courtrai)."""
-    city = load_settings().city
-    return i18n.content("city", city.nis_code, "name", city.name)
+    return city_name_of(load_settings().city, i18n.current())
 
 
 def documents() -> list[dict]:
     """The configured source documents, their texts in the current language."""
-    out = []
-    for config in load_settings().city.documents:
-        doc = {k: v for k, v in asdict(config).items() if v}
-        for f in ("subtitle", "publisher", "date", "description"):
-            if doc.get(f):
-                doc[f] = i18n.content("document", doc["key"], f, doc[f])
-        out.append(doc)
-    return out
+    return documents_of(load_settings().city, i18n.current())
 
 
 def has_district_generator() -> bool:
@@ -416,9 +315,9 @@ def has_district_generator() -> bool:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def values_at(version: str) -> pd.DataFrame:
+def values_at(v: View) -> pd.DataFrame:
     """Every value (all areas and years) of the view's moment."""
-    return app().store.values_at(_as_of(version))
+    return board().values_at(v)
 
 
 def meetings() -> pd.DataFrame:

@@ -230,6 +230,7 @@ def _stand(args: argparse.Namespace):
 
 def _cmd_report(args: argparse.Namespace) -> int:
     import datetime as dt
+    from .board import Board
 
     from . import report
     from .render import RenderError
@@ -243,7 +244,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     start = dt.datetime.now()
     try:
         with Store(settings.db_path, read_only=True, lock_wait=settings.db_lock_wait) as store:
-            data = report.build_pdf(store, settings, spearheads, moment, args.taal)
+            board = Board(store, settings)
+            data = report.build_pdf(board, board.view(moment, args.taal), spearheads)
     except RenderError as exc:
         print(f"Fout: {exc}", file=sys.stderr)
         return 2
@@ -255,6 +257,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     """Open data: CSV, Parquet, GeoJSON and metadata of every indicator (or one)."""
+    from .board import Board
     from . import clock, opendata, state
     from .store import Store
 
@@ -268,7 +271,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
               "build' uit.", file=sys.stderr)
         return 2
     with Store(settings.db_path, read_only=True, lock_wait=settings.db_lock_wait) as store:
-        board = opendata.collect(store, settings, moment)
+        data = Board(store, settings)
+        board = data.open_data(data.view(local))
     if args.indicator and args.indicator not in opendata.indicator_ids(board):
         print(f"Fout: onbekende indicator '{args.indicator}'; niets geschreven.",
               file=sys.stderr)
@@ -289,6 +293,7 @@ def _cmd_i18n(args: argparse.Namespace) -> int:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     import datetime as dt
+    from .board import Board
 
     from . import clock, statusdoc
     from .status import STATUS_LABEL
@@ -297,7 +302,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     today = dt.date.fromisoformat(args.today) if args.today else clock.now_local().date()
     settings = load_settings()
     with Store(settings.db_path, read_only=True, lock_wait=settings.db_lock_wait) as store:
-        counts = statusdoc.write(store, Path(args.out), today)
+        counts = statusdoc.write(Board(store, settings), Path(args.out), today)
     print(f"{args.out}: " + ", ".join(f"{STATUS_LABEL[k]} {v}" for k, v in sorted(counts.items())))
     return 0
 

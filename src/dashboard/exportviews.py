@@ -13,7 +13,7 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from . import appstate, i18n, overview, report, safety
+from . import appstate, overview, report, safety
 from .i18n import t
 from .render import MAX_CONCURRENT_RENDERS, RenderBusy, RenderError
 from .safety import markdown_text as md
@@ -105,12 +105,10 @@ def report_button(spearhead_ids: list[int] | None, key: str) -> None:
     if st.button(t("Maak een PDF-rapport"), key=key,
                  help=t("Titelblad met de stand van de cijfers, statusoverzicht en per "
                         "indicator grafiek, kaart en bron; voor het vergaderdossier.")):
-        a = appstate.app()
         with st.spinner(t("Het rapport wordt gemaakt; dit duurt enkele seconden per "
                           "speerpunt …")):
             try:
-                data = report.build_pdf(a.store, a.settings, spearhead_ids, appstate.as_of(),
-                                        i18n.current())
+                data = report.build_pdf(appstate.board(), version, spearhead_ids)
             except RenderBusy:
                 st.warning(_busy_text())
                 return

@@ -129,13 +129,11 @@ def _screen(version: str, indicator_id: str, title: str, step: int, total: int) 
     if right is not None:
         with right:
             tiles = "none"
-            m, values, year, flag = views.section_map(version, "presentatie", indicator_id,
-                                                     "wijk", None, tiles)
+            m, data = views.indicator_map(version, indicator_id, tiles)
             mapview.show_map(m, (version, "presentatie", indicator_id, tiles),
                              key=f"pres_map_{indicator_id}", height=460,
                              returned_objects=[])
-            st.caption(t("Kaart per wijk, {year}.", year=year)
-                       + (" " + t("Illustratieve wijkcijfers.") if flag else ""))
+            st.caption(data.caption())
     st.caption(t("Bron: {source}", source=md(row["source"])))
 
 

@@ -38,6 +38,7 @@ import math
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -146,13 +147,19 @@ class Board:
     records: dict[str | None, list[tuple]] = field(default_factory=dict)  # None: all
     catalog: dict[str, dict] = field(default_factory=dict)
     goals_of: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # indicator id → the board's own map of it (board.MapData: level, year, classes,
+    # goal), as the page, the presentation and the PDF draw it; written into its GeoJSON
+    maps: dict[str, Any] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------ collecting
 def collect(store: Store, settings: Settings, as_of: dt.datetime | None = None,
-            geometries: dict[str, gpd.GeoDataFrame] | None = None) -> Board:
+            geometries: dict[str, gpd.GeoDataFrame] | None = None,
+            maps: dict[str, Any] | None = None) -> Board:
     """Read the store and the geometry store once; ``geometries`` (level → frame) may be
-    given by a caller that already holds them (default: read from ``settings.geo_dir``)."""
+    given by a caller that already holds them (default: read from ``settings.geo_dir``);
+    ``maps``: indicator id → the board's map of it (:meth:`dashboard.board.Board.
+    open_data` passes them), described in each indicator's GeoJSON."""
     indicators = store.indicators().reset_index(drop=True)
     areas = store.areas()[["code", "name", "level"]]
     values = store.values_at(as_of)
@@ -207,7 +214,8 @@ def collect(store: Store, settings: Settings, as_of: dt.datetime | None = None,
         records=records,
         catalog={r["id"]: r for r in indicators.to_dict("records")},
         goals_of={ind: g.sort_values(["year", "kind"]).reset_index(drop=True)
-                  for ind, g in goals.groupby("indicator_id")})
+                  for ind, g in goals.groupby("indicator_id")},
+        maps=dict(maps or {}))
 
 
 def ordered_levels(levels) -> tuple[str, ...]:
@@ -361,14 +369,32 @@ def _json_number(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _collection(board: Board, features: list[str], name: str) -> bytes:
-    """A FeatureCollection, one feature per line; foreign members name the licence."""
+def _collection(board: Board, features: list[str], name: str,
+                extra: dict | None = None) -> bytes:
+    """A FeatureCollection, one feature per line; foreign members name the licence
+    (and ``extra`` ones, e.g. the board's map)."""
     head = {"type": "FeatureCollection", "name": name,
             "licence": board.open_data.get("licence") or None,
             "licence_url": board.open_data.get("licence_url") or None,
-            "attribution": board.attribution or None, "as_of": _iso(board.as_of)}
+            "attribution": board.attribution or None, "as_of": _iso(board.as_of),
+            **(extra or {})}
     text = _dumps(head)[:-1] + ',"features":[\n' + ",\n".join(features) + "\n]}\n"
     return text.encode("utf-8")
+
+
+def board_map(board: Board, indicator_id: str) -> dict | None:
+    """The board's map of an indicator as a GeoJSON foreign member: the section, level
+    and year it shows, the classification (scheme and upper class bounds) and the goal
+    with the areas it applies to. Each feature of that level and year carries
+    ``map_class`` (0 = lowest class) and ``map_goal`` (whether the goal is drawn on it)."""
+    m = board.maps.get(indicator_id)
+    if m is None or m.year is None:
+        return None
+    return {"section": m.section, "level": m.level, "period": int(m.year),
+            "scheme": m.scheme, "class_breaks": [_json_number(b) for b in m.bins],
+            "goal": None if m.goal is None else {"year": int(m.goal[0]),
+                                                 "value": _json_number(m.goal[1])},
+            "goal_areas": sorted(m.goal_areas)}
 
 
 def geojson_bytes(board: Board, indicator_id: str | None = None) -> bytes:
@@ -377,6 +403,9 @@ def geojson_bytes(board: Board, indicator_id: str | None = None) -> bytes:
     if indicator_id is None:
         return _board_geojson(board)
     quality = dict(zip(board.areas["code"], board.areas["geometry_quality"]))
+    shown = board_map(board, indicator_id)
+    m = board.maps.get(indicator_id) if shown else None
+    goal_areas = set(shown["goal_areas"]) if shown else set()
     features = []
     for r in records(board, indicator_id):
         code = r[1]
@@ -385,9 +414,14 @@ def geojson_bytes(board: Board, indicator_id: str | None = None) -> bytes:
             continue
         props = _properties(r)
         props["geometry_quality"] = quality[code]
+        if m is not None:
+            on_map = r[3] == m.level and int(r[4]) == m.year and code in m.values
+            props["map_class"] = m.class_of(code) if on_map else None
+            props["map_goal"] = (code in goal_areas) if on_map else None
         features.append('{"type":"Feature","id":' + _dumps(f"{r[0]}/{code}/{int(r[4])}")
                         + ',"geometry":' + shape + ',"properties":' + _dumps(props) + "}")
-    return _collection(board, features, indicator_id)
+    return _collection(board, features, indicator_id,
+                       {"board_map": shown} if shown else None)
 
 
 def _board_geojson(board: Board) -> bytes:

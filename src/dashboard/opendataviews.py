@@ -8,9 +8,12 @@ the files are the same in every language, and a pinned view (``stand``) has its 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
-from . import appstate, opendata
+from . import appstate, i18n, opendata
+from .board import View
 from .i18n import t
 
 # What the page offers: per indicator csv/parquet/geojson (+ metadata json); for the whole
@@ -19,23 +22,22 @@ INDICATOR_FORMATS: tuple[str, ...] = ("csv", "parquet", "geojson")
 BOARD_FORMATS: tuple[str, ...] = ("csv", "parquet", "geojson", "zip")
 
 
-def export_key(version: str) -> str:
-    """The data version without the language (files do not depend on it), with the
-    geometry store's import time (the polygons are part of the export)."""
-    # The moment stays last ("…@stand"), where appstate._as_of reads it.
-    return ("geo:" + str(appstate.app().manifest.get("imported_at")) + "|"
-            + version.rsplit("#", 1)[0])
+def export_key(version: View) -> tuple[str, View]:
+    """The view without its language (files do not depend on it), with the geometry
+    store's import time (the polygons are part of the export)."""
+    return (str(appstate.app().manifest.get("imported_at")),
+            replace(version, lang=i18n.DEFAULT))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def board(key: str) -> opendata.Board:
-    """Everything the export needs, as it stood at the key's moment (read-only)."""
-    a = appstate.app()
-    return opendata.collect(a.store, a.settings, appstate._as_of(key))
+def board(key: tuple[str, View]) -> opendata.Board:
+    """Everything the export needs, as it stood at the key's moment (read-only): the
+    board layer's open-data assembly."""
+    return appstate.board().open_data(key[1])
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def file_bytes(key: str, indicator_id: str | None, fmt: str) -> bytes:
+def file_bytes(key: tuple[str, View], indicator_id: str | None, fmt: str) -> bytes:
     """The bytes of one download: a data file, metadata (``json``) or the ZIP bundle."""
     b = board(key)
     if fmt == "zip":
@@ -48,14 +50,14 @@ def file_bytes(key: str, indicator_id: str | None, fmt: str) -> bytes:
             "geojson": opendata.geojson_bytes}[fmt](b, indicator_id)
 
 
-def download(version: str, indicator_id: str | None, fmt: str) -> tuple[bytes, str, str]:
+def download(version: View, indicator_id: str | None, fmt: str) -> tuple[bytes, str, str]:
     """(bytes, file name, media type) of one download of the view."""
     key = export_key(version)
     return (file_bytes(key, indicator_id, fmt),
             opendata.file_name(fmt, indicator_id, board(key)), opendata.FORMATS[fmt][1])
 
 
-def summary(version: str, indicator_id: str | None) -> dict:
+def summary(version: View, indicator_id: str | None) -> dict:
     """Rows, illustrative rows, sources and areas with geometry of one choice."""
     b = board(export_key(version))
     recs = opendata.records(b, indicator_id)

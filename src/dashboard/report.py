@@ -13,23 +13,21 @@ built here with :func:`html.escape` (no template engine), and map pages come fro
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import plotly
 import plotly.graph_objects as go
 
-from . import catalog, charts, clock, geodata, i18n, maps, overview, render, safety
+from . import charts, clock, i18n, maps, overview, render, safety
+from .board import Board, View
 from .i18n import t, tn
 from .settings import Settings
 from .goaltypes import GoalSpec
 from .status import STATUS_ICON, STATUS_ORDER, goal_points, method_text, status_label
-from .store import Store
 from .tables import format_number
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -133,63 +131,43 @@ class Report:
     attribution: str
 
 
-def collect(store: Store, settings: Settings, spearhead_ids: list[int] | None,
-            as_of_local: dt.datetime | None) -> Report:
-    """Everything the report shows, in the current language, as the data stood at
-    ``as_of_local`` (the city's local time; None: now)."""
-    as_of = clock.to_utc(as_of_local) if as_of_local else None
-    inds = i18n.translate_frame(store.indicators(), "indicator",
-                                catalog.TRANSLATED_FIELDS["indicator"])
-    if spearhead_ids:
-        inds = inds[inds["spearhead_id"].isin(spearhead_ids)]
-    goals = store.goals()
-    city = store.city_measurements(as_of=as_of)
-    statuses = overview.indicator_statuses(
-        inds, goals, city, overview.area_series(store, inds, as_of), store.areas(),
-        today=(as_of_local or clock.now_local()).date()).set_index("id")
-    spearheads = i18n.translate_frame(store.spearheads(), "spearhead", ("name",))
-    names = dict(zip(spearheads["id"], spearheads["name"]))
-    manifest = geodata.read_manifest(settings.geo_dir) or {}
-    wijken = geodata.load_level(settings.geo_dir, REPORT_LEVEL) if manifest else None
-    sections = []
-    for ind in inds.to_dict("records"):
-        series = overview.city_series(ind, city)
-        g = goals[goals["indicator_id"] == ind["id"]]
-        fig = charts.indicator_chart(ind, series, g, title=None, height=300)
-        section = Section(ind, statuses.loc[ind["id"]].to_dict(), fig, series)
-        if REPORT_LEVEL in list(ind["levels"]) and wijken is not None:
-            section.map_html, section.map_caption = _map(store, settings, ind, wijken,
-                                                         manifest, as_of)
-        sections.append(section)
-    if spearhead_ids and len(spearhead_ids) == 1:
-        title = t("Speerpunt {n}: {name}", n=spearhead_ids[0], name=names[spearhead_ids[0]])
-    else:
-        title = t("Alle speerpunten")
-    moment = i18n.fmt_date(as_of_local) if as_of_local else i18n.fmt_date(
-        clock.now_local())
-    return Report(
-        title=title,
-        subtitle=t("{city} 2040 – monitoringsbord", city=settings.city.name),
-        moment=moment,
-        counts=statuses["status"].value_counts().to_dict(),
-        sections=sections,
-        attribution=manifest.get("attribution", ""))
-
-
-def _map(store: Store, settings: Settings, ind: dict, wijken: gpd.GeoDataFrame,
-         manifest: dict, as_of) -> tuple[str, str]:
-    meas = store.measurements(ind["id"], level=REPORT_LEVEL, as_of=as_of)
-    values, year = overview.district_values(meas, None)
-    illustrative = bool(meas["illustrative"].any()) if len(meas) else False
-    m = maps.choropleth(
-        wijken, values, title=ind["name"], unit=ind["unit"], fmt=format_number,
-        scheme="natural_breaks", static_url=settings.static_url,
-        attribution=manifest.get("attribution", ""),
-        quality=manifest.get("levels", {}).get(REPORT_LEVEL, {}).get("quality", "official"),
-        illustrative=illustrative, tiles="none")
-    caption = t("Kaart per wijk, {year}.", year=year) + (
-        " " + t("Illustratieve wijkcijfers.") if illustrative else "")
-    return _offline(maps.page_html(m), settings), caption
+def collect(board: Board, view: View, spearhead_ids: list[int] | None) -> Report:
+    """Everything the report shows, for one view of the board (its language; the data
+    as they stood at its pinned moment, or now). Every map is the indicator's own map
+    (:meth:`Board.indicator_map`): the classes, goal and overlays of the page."""
+    with i18n.language(view.lang):
+        inds = board.indicators(view)
+        if spearhead_ids:
+            inds = inds[inds["spearhead_id"].isin(spearhead_ids)]
+        goals = board.goals(view)
+        statuses = board.statuses(view).set_index("id")
+        names = dict(zip(board.spearheads(view)["id"], board.spearheads(view)["name"]))
+        has_geometry = bool(board.manifest)
+        sections = []
+        for ind in inds.to_dict("records"):
+            series = board.city_series(view, ind["id"])
+            g = goals[goals["indicator_id"] == ind["id"]]
+            fig = charts.indicator_chart(ind, series, g, title=None, height=300)
+            section = Section(ind, statuses.loc[ind["id"]].to_dict(), fig, series)
+            if REPORT_LEVEL in list(ind["levels"]) and has_geometry:
+                data = board.indicator_map(view, ind["id"], REPORT_LEVEL)
+                section.map_html = _offline(maps.page_html(board.draw(data, "none")),
+                                            board.settings)
+                section.map_caption = data.caption()
+            sections.append(section)
+        if spearhead_ids and len(spearhead_ids) == 1:
+            title = t("Speerpunt {n}: {name}", n=spearhead_ids[0],
+                      name=names[spearhead_ids[0]])
+        else:
+            title = t("Alle speerpunten")
+        moment = i18n.fmt_date(view.as_of or clock.now_local())
+        return Report(
+            title=title,
+            subtitle=t("{city} 2040 – monitoringsbord", city=board.settings.city.name),
+            moment=moment,
+            counts=statuses.loc[inds["id"], "status"].value_counts().to_dict(),
+            sections=sections,
+            attribution=board.manifest.get("attribution", ""))
 
 
 # ------------------------------------------------------------------------- report HTML
@@ -294,8 +272,7 @@ def pdf(report: Report, settings: Settings) -> bytes:
         return (folder / "report.pdf").read_bytes()
 
 
-def build_pdf(store: Store, settings: Settings, spearhead_ids: list[int] | None,
-              as_of_local: dt.datetime | None, lang: str = i18n.DEFAULT) -> bytes:
+def build_pdf(board: Board, view: View, spearhead_ids: list[int] | None) -> bytes:
     """The whole export in one call (CLI, tests, and the app's export button)."""
-    with i18n.language(lang):
-        return pdf(collect(store, settings, spearhead_ids, as_of_local), settings)
+    with i18n.language(view.lang):
+        return pdf(collect(board, view, spearhead_ids), board.settings)

@@ -8,16 +8,17 @@ file is generated: do not edit it by hand. Texts are Markdown-escaped (catalog t
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from . import overview
+from .board import Board
 from .goaltypes import GOAL_TYPE_LABEL
 from .i18n import language
 from .safety import markdown_text as md
 from .status import PACE_LABEL, PACE_ORDER, STATUS_LABEL, STATUS_ORDER, method_text
-from .store import Store
 from .tables import format_number
 
 
@@ -26,21 +27,19 @@ def cell(text: object) -> str:
     return md(str(text)).replace("|", "\\|")
 
 
-def judgements(store: Store, today: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(statuses as :func:`overview.indicator_statuses` gives them, the city series)."""
-    inds = store.indicators()
-    city = store.city_measurements()
-    statuses = overview.indicator_statuses(inds, store.goals(), city,
-                                           overview.area_series(store, inds), store.areas(),
-                                           today=today)
-    return statuses, city
+def judgements(board: Board, today: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the board's judgements of every indicator, the city series), Dutch, counted from
+    ``today``."""
+    view = replace(board.view(lang="nl"), on=today)
+    return board.statuses(view), board.city_measurements(view)
 
 
-def render(store: Store, today: dt.date) -> tuple[str, dict[str, int]]:
+def render(board: Board, today: dt.date) -> tuple[str, dict[str, int]]:
     """The Markdown text and the count of indicators per path verdict."""
+    store = board.store
     with language("nl"):
-        statuses, city = judgements(store, today)
-        inds = store.indicators().set_index("id")
+        statuses, city = judgements(board, today)
+        inds = board.indicators(board.view(lang="nl")).set_index("id")
         green_first = int(((statuses["measurement_count"] < 2)
                            & (statuses["status"] == "on_track")).sum())
         lines = [
@@ -92,7 +91,7 @@ def render(store: Store, today: dt.date) -> tuple[str, dict[str, int]]:
         return "\n".join(lines) + "\n", statuses["status"].value_counts().to_dict()
 
 
-def write(store: Store, out: Path, today: dt.date) -> dict[str, int]:
-    text, counts = render(store, today)
+def write(board: Board, out: Path, today: dt.date) -> dict[str, int]:
+    text, counts = render(board, today)
     out.write_text(text, encoding="utf-8")
     return counts

@@ -19,7 +19,8 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from . import appstate, charts, exportviews, frame, i18n, mapview, maps, overview, state, ui
+from . import appstate, charts, exportviews, frame, mapview, maps, overview, state, ui
+from .board import MapData, View, text_summary
 from .cityconfig import MapSection
 from .i18n import t
 from .safety import markdown_text as md
@@ -30,12 +31,6 @@ from .tables import format_number, level_name, level_plural
 log = logging.getLogger(__name__)
 
 MAP_HEIGHT = 460
-# Properties of the feature layers (loads.LAYERS) in tooltips: Dutch message ids
-# (``lang="nl"`` keeps them Dutch at import time), translated when a map is built.
-PROPERTY_LABEL = {"aantal": t("aantal", lang="nl"), "vermogen_kw": t("vermogen kW", lang="nl"),
-                  "type": t("type", lang="nl"),
-                  "doel_aandeel_2040": t("doel aandeel 2040", lang="nl"),
-                  "m2": t("m²", lang="nl"), "jaar": t("jaar", lang="nl")}
 
 
 @contextlib.contextmanager
@@ -58,19 +53,6 @@ def guarded(part: str) -> Iterator[None]:
 
 def _district_indicators(inds: pd.DataFrame) -> list[str]:
     return [i for i, lv in zip(inds["id"], inds["levels"]) if "wijk" in lv]
-
-
-def _sections(spearhead_id: int, district_ids: list[str]) -> list[dict]:
-    """The map sections of a spearhead, title and intro in the current language."""
-    configured = appstate.map_sections(spearhead_id)
-    if configured:
-        return [{**s.as_dict(), "title": i18n.content("section", s.key, "title", s.title),
-                 "intro": i18n.content("section", s.key, "intro", s.intro)}
-                for s in configured if any(i in district_ids for i in s.indicators)]
-    if not district_ids:
-        return []
-    return [{"key": "kaart", "title": t("Kaart"), "intro": "", "indicators": district_ids,
-             "scheme": "natural_breaks", "district_goal": "all", "layers": {}}]
 
 
 def _init_from_url(page_key: str, view: state.ViewState) -> None:
@@ -126,7 +108,7 @@ def spearhead_page(spearhead_id: int) -> None:
     _spotlights(version, spearhead_id, inds)
 
     st.header(t("Kaarten per gebied"))
-    sections = _sections(spearhead_id, district_ids)
+    sections = appstate.map_sections(spearhead_id)
     if not sections:
         st.info(t("De indicatoren van dit speerpunt zijn **alleen gekend voor de hele stad**; "
                   "er is geen kaart per wijk of sector."))
@@ -145,7 +127,7 @@ def spearhead_page(spearhead_id: int) -> None:
             format_func=maps.basemap_label,
             help=t("Zonder internet blijft 'geen achtergrond' de enige die laadt; de gebieden "
                    "blijven altijd leesbaar."))
-        _maps_and_profile(page_key, sections, level, year, inds, goals, tiles)
+        _maps_and_profile(page_key, spearhead_id, sections, level, year, inds, tiles)
 
     st.header(t("Alle indicatoren"))
     with guarded("indicator table"):
@@ -209,8 +191,8 @@ def _status_summary(statuses: pd.DataFrame) -> None:
 
 
 @st.fragment
-def _maps_and_profile(page_key: str, sections: list[dict], level: str, year: int | None,
-                      inds: pd.DataFrame, goals: pd.DataFrame, tiles: str) -> None:
+def _maps_and_profile(page_key: str, spearhead_id: int, sections: list[MapSection],
+                      level: str, year: int | None, inds: pd.DataFrame, tiles: str) -> None:
     """All maps of the page plus the district profile: a click reruns only this part."""
     version = appstate.data_version()
     area_key = f"{page_key}_area"
@@ -223,12 +205,12 @@ def _maps_and_profile(page_key: str, sections: list[dict], level: str, year: int
     clicked = None
     for section in sections:
         result = None
-        with guarded(f"map section {section['key']}"):
-            result = _map_section(page_key, section, level, year, inds, goals, selected,
-                                  version, tiles)
+        with guarded(f"map section {section.key}"):
+            result = _map_section(page_key, section, level, year, inds, selected, version,
+                                  tiles)
         drawing = (result or {}).get("last_active_drawing") or {}
         code = (drawing.get("properties") or {}).get("code")
-        last_key = f"{page_key}_{section['key']}_lastclick"
+        last_key = f"{page_key}_{section.key}_lastclick"
         if code and code in codes and st.session_state.get(last_key) != code:
             st.session_state[last_key] = code
             clicked = code
@@ -237,11 +219,11 @@ def _maps_and_profile(page_key: str, sections: list[dict], level: str, year: int
         st.rerun(scope="fragment")
 
     with guarded("area profile"):
-        _area_choice(page_key, area_key, geo, codes, level, inds, goals, version)
+        _area_choice(page_key, spearhead_id, area_key, geo, codes, level, inds, version)
 
 
-def _area_choice(page_key: str, area_key: str, geo, codes: list[str], level: str,
-                 inds: pd.DataFrame, goals: pd.DataFrame, version: str) -> None:
+def _area_choice(page_key: str, spearhead_id: int, area_key: str, geo, codes: list[str],
+                 level: str, inds: pd.DataFrame, version: View) -> None:
     st.subheader(t("Gebiedsprofiel"))
     names = dict(zip(geo["code"], geo["name"]))
     choice = st.selectbox(t("Kies een gebied (of klik op de kaart)"), options=[None] + codes,
@@ -251,18 +233,18 @@ def _area_choice(page_key: str, area_key: str, geo, codes: list[str], level: str
     elif state.PARAMS["area"] in st.query_params:
         del st.query_params[state.PARAMS["area"]]
     if choice:
-        _profile(choice, names[choice], level, inds, goals, version)
+        _profile(spearhead_id, choice, names[choice], level, inds, version)
 
 
-def _map_section(page_key: str, section: dict, level: str, year: int | None,
-                 inds: pd.DataFrame, goals: pd.DataFrame, selected: str | None,
-                 version: str, tiles: str) -> dict | None:
+def _map_section(page_key: str, section: MapSection, level: str, year: int | None,
+                 inds: pd.DataFrame, selected: str | None, version: View, tiles: str
+                 ) -> dict | None:
     ind_by_id = inds.set_index("id")
-    options = [i for i in section["indicators"] if i in ind_by_id.index]
-    st.subheader(md(section["title"]))
-    if section.get("intro"):
-        st.markdown(md(section["intro"]))
-    key = f"{page_key}_{section['key']}"
+    options = [i for i in section.indicators if i in ind_by_id.index]
+    st.subheader(md(section.title))
+    if section.intro:
+        st.markdown(md(section.intro))
+    key = f"{page_key}_{section.key}"
     default = st.session_state.get(f"{page_key}_ind")
     if len(options) > 1:
         if default in options and f"{key}_ind" not in st.session_state:
@@ -271,161 +253,68 @@ def _map_section(page_key: str, section: dict, level: str, year: int | None,
                                 format_func=lambda i: md(ind_by_id.loc[i, "name"]))
     else:
         indicator_id = options[0]
-    ind = ind_by_id.loc[indicator_id]
-    m, values, shown_year, illustrative = section_map(version, section["key"], indicator_id,
-                                                     level, year, tiles)
-    if year is not None and shown_year != year:
+    m, data = section_map(version, section, indicator_id, level, year, tiles)
+    if year is not None and data.year != year:
         st.caption(t("Voor {year} zijn er geen cijfers; de kaart toont {shown}.", year=year,
-                     shown=shown_year))
+                     shown=data.year))
     if selected:
-        m = _highlighted(version, section["key"], indicator_id, level, year, tiles, selected)
-    result = mapview.show_map(m, (version, section["key"], indicator_id, level, year, tiles,
+        m = _highlighted(version, section, indicator_id, level, year, tiles, selected)
+    result = mapview.show_map(m, (version, section.key, indicator_id, level, year, tiles,
                                   selected), key=f"{key}_map_{level}", height=MAP_HEIGHT,
                               returned_objects=["last_active_drawing"])
     ui.map_caption(level)
     geo = appstate.geometry(level)
-    summary = _text_summary(ind["name"], ind["unit"], values, dict(zip(geo["code"], geo["name"])),
-                            shown_year, illustrative)
-    st.caption(summary)
+    names = dict(zip(geo["code"], geo["name"]))
+    st.caption(text_summary(data, names))
     if st.toggle(t("Toon de cijfers als tabel"), key=f"{key}_table"):
-        names = dict(zip(geo["code"], geo["name"]))
         table = pd.DataFrame({
-            t("Gebied"): [names.get(c, c) for c in values],
-            f"{ind['name']} ({ind['unit']})": [format_number(v) for v in values.values()],
-            t("Jaar"): shown_year,
-            t("Illustratief"): t("ja") if illustrative else t("nee"),
+            t("Gebied"): [names.get(c, c) for c in data.values],
+            f"{data.title} ({data.unit})": [format_number(v) for v in data.values.values()],
+            t("Jaar"): data.year,
+            t("Illustratief"): t("ja") if data.illustrative else t("nee"),
         })
         st.dataframe(table, hide_index=True, width="stretch")
-    exportviews.map_exports(m, version, indicator_id, values,
-                            dict(zip(geo["code"], geo["name"])), shown_year, illustrative,
-                            key=f"{key}_{level}_export")
+    exportviews.map_exports(m, version, indicator_id, data.values, names, data.year,
+                            data.illustrative, key=f"{key}_{level}_export")
     return result
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def section_map(version: str, section_key: str, indicator_id: str, level: str,
-               year: int | None, tiles: str
-               ) -> tuple[folium.Map, dict, int | None, bool]:
-    """Build (and cache) one section's map; geometry is read once per level."""
-    a = appstate.app()
-    section = a.settings.city.section(section_key) or MapSection(
-        spearhead=0, key=section_key, title="", indicators=())
-    ind = appstate.indicator(version, indicator_id)
-    meas = appstate.measurements(version, indicator_id, level)
-    values, shown_year = overview.district_values(meas, year)
-    illustrative = bool(meas["illustrative"].any()) if len(meas) else False
-    geo = appstate.geometry(level)
-    layers = section.layers
-    outlines = lines = points = None
-    zone_codes: set[str] = set()
-    if layers.outlines:
-        zones = appstate.layer(version, layers.outlines)
-        zone_codes = set(zones["area_code"])
-        sectors = appstate.geometry("sector")
-        outlines = sectors[sectors["code"].isin(zone_codes)]
-    if layers.lines:
-        import json
-        line_features = appstate.layer(version, layers.lines)
-        lines = [(n, json.loads(g)) for n, g in
-                 zip(line_features["name"], line_features["geometry"])]
-    if layers.points:
-        points = _points(appstate.layer(version, layers.points), layers.size_field)
-    extra: dict[str, list[tuple[str, str]]] = {}
-    if indicator_id in appstate.district_goal_indicators() and shown_year is not None:
-        g = appstate.goals(version)
-        g = g[g["indicator_id"] == indicator_id]
-        target = g[g["kind"] != "baseline"].sort_values("year")
-        if len(target):
-            t_year, t_value = int(target["year"].iloc[-1]), float(target["value"].iloc[-1])
-            line = [(t("Doel {year}", year=t_year), f"{format_number(t_value)} {ind['unit']}")]
-            if section.district_goal == "zones":
-                parents = appstate.areas(version).set_index("code")["parent_codes"]
-                for code in geo["code"]:
-                    in_zone = code in zone_codes or any(
-                        code in list(parents.get(z, [])) for z in zone_codes)
-                    if in_zone:
-                        extra[code] = line
-            else:
-                extra = {code: line for code in geo["code"]}
-    m = maps.choropleth(
-        geo, values, title=ind["name"], unit=ind["unit"], fmt=format_number,
-        scheme=section.scheme, static_url=a.settings.static_url,
-        attribution=appstate.attribution(), quality=appstate.geometry_quality(level),
-        illustrative=illustrative, extra_tooltip=extra,
-        outlines=outlines, lines=lines, points=points,
-        points_label=layers.points or "", tiles=tiles)
-    return m, values, shown_year, illustrative
+def section_map(version: View, section: MapSection, indicator_id: str, level: str,
+                year: int | None, tiles: str) -> tuple[folium.Map, MapData]:
+    """One section's map (drawn once per view and choice) and the data behind it."""
+    b = appstate.board()
+    data = b.section_map(version, section, indicator_id, level, year)
+    return b.draw(data, tiles), data
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def indicator_map(version: View, indicator_id: str, tiles: str) -> tuple[folium.Map, MapData]:
+    """An indicator's map outside its page (the presentation): the same data as its
+    section's map on the page, at wijk level, the latest year."""
+    b = appstate.board()
+    data = b.indicator_map(version, indicator_id)
+    return b.draw(data, tiles), data
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def _highlighted(version: str, section_key: str, indicator_id: str, level: str,
+def _highlighted(version: View, section: MapSection, indicator_id: str, level: str,
                  year: int | None, tiles: str, selected: str) -> folium.Map:
     """The section's map with the chosen area outlined (a copy; the base stays cached)."""
-    m = appstate.fresh(section_map(version, section_key, indicator_id, level, year, tiles)[0])
+    m = appstate.fresh(section_map(version, section, indicator_id, level, year, tiles)[0])
     geo = appstate.geometry(level)
     return maps.highlight(m, geo[geo["code"] == selected])
 
 
-def _points(features: pd.DataFrame, size_field: str | None) -> list[dict]:
-    import json
-    import math
-
-    out = []
-    for name, props, geom, flag in zip(features["name"], features["properties"],
-                                       features["geometry"], features["illustrative"]):
-        p = json.loads(props)
-        g = json.loads(geom)
-        size = float(p.get(size_field, 1)) if size_field else 1.0
-        if size_field == "m2":
-            radius = 3 + math.sqrt(size) / 8
-        else:
-            radius = 3 + 2.5 * math.sqrt(size)
-        lines = [(_property_label(k), v) for k, v in sorted(p.items())]
-        if flag:
-            lines.append(("", t("illustratief")))
-        if g.get("type") != "Point":  # a project area (loads/layers.py): a point inside it
-            import shapely.geometry
-
-            inside = shapely.geometry.shape(g).representative_point()
-            g = {"coordinates": [inside.x, inside.y]}
-        out.append({"lat": g["coordinates"][1], "lon": g["coordinates"][0],
-                    "radius": round(min(radius, 16), 1), "name": name, "lines": lines})
-    return out
-
-
-def _property_label(key: str) -> str:
-    """A layer property's name for tooltips ('vermogen_kw' → 'vermogen kw'), translated."""
-    return t(PROPERTY_LABEL[key]) if key in PROPERTY_LABEL else key.replace("_", " ")
-
-
-def _text_summary(name: str, unit: str, values: dict, names: dict, year, illustrative) -> str:
-    """A sentence describing the map for screen readers and print (Markdown: the names and
-    the unit are escaped)."""
-    name, unit = md(name), md(unit)
-    if not values:
-        return t("Geen cijfers voor {name}.", name=name)
-    hi = max(values, key=values.get)
-    lo = min(values, key=values.get)
-    text = t("Samenvatting: {name} in {year}, {count} gebieden. Hoogste: {high} ({high_value} "
-             "{unit}); laagste: {low} ({low_value} {unit}).", name=name, year=year,
-             count=len(values), high=md(names.get(hi, hi)),
-             high_value=format_number(values[hi]), low=md(names.get(lo, lo)),
-             low_value=format_number(values[lo]), unit=unit)
-    return text + (" " + t("Illustratieve cijfers.") if illustrative else "")
-
-
-def _profile(code: str, name: str, level: str, inds: pd.DataFrame, goals: pd.DataFrame,
-             version: str) -> None:
-    district_ids = _district_indicators(inds)
-    level_meas = {i: appstate.measurements(version, i, level) for i in district_ids}
-    table = overview.district_profile(code, level_meas, inds, goals,
-                                      appstate.district_goal_indicators())
+def _profile(spearhead_id: int, code: str, name: str, level: str, inds: pd.DataFrame,
+             version: View) -> None:
+    table = appstate.board().district_profile(version, spearhead_id, code, level)
     st.markdown(f"**{md(name)}** ({md(level_name(level))})")
     if table.empty:
         st.write(t("Geen cijfers voor dit gebied."))
         return
     st.dataframe(table, hide_index=True, width="stretch")
-    fig = _profile_chart(version, district_ids[0], level, code, name)
+    fig = _profile_chart(version, _district_indicators(inds)[0], level, code, name)
     if fig is not None:
         st.plotly_chart(fig, key=f"profile_chart_{code}")
 

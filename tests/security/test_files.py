@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from dashboard import geodata, loads, views
+from dashboard import geodata, loads
+from dashboard.board import mapdata
 from dashboard.store import Store
 
 from ..conftest import SHARED_GEO, make_env, run_app
@@ -276,7 +277,7 @@ def test_finding_07_polygon_unsealing_project_is_drawn(built_copy, areas, clean_
     with Store(built_copy.db_path) as store:
         loads.commit(store, v, who="test")
         features = store.layer_features("ontharding_project")
-    points = views._points(features.assign(illustrative=False), "m2")
+    points = mapdata.points(features.assign(illustrative=False), "m2")
     assert len(points) == 1
     assert shapely.Polygon(ring).contains(shapely.Point(points[0]["lon"], points[0]["lat"]))
     for key, value in make_env(built_copy.db_path.parent.parent).items():

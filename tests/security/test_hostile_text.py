@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 
 from dashboard import loads, maps, navigation, opendata, report
 from dashboard.auth import hash_password
+from dashboard.board import Board, View
 from dashboard.build import build
 from dashboard.safety import FORMULA_START, csv_cell, html_text, markdown_text
 from dashboard.settings import PROJECT_ROOT, load_settings
@@ -284,7 +285,7 @@ def test_hostile_board_maps_and_report_carry_the_text_inert(hostile_env):
     assert not MARKER.exists()
     s = hostile_env["settings"]
     with Store(s.db_path) as store:  # AppTest's cached Store holds it read-write
-        rep = report.collect(store, s, [1, 5], None)
+        rep = report.collect(Board(store, s), View(), [1, 5])
         page = report.report_html(rep, {})
     assert not MARKER.exists()
     # Every poisoned spearhead-5 indicator name is in the report, escaped, as written.

@@ -26,6 +26,7 @@ import streamlit_folium as sf
 from shapely.geometry import mapping
 
 from dashboard import benchmark, geodata, loads, maps, mapview, partnermap, report
+from dashboard.board import Board, View
 from dashboard.settings import PROJECT_ROOT
 from dashboard.store import Store
 from dashboard.tables import format_number
@@ -330,7 +331,7 @@ def test_finding_01_report_html_renders_indicator_texts_literally(built_copy, tm
         con.execute("UPDATE indicator SET name = ?, unit = ?, source_document = ? "
                     "WHERE id = ?", [name, unit, source, target["id"]])
     with Store(built_copy.db_path, read_only=True) as s:
-        rep = report.collect(s, built_copy, [5], None)
+        rep = report.collect(Board(s, built_copy), View(), [5])
     section = next(x for x in rep.sections if x.indicator["id"] == target["id"])
     assert section.map_html, "the indicator has a district map in the report"
     assert legend_titles(section.map_html) == [f"{name} ({unit})"]
