@@ -41,7 +41,7 @@ import xstatic.pkg.leaflet as xleaflet
 from branca.element import Element, Figure, MacroElement
 from shapely.geometry import mapping
 
-from .i18n import t
+from ..i18n import t
 
 # ----------------------------------------------------------------- literal rendering
 # A JSON string token in json.dumps output (which never has a quote outside a string).
