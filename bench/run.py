@@ -178,15 +178,16 @@ def _naive_patches(naive: dict):
     """Make the app's own builder use unsimplified geometry without rounding."""
     from shapely.geometry import mapping
 
-    from dashboard import appstate, maps
+    from dashboard import appstate
+    from dashboard.maps import choropleths  # where the choropleth looks _geometry up
 
-    orig_geometry, orig_geom = appstate.geometry, maps._geometry
+    orig_geometry, orig_geom = appstate.geometry, choropleths._geometry
     appstate.geometry = lambda level: naive[level]
-    maps._geometry = lambda geom: mapping(geom)  # full float precision
+    choropleths._geometry = lambda geom: mapping(geom)  # full float precision
     try:
         yield
     finally:
-        appstate.geometry, maps._geometry = orig_geometry, orig_geom
+        appstate.geometry, choropleths._geometry = orig_geometry, orig_geom
 
 
 def measure_payloads(settings) -> dict:

@@ -88,14 +88,16 @@ def _full_precision():
     """The naive build: the builder writes coordinates without rounding."""
     from shapely.geometry import mapping
 
-    from dashboard import maps
+    # The module whose choropleth and outlines look the name up (dashboard.maps only
+    # re-exports it: patching the package would change nothing).
+    from dashboard.maps import choropleths
 
-    orig = maps._geometry
-    maps._geometry = lambda geom: mapping(geom)
+    orig = choropleths._geometry
+    choropleths._geometry = lambda geom: mapping(geom)
     try:
         yield
     finally:
-        maps._geometry = orig
+        choropleths._geometry = orig
 
 
 def measure_map(geo: Path, static_url: str, repeat: int) -> dict:

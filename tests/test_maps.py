@@ -142,6 +142,39 @@ def test_choropleth_escapes_names_and_marks_missing_values(wijken):
     assert "<img src=x" not in m.get_root().render()
 
 
+def _choropleth_classes(m) -> tuple[dict[str, str], list[list[str]]]:
+    """(fill colour per area code, legend rows) of a choropleth."""
+    layer = next(c for c in m._children.values() if c._name == "GeoJson")
+    legend = next(c for c in m._children.values() if c._name == "Legend")
+    return ({f["properties"]["code"]: f["properties"]["fill"]
+             for f in layer.data["features"]}, legend.rows)
+
+
+def test_choropleth_uses_given_bins_instead_of_classifying(wijken):
+    codes = list(wijken["code"])
+    values = {c: float(i) for i, c in enumerate(codes)}  # 0..13
+    kwargs = dict(title="T", unit="u", fmt=lambda v: f"{v:g}", scheme="quantiles",
+                  static_url="/s", attribution="a", quality="official", illustrative=False)
+    # default: the classes of classify(values, scheme), as before
+    default_bins = maps.classify(list(values.values()), "quantiles")
+    fills, rows = _choropleth_classes(maps.choropleth(wijken, values, **kwargs))
+    assert rows == [list(r) for r in maps.legend_rows(default_bins, kwargs["fmt"])]
+    assert fills == {c: maps.class_colour(v, default_bins) for c, v in values.items()}
+    assert fills == _choropleth_classes(maps.choropleth(wijken, values, bins=None,
+                                                        **kwargs))[0]
+    # given bins (two classes, unlike the five classify makes): legend and fills follow them
+    bins = [2.0, 100.0]
+    assert bins != default_bins
+    fills, rows = _choropleth_classes(maps.choropleth(wijken, values, bins=bins, **kwargs))
+    low, high = maps.PALETTE[-2:]
+    assert rows == [[low, "≤ 2"], [high, "2 – 100"], [maps.NO_DATA, "geen gegevens"]]
+    assert fills == {c: low if v <= 2 else high for c, v in values.items()}
+    # an area without a value is still "no data" with given bins
+    del values[codes[0]]
+    fills, _ = _choropleth_classes(maps.choropleth(wijken, values, bins=bins, **kwargs))
+    assert fills[codes[0]] == maps.NO_DATA
+
+
 @pytest.mark.parametrize("tiles", ["grb", "orthofoto", "osm"])
 def test_base_layers_carry_attribution(wijken, tiles):
     page = _html(maps.area_map(wijken, static_url="/s", attribution="b", quality="official",
@@ -150,3 +183,22 @@ def test_base_layers_carry_attribution(wijken, tiles):
     host = url.split("/")[2]
     assert host in page
     assert attr.split("© ")[1] in page  # the attribution (the © may be JSON-escaped)
+
+
+def test_choropleth_looks_geometry_up_in_its_module(wijken, monkeypatch):
+    """bench/run.py and bench/scale_bench.py build their naive maps by patching
+    ``dashboard.maps.choropleths._geometry`` (``dashboard.maps`` only re-exports it)."""
+    from dashboard.maps import choropleths
+
+    assert maps._geometry is choropleths._geometry
+    seen = []
+
+    def full(geom):
+        seen.append(geom)
+        return choropleths.mapping(geom)
+
+    monkeypatch.setattr(choropleths, "_geometry", full)
+    maps.choropleth(wijken, {}, title="T", unit="u", fmt=str, scheme="quantiles",
+                    static_url="/s", attribution="a", quality="official", illustrative=False,
+                    outlines=wijken.iloc[:2])
+    assert len(seen) == len(wijken) + 2  # the areas and the outlines
