@@ -1,9 +1,6 @@
-"""The router. Pages live in pages/, logic in src/dashboard (frame: language, pinned view)."""
+"""The router. Pages live in app_pages/ (one line each), the interface in
+src/dashboard/ui, what it shows in src/dashboard/board."""
 
-import streamlit as st
+from dashboard.ui import router
 
-from dashboard import frame
-from dashboard.navigation import pages
-
-frame.setup()
-frame.run(st.navigation(pages(), position=frame.nav_position(), expanded=True))
+router.run()

@@ -57,9 +57,37 @@ def built_copy(built_official, tmp_path) -> Settings:
     return settings_for(tmp_path)
 
 
+def page_target(key: str, url: str) -> str:
+    """What :func:`run_app` opens for a page of ``navigation.page_specs``: its file under
+    app_pages/, or its URL path (spearhead pages are functions, not files)."""
+    return f"app_pages/{key}" if key.endswith(".py") else url
+
+
+def goto(at, page: str) -> None:
+    """Point AppTest at a page: a file (``AppTest.switch_page``) or the st.navigation page
+    served at a URL path (switch_page takes files only; a spearhead page is a function:
+    AppTest's registered pages and page hash are private, tests only: a Streamlit upgrade
+    that renames them fails here, never the app)."""
+    if page.endswith(".py"):
+        at.switch_page(page)
+        return
+    url = page
+    found = [h for h, info in at._registered_pages.items()
+             if info.get("url_pathname") == url]
+    if not at._registered_pages:  # the router stopped before st.navigation (a notice):
+        from streamlit.util import calc_hash  # the hash st.Page gives its url_path
+
+        at._page_hash = calc_hash(url)
+        return
+    known = sorted(str(i.get("url_pathname", "")) for i in at._registered_pages.values())
+    assert len(found) == 1, f"no page at /{url}: {known}"
+    at._page_hash = found[0]
+
+
 def run_app(page: str | None = None, params: dict[str, str] | None = None):
-    """Run the real app in AppTest on ``page`` (a path under pages/), with query params;
-    fails on any exception the page raised."""
+    """Run the real app in AppTest on ``page`` (a file such as ``app_pages/home.py``, or
+    a URL path such as ``speerpunt-5``), with query params; fails on any exception the
+    page raised."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
@@ -70,7 +98,7 @@ def run_app(page: str | None = None, params: dict[str, str] | None = None):
         # page; without it the page script runs alone, without app.py and frame.setup.
         at.run()
         assert not at.exception, [e.value for e in at.exception]
-        at.switch_page(page)
+        goto(at, page)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     if "presentatie" not in (params or {}):

@@ -241,7 +241,7 @@ def _env(monkeypatch, env: dict[str, str]) -> None:
 def test_page_shows_table_chart_map_and_follows_the_deep_link(built_copy, clean_env,
                                                               monkeypatch):
     _env(monkeypatch, make_env(built_copy.db_path.parent.parent))
-    at = run_app("pages/benchmark.py", {"ind": CARS})
+    at = run_app("app_pages/benchmark.py", {"ind": CARS})
     assert at.title[0].value == "Vergelijking: Centrumsteden"
     table = at.dataframe[0].value.set_index("Indicator")
     assert len(table) == 9
@@ -269,7 +269,7 @@ def test_page_without_benchmark_config_says_so(tmp_path, clean_env, monkeypatch)
     env = make_env(tmp_path / "app", geodata=None)
     env["DASHBOARD_CITY_CONFIG"] = str(config)
     _env(monkeypatch, env)
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "benchmark.py"), default_timeout=60)
+    at = AppTest.from_file(str(PROJECT_ROOT / "app_pages" / "benchmark.py"), default_timeout=60)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("geen vergelijkingsgroep" in i.value for i in at.info)
@@ -284,6 +284,6 @@ def test_missing_peer_geometry_gives_a_notice_not_a_map(built_copy, clean_env, m
     (built_copy.geo_dir / geodata.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     env = make_env(built_copy.db_path.parent.parent, geodata=None)
     _env(monkeypatch, env)
-    at = run_app("pages/benchmark.py")
+    at = run_app("app_pages/benchmark.py")
     assert len(at.dataframe[0].value) == 9
     assert any("gemeentegrenzen" in i.value and "niet geladen" in i.value for i in at.info)

@@ -110,12 +110,12 @@ def test_page_presentation_pdf_and_open_data_draw_the_same_map(
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
     name = data.title
-    at = run_app("pages/speerpunt_5.py", {"ind": indicator_id})
+    at = run_app("speerpunt-5", {"ind": indicator_id})
     on_page = [h for h in _component_args(at) if json.dumps(name)[1:-1] in h and
                PROPERTIES.search(h)]
     assert len(on_page) == 1, f"one map of {name} on the page"
     assert drawn(on_page[0]) == want
-    at = run_app("pages/presentation.py", {"presentatie": "1", "ind": indicator_id})
+    at = run_app("app_pages/presentation.py", {"presentatie": "1", "ind": indicator_id})
     presented = [h for h in _component_args(at) if PROPERTIES.search(h)]
     assert len(presented) == 1
     assert drawn(presented[0]) == want

@@ -213,7 +213,7 @@ def _dict_reads(tree: ast.Module) -> list[tuple[int, str]]:
 
 def test_no_code_reads_the_city_configuration_as_a_dict():
     offenders = []
-    for folder in ("src", "pages"):
+    for folder in ("src", "app_pages"):
         for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             offenders += [f"{path.relative_to(PROJECT_ROOT)}:{line}: {code}"

@@ -198,14 +198,14 @@ def test_page_shows_the_stated_words_and_the_inferred_year(monkeypatch, built_co
                                                             clean_env):
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
-    at = run_app("pages/partnerships.py")
+    at = run_app("app_pages/partnerships.py")
     marks = [m.value for m in at.markdown if m.value.startswith("**Ondertekend**")]
     assert marks and "13 november 2023, jaartal afgeleid" in marks[0]
     captions = "\n".join(c.value for c in at.caption)
     assert "In de bron: “maandag 13 november”" in captions
     assert "Jaartal afgeleid:" in captions and "2017" in captions
     assert "13 november 2026, afgeleid" in "\n".join(m.value for m in at.markdown)
-    at = run_app("pages/partnerships.py", {"taal": "en"})
+    at = run_app("app_pages/partnerships.py", {"taal": "en"})
     marks = [m.value for m in at.markdown if m.value.startswith("**Signed**")]
     assert marks and "13 November 2023, year inferred" in marks[0]
     captions = "\n".join(c.value for c in at.caption)

@@ -45,19 +45,19 @@ def _login(at: AppTest, password: str = PASSWORD) -> AppTest:
 def test_editor_is_closed_without_configuration(built_copy, clean_env, monkeypatch):
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
-    at = _page("pages/load.py")
+    at = _page("app_pages/load.py")
     assert "niet ingesteld" in at.warning[0].value
     assert not at.get("file_uploader")
 
 
 def test_wrong_password_is_refused(editor_env):
-    at = _login(_page("pages/load.py"), "verkeerd")
+    at = _login(_page("app_pages/load.py"), "verkeerd")
     assert "Onjuist wachtwoord" in at.error[0].value
     assert not at.get("file_uploader")
 
 
 def test_upload_preview_commit_history_undo(editor_env):
-    at = _login(_page("pages/load.py"))
+    at = _login(_page("app_pages/load.py"))
     with Store(editor_env.db_path) as s:
         before = s.measurements("laadpunten", level="gemeente", period=2024)["value"].tolist()
     at.get("file_uploader")[0].set_value(("metingen.csv", GOOD, "text/csv")).run()
@@ -68,7 +68,7 @@ def test_upload_preview_commit_history_undo(editor_env):
     next(b for b in at.button if b.label == "Laden").click().run()
     assert any("Geladen als load-" in s.value for s in at.success), [s.value for s in at.success]
 
-    hist = _login(_page("pages/history.py"))
+    hist = _login(_page("app_pages/history.py"))
     table = hist.dataframe[0].value
     assert "metingen.csv" in set(table["Bestand"])
     next(b for b in hist.button if b.label == "Ongedaan maken").click().run()
@@ -81,7 +81,7 @@ def test_upload_preview_commit_history_undo(editor_env):
 def test_bad_upload_lists_problems_and_writes_nothing(editor_env):
     with Store(editor_env.db_path) as s:
         before = s.table_checksums()
-    at = _login(_page("pages/load.py"))
+    at = _login(_page("app_pages/load.py"))
     at.get("file_uploader")[0].set_value(("fout.csv", BAD, "text/csv")).run()
     assert "niets geschreven" in at.error[0].value
     problems = _table(at, "Kolom")
@@ -94,7 +94,7 @@ def test_bad_upload_lists_problems_and_writes_nothing(editor_env):
 
 def test_public_mode_has_no_write_path(editor_env, monkeypatch):
     monkeypatch.setenv("PUBLIC_MODE", "1")
-    from dashboard.navigation import page_specs
+    from dashboard.ui.navigation import page_specs
     from dashboard.settings import load_settings
 
     specs = page_specs(load_settings())
@@ -107,14 +107,14 @@ def test_public_mode_has_no_write_path(editor_env, monkeypatch):
                                                 for f, _t, _u in sec}
     monkeypatch.setenv("PUBLIC_MODE", "1")
     # Every public page: no uploader, no load or undo button.
-    for path in ["pages/home.py", "pages/indicators.py", "pages/sources.py",
-                 *[f"pages/speerpunt_{i}.py" for i in range(1, 7)]]:
+    for path in ["app_pages/home.py", "app_pages/indicators.py", "app_pages/sources.py",
+                 *[f"speerpunt-{i}" for i in range(1, 7)]]:
         at = _page(path)
         assert not at.get("file_uploader"), path
         assert not [b for b in at.button if b.label in {"Laden", "Ongedaan maken"}], path
     # The editor URL is not a page: Streamlit falls back to the main page.
     at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/load.py")
+    at.switch_page("app_pages/load.py")
     at.run()
     assert not at.get("file_uploader") and not at.text_input
 
@@ -123,7 +123,7 @@ def test_editor_lists_what_is_late_or_due(editor_env):
     """Kausal Watch's "indicator values are late / due soon": the coordinator sees them on
     the load page. The catalog's yearly figures of 2024 (six months' lag) were due by
     30 June 2026, so on any later day they are late."""
-    at = _login(_page("pages/load.py"))
+    at = _login(_page("app_pages/load.py"))
     label = next(e.label for e in at.expander if e.label.startswith("Verwachte cijfers"))
     late = int(label.split(":")[1].split("te laat")[0])
     assert late >= 10, label

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import catalog, i18n
 from dashboard.settings import PROJECT_ROOT, load_settings
 
-from .conftest import make_env
+from .conftest import goto, make_env, page_target
 
 LANGS = ("en", "fr")
 APP = str(PROJECT_ROOT / "app.py")
@@ -280,10 +280,10 @@ def dutch_detector(lang: str):
 
 
 def _pages() -> list[str]:
-    from dashboard.navigation import page_specs
+    from dashboard.ui.navigation import page_specs
 
-    return [f"pages/{f}" for section in page_specs(load_settings()).values()
-            for f, _title, _url in section]
+    return [page_target(f, url) for section in page_specs(load_settings()).values()
+            for f, _title, url in section]
 
 
 @pytest.fixture(scope="module")
@@ -314,11 +314,11 @@ def _run_all_pages(lang: str) -> dict[str, list[str]]:
     # context variable gives it the page's language (the pages read it from the session).
     with i18n.language(lang):
         for page in _pages():  # AppTest runs a switched-to page without the router
-            at.switch_page(page)
+            goto(at, page)
             at.run()
             assert not at.exception, (page, [e.value for e in at.exception])
             seen[page] = visible_strings(at)
-            if page.endswith("speerpunt_5.py"):  # the district profile, tables, all charts
+            if page == "speerpunt-5":  # the district profile, tables, all charts
                 next(w for w in at.radio if w.key == "sp5_level").set_value("sector")
                 at.run()
                 next(w for w in at.selectbox if w.key == "sp5_area").set_value("34022A051")
@@ -349,7 +349,7 @@ def test_every_page_is_fully_translated(page_env, lang):
 def test_the_detector_sees_dutch(page_env):
     """The same check on the Dutch pages must find Dutch text (it is not vacuous)."""
     at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/speerpunt_5.py")
+    goto(at, "speerpunt-5")
     at.run()
     found = dutch_detector("en")(visible_strings(at))
     text = "\n".join(found)

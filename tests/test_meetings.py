@@ -141,7 +141,7 @@ def test_presentation_steps_and_pinned_link(app_env):
     with Store(app_env.db_path) as store:
         sp5 = list(store.indicators(5)["id"])
         names = dict(zip(store.indicators(5)["id"], store.indicators(5)["name"]))
-    at = run_app("pages/presentation.py", {"presentatie": "1", "sp": "5", "stap": "2"})
+    at = run_app("app_pages/presentation.py", {"presentatie": "1", "sp": "5", "stap": "2"})
     assert at.title[0].value == names[sp5[1]]
     assert f"scherm 2 van {len(sp5)}" in _texts(at)
     next_button = [b for b in at.button if b.key == "pres_next"][0]
@@ -149,13 +149,13 @@ def test_presentation_steps_and_pinned_link(app_env):
     assert at.title[0].value == names[sp5[2]]
     assert at.query_params["stap"] in ("3", ["3"])
     # A chosen list of indicators, and an unknown one named.
-    at = run_app("pages/presentation.py", {"presentatie": "1", "ind": f"{sp5[0]},bestaatniet"})
+    at = run_app("app_pages/presentation.py", {"presentatie": "1", "ind": f"{sp5[0]},bestaatniet"})
     assert at.title[0].value == names[sp5[0]]
     assert "bestaatniet" in _texts(at)
 
 
 def test_pinned_view_banner_and_changes_page(app_env):
-    at = run_app("pages/changes.py", {"stand": "2026-09-30"})
+    at = run_app("app_pages/changes.py", {"stand": "2026-09-30"})
     text = _texts(at)
     assert "Vastgepinde stand op 30 september 2026" in text
     assert at.query_params["stand"] in ("2026-09-30", ["2026-09-30"])

@@ -288,8 +288,8 @@ def test_another_city_configuration_names_itself(exported):
     assert package["city"] == {"name": "Teststad", "nis_code": "99999"}
     assert "Teststad" in package["title"] and package["name"] == "teststad-open-data"
     assert package["licenses"] == []
-    for path in ("src/dashboard/opendata.py", "src/dashboard/opendataviews.py",
-                 "pages/opendata.py"):
+    for path in ("src/dashboard/opendata.py", "src/dashboard/ui/opendata.py",
+                 "app_pages/opendata.py"):
         assert "kortrijk" not in (PROJECT_ROOT / path).read_text(encoding="utf-8").lower()
 
 
@@ -393,7 +393,7 @@ def page_env(built_copy, clean_env):
 
 
 def test_page_offers_the_downloads(page_env):
-    at = run_app("pages/opendata.py")
+    at = run_app("app_pages/opendata.py")
     labels = [b.label for b in at.download_button]
     assert any("alle-indicatoren.csv" in label for label in labels)
     assert any("datapackage.json" in label for label in labels)
@@ -420,7 +420,7 @@ def test_page_pinned_serves_what_was_current_then(page_env):
         now = opendata.collect(store, page_env)
     expected = opendata.parquet_bytes(pinned, DISTRICT)
     assert len(pinned.table) == len(now.table) - 2  # the load's new rows are not pinned
-    at = run_app("pages/opendata.py",
+    at = run_app("app_pages/opendata.py",
                  {"stand": state.format_as_of(clock.to_local(before))})
     assert any("Vastgepinde stand" in i.value for i in at.info)
     at.selectbox(key="od_scope").select(DISTRICT).run()

@@ -66,7 +66,7 @@ def test_home_counts_every_category_and_never_greens_a_first_measurement(
 
 
 def test_spearhead_page_shows_pace_assumption_and_late_figures(monkeypatch, official_env):
-    at = _run(monkeypatch, official_env, "pages/speerpunt_5.py")
+    at = _run(monkeypatch, official_env, "speerpunt-5")
     assert not at.exception
     table = next(d.value for d in at.dataframe if "Tempo" in d.value.columns)
     row = table.set_index("Indicator").loc["Laadpunten"]
@@ -80,7 +80,7 @@ def test_spearhead_page_shows_pace_assumption_and_late_figures(monkeypatch, offi
 
 
 def test_indicator_page_lists_indicators_of_chosen_spearhead(monkeypatch, official_env):
-    at = _run(monkeypatch, official_env, "pages/indicators.py")
+    at = _run(monkeypatch, official_env, "app_pages/indicators.py")
     at.selectbox[0].select(5).run()
     assert not at.exception
     table = at.dataframe[0].value
@@ -93,7 +93,7 @@ def test_indicator_page_lists_indicators_of_chosen_spearhead(monkeypatch, offici
 
 
 def test_sources_page_shows_geometry_quality_and_batches(monkeypatch, official_env):
-    at = _run(monkeypatch, official_env, "pages/sources.py")
+    at = _run(monkeypatch, official_env, "app_pages/sources.py")
     rows = at.table[0].value
     quality = dict(zip(rows["Niveau"], rows["Kwaliteit"]))
     assert quality == {"gemeente": "officieel", "deelgemeente": "officieel",

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import overview, partnermap
 from dashboard import partnerships as pt
 from dashboard.errors import InputError
-from dashboard.navigation import page_specs
+from dashboard.ui.navigation import page_specs
 from dashboard.settings import PROJECT_ROOT, load_settings
 from dashboard.store import Store
 from dashboard.tables import format_number
@@ -235,7 +235,7 @@ def test_partnerships_page(monkeypatch, built_copy, clean_env):
             overview.area_series(store, inds), store.areas()).set_index("id")
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
-    at = run_app("pages/partnerships.py")
+    at = run_app("app_pages/partnerships.py")
     text = _texts(at)
     assert "Kortrijk – Chefchaouen (Marokko)" in text
     assert "13 november 2023" in text and "13 november 2026, afgeleid" in text
@@ -264,7 +264,7 @@ def test_partnerships_page(monkeypatch, built_copy, clean_env):
     assert "Laadpunten" in set(tables[-1]["Indicator"])
     urls = {f: u for entries in page_specs(load_settings()).values() for f, _, u in entries}
     links = {e.proto.page for e in at.get("page_link")}
-    assert links == {urls["speerpunt_5.py"], urls["sdg.py"]}
+    assert links == {urls["speerpunt_5"], urls["sdg.py"]}
 
     at.toggle(key="partner_former").set_value(True).run()  # Cebu joins the map
     assert not at.exception
@@ -286,7 +286,7 @@ def test_page_without_partnerships_file_says_so(monkeypatch, tmp_path, clean_env
     files = [f for entries in page_specs(settings).values() for f, _, _ in entries]
     assert "partnerships.py" not in files and "sdg.py" in files
     # Not in the menu; a stale link to the page itself gets the notice, not an error.
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "partnerships.py"),
+    at = AppTest.from_file(str(PROJECT_ROOT / "app_pages" / "partnerships.py"),
                            default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
     assert [i.value for i in at.info] and "geen stedenbanden" in at.info[0].value

@@ -13,7 +13,7 @@ import pytest
 import streamlit_folium as sf
 from streamlit.testing.v1 import AppTest
 
-from dashboard import i18n, mapview
+from dashboard.ui import language, mapview
 from dashboard.settings import PROJECT_ROOT
 
 
@@ -76,7 +76,8 @@ def _both_paths_script():
     import geopandas as gpd
     from shapely.geometry import box
 
-    from dashboard import mapview, maps
+    from dashboard import maps
+    from dashboard.ui import mapview
 
     areas = gpd.GeoDataFrame({"code": ["a", "b"], "name": ["Alfa-wijk", "Beta-wijk"]},
                              geometry=[box(3.20, 50.80, 3.25, 50.85),
@@ -114,26 +115,27 @@ def test_pinned_streamlit_passes_the_session_check_and_uses_the_context():
     import importlib.metadata
 
     assert importlib.metadata.version("streamlit") == pinned("streamlit")
-    assert i18n.session_api_problem(pinned("streamlit")) is None
-    assert i18n._session_reader().__name__ == "private"
-    assert i18n.session_reader(None)() is None  # outside a script run: no session
+    assert language.session_api_problem(pinned("streamlit")) is None
+    assert language._session_reader().__name__ == "private"
+    assert language.session_reader(None)() is None  # outside a script run: no session
 
 
 @pytest.mark.parametrize("version", ["1.66.9", "1.68.0", "2.0", "x"])
 def test_another_streamlit_selects_the_public_session_state(version):
-    problem = i18n.session_api_problem(version)
+    problem = language.session_api_problem(version)
     assert problem and version in problem
-    assert i18n.session_reader(problem).__name__ == "public"
+    assert language.session_reader(problem).__name__ == "public"
 
 
 def _language_script():
     import streamlit as st
 
     from dashboard import i18n
+    from dashboard.ui import language  # importing the UI registers the session reader
 
     st.session_state[i18n.SESSION_KEY] = "fr"
-    for name, problem in (("private", None), ("public", i18n.session_api_problem("9.9"))):
-        st.text(f"{name}={i18n.session_reader(problem)()}")
+    for name, problem in (("private", None), ("public", language.session_api_problem("9.9"))):
+        st.text(f"{name}={language.session_reader(problem)()}")
     st.text(f"current={i18n.current()}")
 
 

@@ -63,7 +63,7 @@ def test_report_contains_the_figures_on_screen(sp5_pdf, built_copy, clean_env, m
     text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
-    at = run_app("pages/speerpunt_5.py")
+    at = run_app("speerpunt-5")
     table = [d.value for d in at.dataframe if "Laatste waarde" in d.value.columns][0]
     shown = [(n, v.replace(" (ill.)", "")) for n, v in zip(table["Indicator"],
                                                             table["Laatste waarde"])]

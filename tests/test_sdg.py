@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from dashboard import i18n, overview, sdg
-from dashboard.navigation import page_specs
+from dashboard.ui.navigation import page_specs
 from dashboard.settings import PROJECT_ROOT, load_settings
 from dashboard.store import Store
 
@@ -120,7 +120,7 @@ def test_sources_and_unlinked_spearheads(built_official):
 def test_sdg_page(monkeypatch, built_copy, clean_env):
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
-    at = run_app("pages/sdg.py")
+    at = run_app("app_pages/sdg.py")
     badges = [m.value for m in at.markdown if "SDG " in m.value and "background:" in m.value]
     assert len(badges) == 17
     assert any("Klimaatactie" in b for b in badges)
@@ -135,7 +135,7 @@ def test_sdg_page(monkeypatch, built_copy, clean_env):
     assert len(table) == sum(1 for s in IND_SDGS.values() if 13 in s)
     assert "CO₂-uitstoot grondgebied (index 2005 = 100)" in set(table["Indicator"])
     urls = {f: u for entries in page_specs(load_settings()).values() for f, _, u in entries}
-    assert [e.proto.page for e in at.get("page_link")] == [urls["speerpunt_5.py"]]
+    assert [e.proto.page for e in at.get("page_link")] == [urls["speerpunt_5"]]
     assert at.query_params["sdg"] == "13"  # the choice is in the link
 
     at.selectbox(key="sdg_choice").select(1).run()
@@ -145,6 +145,6 @@ def test_sdg_page(monkeypatch, built_copy, clean_env):
 def test_sdg_page_opens_the_sdg_of_the_link(monkeypatch, built_copy, clean_env):
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
-    at = run_app("pages/sdg.py", params={"sdg": "6"})
+    at = run_app("app_pages/sdg.py", params={"sdg": "6"})
     assert at.selectbox(key="sdg_choice").value == 6
     assert any(s.value == "SDG 6: Schoon water en sanitair" for s in at.subheader)

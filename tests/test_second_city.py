@@ -10,12 +10,13 @@ import re
 
 import pytest
 
-from dashboard import catalog, i18n, navigation
+from dashboard import catalog, i18n
+from dashboard.ui import navigation
 from dashboard.build import build
 from dashboard.settings import PROJECT_ROOT, load_settings
 from dashboard.store import Store
 
-from .conftest import make_env, run_app
+from .conftest import make_env, page_target, run_app
 from .test_i18n import dutch_detector, visible_strings
 
 ROESELARE = PROJECT_ROOT / "data" / "cities" / "roeselare" / "city.yaml"
@@ -72,12 +73,13 @@ def test_every_page_runs_without_kortrijk_on_screen(roeselare_env, monkeypatch, 
         monkeypatch.setenv(key, value)
     specs = navigation.page_specs(load_settings())
     files = [f for entries in specs.values() for f, _title, _url in entries]
+    urls = {f: u for entries in specs.values() for f, _title, u in entries}
     assert "benchmark.py" in files and "partnerships.py" not in files
     assert [f for f in files if f.startswith("speerpunt_")] == [
-        "speerpunt_1.py", "speerpunt_2.py", "speerpunt_3.py"]
+        "speerpunt_1", "speerpunt_2", "speerpunt_3"]
     seen = []
     for file in files:
-        at = run_app(f"pages/{file}")
+        at = run_app(page_target(file, urls[file]))
         text = _screen_text(at._tree)
         assert len(at.main.children) > 0, file  # the page rendered something
         if file == "home.py":
@@ -98,14 +100,15 @@ def test_catalog_translations_are_complete():
 def test_every_page_in_english_and_french(roeselare_env, monkeypatch, clean_env, lang):
     for key, value in roeselare_env.items():
         monkeypatch.setenv(key, value)
-    files = [f for entries in navigation.page_specs(load_settings()).values()
-             for f, _title, _url in entries]
+    specs = navigation.page_specs(load_settings())
+    files = [f for entries in specs.values() for f, _title, _url in entries]
+    urls = {f: u for entries in specs.values() for f, _title, u in entries}
     offending = dutch_detector(lang)
     name = {"en": "Roeselare", "fr": "Roulers"}[lang]
     bad, seen = {}, 0
     with i18n.language(lang):   # format_func runs outside the session in AppTest
         for file in files:
-            at = run_app(f"pages/{file}", {"taal": lang})
+            at = run_app(page_target(file, urls[file]), {"taal": lang})
             assert at.session_state[i18n.SESSION_KEY] == lang
             text = _screen_text(at._tree)
             if file == "home.py":
@@ -127,5 +130,5 @@ def test_the_screen_check_sees_the_city_name(built_copy, monkeypatch, clean_env)
     build read-only."""
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
-    text = _screen_text(run_app("pages/home.py")._tree)
+    text = _screen_text(run_app("app_pages/home.py")._tree)
     assert {m.group(0).lower() for m in FORBIDDEN.finditer(text)} >= {"kortrijk"}

@@ -337,7 +337,7 @@ def test_mapping_saved_by_the_cli_is_used_by_the_cli_and_the_editor(built_copy, 
     assert cur[("34022A00-", 2024)] == 1234.0 and cur[("34022A00-", 2021)] == 30.0
 
     # The editor offers it; with it chosen the file needs no further confirmation.
-    at = _login(_page("pages/load.py"))
+    at = _login(_page("app_pages/load.py"))
     assert "laadpunten-sectoren" in at.selectbox(key="mapping_name").options
     at.selectbox(key="mapping_name").set_value("laadpunten-sectoren").run()
     changed = [list(r) for r in MESSY]
@@ -390,7 +390,7 @@ def _choose_indicator(at, indicator: str):
 
 def test_editor_maps_the_messy_workbook_and_loads_it(editor_env, tmp_path):
     data = _xlsx(tmp_path / "messy.xlsx", MESSY).read_bytes()
-    at = _choose_indicator(_login(_page("pages/load.py")), "laadpunten")
+    at = _choose_indicator(_login(_page("app_pages/load.py")), "laadpunten")
     _upload(at, "messy.xlsx", data)
     assert at.selectbox(key="map_area").value == "Statistische sector"
     assert at.selectbox(key="map_wide").value == "period"
@@ -409,7 +409,7 @@ def test_editor_maps_the_messy_workbook_and_loads_it(editor_env, tmp_path):
 
 def test_editor_issue_sheet_and_a_saved_mapping_for_the_cli(editor_env, tmp_path):
     data = _xlsx(tmp_path / "laadpunten.xlsx", LAADPUNTEN).read_bytes()
-    at = _choose_indicator(_login(_page("pages/load.py")), "laadpunten")
+    at = _choose_indicator(_login(_page("app_pages/load.py")), "laadpunten")
     _upload(at, "laadpunten.xlsx", data)
     assert at.selectbox(key="map_area").value == "Sectorcode"
     assert at.selectbox(key="map_value").value == "Aantal laadpunten"
@@ -438,7 +438,7 @@ def test_editor_bad_row_lists_problems_and_candidates_and_writes_nothing(editor_
                                                                           tmp_path):
     data = _xlsx(tmp_path / "fout.xlsx", _bad_messy()).read_bytes()
     before = _checksums(editor_env.db_path)
-    at = _choose_indicator(_login(_page("pages/load.py")), "laadpunten")
+    at = _choose_indicator(_login(_page("app_pages/load.py")), "laadpunten")
     _upload(at, "fout.xlsx", data)
     assert "niets geschreven" in at.error[0].value
     problems = _frame(at, "Probleem")
@@ -453,7 +453,7 @@ def test_editor_bad_row_lists_problems_and_candidates_and_writes_nothing(editor_
 def test_editor_header_row_and_columns_can_be_corrected(editor_env, tmp_path):
     rows = [["Overzicht"], ["A", "B", "C"], ["34022", 2025, "700"]]
     data = _xlsx(tmp_path / "kaal.xlsx", rows).read_bytes()
-    at = _choose_indicator(_login(_page("pages/load.py")), "laadpunten")
+    at = _choose_indicator(_login(_page("app_pages/load.py")), "laadpunten")
     _upload(at, "kaal.xlsx", data)
     assert any("geen kopregel gevonden" in str(v) for v in _frame(at, "Probleem")["Probleem"])
     at.number_input(key="map_header_row").set_value(2).run()

@@ -79,7 +79,7 @@ def test_public_replica_page_serves_the_published_snapshot(built_copy, tmp_path,
 
     from dashboard.settings import PROJECT_ROOT
 
-    from .conftest import make_env
+    from .conftest import goto, make_env
 
     snaps = tmp_path / "snaps"
     with Store(built_copy.db_path) as editor:
@@ -90,7 +90,7 @@ def test_public_replica_page_serves_the_published_snapshot(built_copy, tmp_path,
     monkeypatch.setenv("PUBLIC_MODE", "1")
     monkeypatch.setenv("DASHBOARD_SNAPSHOT_DIR", str(snaps))
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    at.switch_page("pages/speerpunt_5.py")
+    goto(at, "speerpunt-5")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "660" in " ".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())

@@ -20,7 +20,7 @@ def env(built_copy, clean_env, monkeypatch):
 
 
 def open_page(n: int, params: dict[str, str] | None = None) -> AppTest:
-    return run_app(f"pages/speerpunt_{n}.py", params)
+    return run_app(f"speerpunt-{n}", params)
 
 
 def all_text(at: AppTest) -> str:

@@ -11,8 +11,8 @@ count uses :func:`tn` with a singular and a plural id (gettext plural forms, so 
 says "1 indicateur", "0 indicateur", "2 indicateurs").
 
 The current language comes from a context variable when one is set (tests and builders
-use ``with language("en"):``), otherwise from the Streamlit session (``frame.py`` stores
-the user's choice there at every run, fragments included), otherwise Dutch. Numbers and
+use ``with language("en"):``), otherwise from the session (``dashboard.ui`` registers how it
+is read; ``ui/frame.py`` stores the user's choice there at every run), otherwise Dutch. Numbers and
 dates are formatted per locale with Babel.
 """
 
@@ -40,86 +40,25 @@ SESSION_KEY = "lang"
 LOCALE_DIR = Path(__file__).parent / "locales"
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 # Where message ids are extracted from (relative to the project root).
-SOURCE_DIRS = ("src/dashboard", "pages")
+SOURCE_DIRS = ("src/dashboard", "app_pages")
 
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("lang", default=None)
 
 
-# Streamlit versions whose private script-run context was checked (lowest included, highest
-# excluded); see session_api_problem and docs/architecture.md, "Private APIs".
-STREAMLIT_CHECKED = ("1.67.0", "1.68.0")
+# Where the running UI keeps the session's language: ``dashboard.ui`` registers a reader
+# (:func:`set_session_source`); without one (CLI, report, tests) there is no session.
+_session_source: Callable[[], str | None] | None = None
 
 
-def session_api_problem(version: str) -> str | None:
-    """Why Streamlit ``version``'s private ``streamlit.runtime.scriptrunner``
-    (``get_script_run_ctx(suppress_warning=...)``, ``ScriptRunContext.session_state``) must
-    not be used to read the session's language, or None when it can be."""
-    import dataclasses
-    import inspect
-
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        v = Version(version)
-    except InvalidVersion:
-        return f"streamlit version {version!r} unreadable"
-    lo, hi = map(Version, STREAMLIT_CHECKED)
-    if not lo <= v < hi:
-        return f"streamlit {version} outside the checked range [{lo}, {hi})"
-    try:
-        from streamlit.runtime.scriptrunner import ScriptRunContext, get_script_run_ctx
-    except ImportError as exc:
-        return f"streamlit.runtime.scriptrunner: {exc}"
-    if "suppress_warning" not in inspect.signature(get_script_run_ctx).parameters:
-        return "get_script_run_ctx takes no suppress_warning"
-    if "session_state" not in {f.name for f in dataclasses.fields(ScriptRunContext)}:
-        return "ScriptRunContext has no session_state"
-    return None
-
-
-def session_reader(problem: str | None) -> Callable[[], str | None]:
-    """How the session's language is read given :func:`session_api_problem`'s answer: the
-    private script-run context (no warning outside a script run) or the public
-    ``st.session_state``."""
-    if problem is None:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-        def private() -> str | None:
-            ctx = get_script_run_ctx(suppress_warning=True)
-            return None if ctx is None else _from_state(ctx.session_state)
-        return private
-    import streamlit as st
-
-    def public() -> str | None:
-        return _from_state(st.session_state) if st.runtime.exists() else None
-    return public
-
-
-@functools.cache
-def _session_reader() -> Callable[[], str | None]:
-    """:func:`session_reader` for the installed Streamlit, chosen once per process (a
-    logged warning when the private context changed)."""
-    import importlib.metadata
-    import logging
-
-    problem = session_api_problem(importlib.metadata.version("streamlit"))
-    if problem is not None:
-        logging.getLogger(__name__).warning(
-            "Streamlit's script-run context changed (%s): the language is read through "
-            "st.session_state", problem)
-    return session_reader(problem)
-
-
-def _from_state(state) -> str | None:
-    try:
-        return state[SESSION_KEY] if SESSION_KEY in state else None
-    except Exception:  # noqa: BLE001 - session state not ready: default language
-        return None
+def set_session_source(reader: Callable[[], str | None] | None) -> None:
+    """Register how the session's language is read (``dashboard.ui.language``)."""
+    global _session_source
+    _session_source = reader
 
 
 def _session_language() -> str | None:
-    """The language stored in the running Streamlit session (None outside Streamlit)."""
-    return _session_reader()()
+    """The language stored in the running session (None outside one)."""
+    return _session_source() if _session_source is not None else None
 
 
 def current() -> str:

@@ -22,9 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import folium
 import pandas as pd
-import streamlit as st
 import yaml
 
 from . import i18n, partnermap
@@ -525,51 +523,9 @@ def distances(data: Partnerships, include_former: bool = False) -> list[tuple[st
             for p in data.partnerships if p.current or include_former]
 
 
-# ------------------------------------------------------------- Streamlit glue (cached)
+# ------------------------------------------------------------------ configuration
 def configured_path(settings: Settings | None = None) -> Path | None:
     """The partnerships file the city configuration names (None: not configured)."""
     settings = settings or load_settings()
     name = settings.city.partnerships_file
     return settings.config_dir / str(name) if name else None
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def _load_cached(path: str, mtime_ns: int) -> Partnerships:
-    return load(Path(path))
-
-
-def _file_key() -> tuple[str, int] | None:
-    path = configured_path()
-    if path is None:
-        return None
-    return str(path), path.stat().st_mtime_ns if path.exists() else 0
-
-
-def current() -> Partnerships | None:
-    """The configured city's partnerships (cached per file version); None when the city
-    has none. Raises InputError when the file is missing or invalid."""
-    key = _file_key()
-    return None if key is None else _load_cached(*key)
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _world_map(key: tuple, _data: Partnerships, city: str, lang: str, static_url: str,
-               tiles: str, include_former: bool, attribution: str) -> folium.Map:
-    with i18n.language(lang):
-        home, partners = map_places(_data, city, include_former)
-        return partnermap.partner_map(home, partners, static_url=static_url,
-                                      attribution=attribution, tiles=tiles)
-
-
-def world_map(data: Partnerships, city: str, *, static_url: str, tiles: str = "none",
-              include_former: bool = False) -> tuple[folium.Map, tuple]:
-    """The cached world map of the partnerships and its cache key (for mapview.show_map,
-    which never mutates it)."""
-    lang = i18n.current()
-    shown = [p for p in data.partnerships if p.current or include_former]
-    docs = [data.home_source.document] + [p.coordinates_source.document for p in shown]
-    names = dict.fromkeys(localized(d.publisher or d.title) for d in docs)
-    attribution = t("Ligging van de steden: {source}", source="; ".join(names))
-    key = (_file_key(), city, lang, static_url, tiles, include_former)
-    return _world_map(key, data, city, lang, static_url, tiles, include_former,
-                      attribution), key

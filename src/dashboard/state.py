@@ -45,10 +45,7 @@ class ViewState:
 
 
 def _get(params: Mapping[str, str], key: str) -> str | None:
-    value = params.get(PARAMS[key])
-    if isinstance(value, list):  # some callers give lists
-        value = value[-1] if value else None
-    return None if value in (None, "") else str(value)
+    return _raw(params, PARAMS[key])
 
 
 def parse(params: Mapping[str, str], *, indicators: Sequence[str], areas_by_level:
@@ -126,3 +123,69 @@ def format_as_of(moment: dt.datetime) -> str:
     if moment.time() == dt.time(23, 59, 59):
         return moment.date().isoformat()
     return moment.replace(microsecond=0).isoformat(timespec="seconds")
+
+
+# ------------------------------------------------------------------ other pages' state
+PRESENTATION_PARAMS = {"on": "presentatie", "spearhead": "sp", "indicators": "ind",
+                       "step": "stap"}
+SDG_PARAM = "sdg"
+
+
+@dataclass
+class PresentationState:
+    """What a presentation link shows: the indicators in order, the spearhead they come
+    from (None for a hand-picked list), the screen (1-based) and notices."""
+
+    indicators: list[str]
+    spearhead: int | None
+    step: int
+    notices: list[str] = field(default_factory=list)
+
+
+def parse_presentation(params: Mapping[str, str], *, spearheads: Sequence[int],
+                       indicators_of: Mapping[int, Sequence[str]]) -> PresentationState:
+    """``ind=a,b`` (those indicators, in that order) or ``sp=n`` (a spearhead's), and
+    ``stap=k`` clamped to the screens there are; unknown values are ignored with a notice."""
+    names = PRESENTATION_PARAMS
+    known = [i for ids in indicators_of.values() for i in ids]
+    notices: list[str] = []
+    raw_ids = _raw(params, names["indicators"])
+    spearhead: int | None = None
+    if raw_ids:
+        wanted = [i for i in raw_ids.split(",") if i]
+        ids = [i for i in wanted if i in set(known)]
+        unknown = [i for i in wanted if i not in set(known)]
+        if unknown:
+            notices.append(t("Onbekende indicatoren genegeerd: {ids}",
+                             ids=", ".join(map(markdown_text, unknown))))
+    else:
+        raw = _raw(params, names["spearhead"]) or "1"
+        try:
+            spearhead = int(raw)
+        except ValueError:
+            spearhead = -1
+        if spearhead not in spearheads:
+            notices.append(t("Onbekend speerpunt '{sp}'; toon speerpunt 1.",
+                             sp=markdown_text(raw)))
+            spearhead = int(spearheads[0]) if len(spearheads) else None
+        ids = list(indicators_of.get(spearhead, ())) if spearhead is not None else []
+    try:
+        step = int(_raw(params, names["step"]) or "1")
+    except ValueError:
+        step = 1
+    return PresentationState(ids, spearhead, min(max(step, 1), max(len(ids), 1)), notices)
+
+
+def parse_choice(params: Mapping[str, str], name: str, options: Sequence[int],
+                 default: int) -> int:
+    """A number chosen in the URL (``sdg=13``) when it is one of ``options``, else
+    ``default``."""
+    raw = _raw(params, name)
+    return int(raw) if raw in {str(o) for o in options} else default
+
+
+def _raw(params: Mapping[str, str], name: str) -> str | None:
+    value = params.get(name)
+    if isinstance(value, list):  # some callers give lists
+        value = value[-1] if value else None
+    return None if value in (None, "") else str(value)

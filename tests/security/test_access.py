@@ -20,7 +20,7 @@ from dashboard.auth import hash_password
 from dashboard.settings import PROJECT_ROOT
 from dashboard.store import Store
 
-from ..conftest import HASH, PASSWORD, make_env, run_app
+from ..conftest import HASH, PASSWORD, goto, make_env, run_app
 
 APP = str(PROJECT_ROOT / "app.py")
 EDITOR = "editor@kortrijk.be"
@@ -171,7 +171,7 @@ def editor_env(built_copy, clean_env, monkeypatch):
 
 def _password_login(password: str) -> AppTest:
     """A new browser session (a new AppTest) on the load page, submitting ``password``."""
-    at = run_app("pages/load.py")
+    at = run_app("app_pages/load.py")
     at.text_input[0].set_value(password)
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -190,7 +190,7 @@ def test_finding_08_a_new_session_after_failures_from_the_same_client_is_throttl
     errors = " ".join(e.value for e in at.error)
     assert "Wacht" in errors and "seconden" in errors, errors
     # Even a page view (no attempt) says so.
-    assert any("Wacht" in w.value for w in run_app("pages/load.py").warning)
+    assert any("Wacht" in w.value for w in run_app("app_pages/load.py").warning)
 
 
 # ------------------------------------------------------------------ finding 10 + OIDC
@@ -209,7 +209,7 @@ def _as_user(page: str, user: dict) -> AppTest:
     at.user = user
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    at.switch_page(page)
+    goto(at, page)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -222,16 +222,16 @@ def _meeting_form(at: AppTest) -> bool:
 
 def test_finding_10_a_signed_in_account_off_the_allow_list_cannot_record_a_meeting(oidc_env):
     stranger = {"is_logged_in": True, "email": "iemand@gmail.com", "email_verified": True}
-    at = _as_user("pages/changes.py", stranger)
+    at = _as_user("app_pages/changes.py", stranger)
     assert not _meeting_form(at), "an account off the allow-list may record meetings"
     assert any("Meld u aan" in c.value for c in at.caption)
     # The same account is no editor on the load page either (one check for both).
-    assert not _as_user("pages/load.py", stranger).get("file_uploader")
+    assert not _as_user("app_pages/load.py", stranger).get("file_uploader")
     # The allow-listed, verified editor may.
     editor = {"is_logged_in": True, "email": EDITOR, "email_verified": True}
-    at = _as_user("pages/changes.py", editor)
+    at = _as_user("app_pages/changes.py", editor)
     assert _meeting_form(at)
-    assert _as_user("pages/load.py", editor).get("file_uploader")
+    assert _as_user("app_pages/load.py", editor).get("file_uploader")
 
 
 @pytest.mark.parametrize("verified", [False, "false", None])
@@ -239,11 +239,11 @@ def test_low_oidc_email_is_trusted_only_when_verified(oidc_env, verified):
     user = {"is_logged_in": True, "email": EDITOR.upper()}
     if verified is not None:
         user["email_verified"] = verified
-    at = _as_user("pages/load.py", user)
+    at = _as_user("app_pages/load.py", user)
     assert not at.get("file_uploader"), f"unverified {EDITOR} got the editor ({verified!r})"
-    assert not _meeting_form(_as_user("pages/changes.py", user))
+    assert not _meeting_form(_as_user("app_pages/changes.py", user))
     assert any("niet bevestigd" in e.value for e in at.error), [e.value for e in at.error]
-    assert _as_user("pages/load.py", {**user, "email_verified": True}).get("file_uploader")
+    assert _as_user("app_pages/load.py", {**user, "email_verified": True}).get("file_uploader")
 
 
 # ------------------------------------------------------------------ /wijzigingen
@@ -263,11 +263,11 @@ def test_low_public_changes_page_names_a_role_not_the_editor_or_the_file(oidc_en
         assert validated.ok, validated.errors
         loads.commit(store, validated, who=WHO, confirm_warnings=True)
     # The editor instance shows who and which file, as before.
-    table = _loads_table(run_app("pages/changes.py"))
+    table = _loads_table(run_app("app_pages/changes.py"))
     assert WHO in set(table["Door"]) and FILE in set(table["Bestand"])
     # The public instance shows a role, and no file names.
     monkeypatch.setenv("PUBLIC_MODE", "1")
-    at = run_app("pages/changes.py")
+    at = run_app("app_pages/changes.py")
     table = _loads_table(at)
     cells = {str(v) for col in table.columns for v in table[col]} | set(table.columns)
     assert not any(WHO in c or "intern-budget" in c or "@" in c for c in cells), cells

@@ -282,7 +282,7 @@ def test_finding_07_polygon_unsealing_project_is_drawn(built_copy, areas, clean_
     assert shapely.Polygon(ring).contains(shapely.Point(points[0]["lon"], points[0]["lat"]))
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
-    at = run_app("pages/speerpunt_5.py")
+    at = run_app("speerpunt-5")
     assert not at.exception
 
 

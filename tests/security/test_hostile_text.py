@@ -33,7 +33,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import loads, maps, navigation, opendata, report
+from dashboard import loads, maps, opendata, report
+from dashboard.ui import navigation
 from dashboard.auth import hash_password
 from dashboard.board import Board, View
 from dashboard.build import build
@@ -41,7 +42,7 @@ from dashboard.safety import FORMULA_START, csv_cell, html_text, markdown_text
 from dashboard.settings import PROJECT_ROOT, load_settings
 from dashboard.store import Store
 
-from ..conftest import SHARED_GEO, make_env, run_app
+from ..conftest import SHARED_GEO, make_env, page_target, run_app
 
 MARKER = Path(f"/tmp/kortrijk-hostile-{os.getpid()}")
 # A template expression that would create MARKER if any Jinja pass evaluated it.
@@ -236,7 +237,7 @@ def hostile_env(hostile_board, clean_env):
 
 def _pages(settings_) -> list[str]:
     specs = navigation.page_specs(settings_)
-    return [f"pages/{f}" for section in specs.values() for f, _t, _u in section]
+    return [page_target(f, u) for section in specs.values() for f, _t, u in section]
 
 
 def _component_html(at) -> list[str]:
@@ -271,14 +272,14 @@ def test_hostile_board_every_page_runs_and_nothing_is_evaluated(hostile_env):
             assert "](https://evil.example" not in body, (page, body[:300])
         assert not MARKER.exists(), page
     for params in ({"presentatie": "1", "sp": "5"}, {"presentatie": "1", "sp": "1"}):
-        run_app("pages/presentation.py", params)
+        run_app("app_pages/presentation.py", params)
         assert not MARKER.exists()
 
 
 def test_hostile_board_maps_and_report_carry_the_text_inert(hostile_env):
     """The spearhead-5 maps as sent to the browser, and the report HTML: the hostile
     names are there, encoded, and no template was evaluated."""
-    at = run_app("pages/speerpunt_5.py")
+    at = run_app("speerpunt-5")
     sent = "\n".join(_component_html(at))
     assert sent, "no map component on the spearhead-5 page"
     assert "{{" not in sent.replace("\\u007b\\u007b", "")  # no raw Jinja opener survives

@@ -24,7 +24,7 @@ from hypothesis import strategies as hst
 from dashboard import clock, state
 from dashboard.store import Store
 
-from ..conftest import make_env, run_app
+from ..conftest import goto, make_env, run_app
 
 EVIL_IND = "[Officieel bericht](https://evil.example) ![x](https://evil.example/x.png)"
 EVIL_STAND = "[x](https://evil.example)"
@@ -102,11 +102,11 @@ def test_finding_06_markdown_text_leaves_nothing_live(text):
 
 
 @pytest.mark.parametrize("page, params", [
-    ("pages/speerpunt_5.py", {"ind": EVIL_IND, "niveau": EVIL_IND, "gebied": EVIL_IND,
+    ("speerpunt-5", {"ind": EVIL_IND, "niveau": EVIL_IND, "gebied": EVIL_IND,
                               "jaar": EVIL_IND}),
-    ("pages/benchmark.py", {"ind": EVIL_IND}),
-    ("pages/presentation.py", {"presentatie": "1", "ind": EVIL_IND}),
-    ("pages/presentation.py", {"presentatie": "1", "sp": EVIL_IND}),
+    ("app_pages/benchmark.py", {"ind": EVIL_IND}),
+    ("app_pages/presentation.py", {"presentatie": "1", "ind": EVIL_IND}),
+    ("app_pages/presentation.py", {"presentatie": "1", "sp": EVIL_IND}),
     # ``stand`` is read by the router on the first run (its notice shows once): the
     # default page, one run.
     (None, {"stand": EVIL_STAND}),
@@ -129,7 +129,7 @@ def test_finding_06_loaded_source_strings_are_escaped(env):
         store.commit_load(batch, pd.DataFrame({
             "indicator_id": ["laadpunten"], "area_code": ["34022"], "period": [2025],
             "value": [700.0], "source": [EVIL_SOURCE], "note": [""]}))
-    at = run_app("pages/opendata.py")
+    at = run_app("app_pages/opendata.py")
     assert assert_nothing_renders(at, "open data") >= 1
 
 
@@ -148,7 +148,8 @@ def test_finding_low_stand_year_bounds(env):
     assert any("2000" in w.value and "0001" in w.value for w in at.warning), \
         [w.value for w in at.warning]
     assert at.session_state["as_of"] is None
-    at.switch_page("pages/speerpunt_5.py").run()
+    goto(at, "speerpunt-5")
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value.startswith("Speerpunt 5")
     assert not any("Vastgepinde stand" in i.value for i in at.info)
@@ -205,7 +206,7 @@ BAD_FEATURES = {
 def test_finding_07_bad_feature_degrades_one_section(env, case):
     layer, section, feature = BAD_FEATURES[case]
     _replace_layer(env, layer, feature)
-    at = run_app("pages/speerpunt_5.py")  # asserts: no exception on the page
+    at = run_app("speerpunt-5")  # asserts: no exception on the page
     seq = _sequence(at)
     titles = [text for kind, text in seq if kind == "subheader"]
     assert {"Warmtenet", "Ontharde oppervlakte", "Laadpunten", "Gebiedsprofiel"} <= set(

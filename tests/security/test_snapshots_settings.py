@@ -21,7 +21,7 @@ from dashboard import loads, settings, snapshot
 from dashboard.settings import PROJECT_ROOT, load_settings
 from dashboard.store import Store
 
-from ..conftest import make_env
+from ..conftest import goto, make_env
 
 
 def _city_charging(store: Store) -> float:
@@ -132,7 +132,7 @@ def test_finding_09_no_good_snapshot_gives_a_message_not_a_traceback(built_copy,
     clean_env.setenv("PUBLIC_MODE", "1")
     clean_env.setenv("DASHBOARD_SNAPSHOT_DIR", str(snaps))
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    at.switch_page("pages/speerpunt_5.py")
+    goto(at, "speerpunt-5")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     errors = " ".join(e.value for e in at.error)

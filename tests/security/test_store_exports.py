@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from dashboard import loads, opendata, report
-from dashboard.meetingviews import change_table
+from dashboard.ui.meetings import change_table
 from dashboard.safety import FORMULA_START, csv_cell, csv_frame
 from dashboard.store import Store
 
@@ -90,7 +90,7 @@ def test_finding_05_formula_text_from_loads_is_neutralised_in_every_csv(built_co
     assert "'@SUM(1+1)*cmd|' /C calc'!A0" in {r[header.index("note")] for r in body}
     whole = _cells(opendata.csv_bytes(board))  # the board-wide file too
     assert not [c for r in whole[1:] for c in r if _unsafe(c)]
-    # Chart and map CSVs (exportviews.csv_button writes report.to_csv of these frames).
+    # Chart and map CSVs (exports.csv_button writes report.to_csv of these frames).
     series = city[city["indicator_id"] == "laadpunten"]
     hostile = {**indicator, "name": "=1+1 laadpunten", "unit": "@eenheid"}
     chart = _cells(report.to_csv(report.chart_table(hostile, series, goals)))
@@ -188,7 +188,7 @@ PAGE_SCRIPT = textwrap.dedent("""
     from streamlit.testing.v1 import AppTest
     app, data, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
     at = AppTest.from_file(app, default_timeout=180)
-    at.run(); at.switch_page("pages/load.py"); at.run()
+    at.run(); at.switch_page("app_pages/load.py"); at.run()
     at.text_input[0].set_value("kortrijk-2040-test"); at.button[0].click().run()
     at.get("file_uploader")[0].set_value(("groot.csv", open(data, "rb").read(),
                                           "text/csv")).run()

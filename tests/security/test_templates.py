@@ -25,7 +25,8 @@ import pytest
 import streamlit_folium as sf
 from shapely.geometry import mapping
 
-from dashboard import benchmark, geodata, loads, maps, mapview, partnermap, report
+from dashboard import benchmark, geodata, loads, maps, partnermap, report
+from dashboard.ui import mapview
 from dashboard.board import Board, View
 from dashboard.settings import PROJECT_ROOT
 from dashboard.store import Store

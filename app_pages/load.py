@@ -1,0 +1,5 @@
+"""Editor: load new figures (hidden in public mode)."""
+
+from dashboard.ui import editor
+
+editor.load_page()

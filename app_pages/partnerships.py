@@ -1,0 +1,5 @@
+"""City partnerships (stedenbanden): agreements, world map, exchange themes, SDGs."""
+
+from dashboard.ui import partnerships
+
+partnerships.page()

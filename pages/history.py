@@ -1,5 +1,0 @@
-"""Editor: history of loads and undo (hidden in public mode)."""
-
-from dashboard import editor
-
-editor.history_page()

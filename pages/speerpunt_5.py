@@ -1,5 +1,0 @@
-"""Spearhead 5: indicators, status, district maps and profile."""
-
-from dashboard import views
-
-views.spearhead_page(5)

@@ -1,5 +1,0 @@
-"""Spearhead 6: indicators, status, district maps and profile."""
-
-from dashboard import views
-
-views.spearhead_page(6)

@@ -1,0 +1,275 @@
+"""Streamlit glue of the benchmark page (pages/benchmark.py): cached queries and builders,
+and the page's rendering. Logic and builders live in :mod:`dashboard.benchmark` (pure).
+
+Every cache is keyed by :func:`appstate.data_version` (data, pinned moment, language)
+plus the pinned moment in UTC (the store keeps moments in UTC).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import folium
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from .. import benchmark, clock, i18n, maps, state
+from . import appstate, exports, frame, mapview, widgets
+from ..cityconfig import Benchmark
+from ..geodata import PEER_LEVEL
+from ..i18n import t
+from ..safety import markdown_text as md
+from ..settings import load_settings
+
+SELECT_KEY = "bench_ind"
+INIT_KEY = "_init_bench"
+MAP_HEIGHT = 520
+
+
+# ------------------------------------------------------------------------ configuration
+def config() -> Benchmark:
+    """The city configuration's ``benchmark`` entry (an empty group when there is none;
+    read without opening the database)."""
+    return load_settings().city.benchmark or Benchmark(group="")
+
+
+def group_name() -> str:
+    """The group's name (``benchmark.group``) in the current language where it has one
+    (the same content key as the navigation's page title)."""
+    return i18n.content("benchmark", load_settings().nis_code, "group",
+                        config().group)
+
+
+def members() -> dict[str, str]:
+    return config().member_names
+
+
+def context_ids() -> tuple[str, ...]:
+    return tuple(sorted(config().context_indicators))
+
+
+def has_geometry() -> bool:
+    """True when the geometry store holds the group's boundaries (manifest ``benchmark``)."""
+    return "benchmark" in appstate.app().manifest
+
+
+def _pinned_utc() -> dt.datetime | None:
+    moment = appstate.as_of()
+    return clock.to_utc(moment) if moment else None
+
+
+# ------------------------------------------------------------------------ cached queries
+@st.cache_data(max_entries=8, show_spinner=False)
+def _peer_values(version: str, as_of: dt.datetime | None) -> pd.DataFrame:
+    return appstate.app().store.peer_measurements(as_of)
+
+
+def peer_values() -> pd.DataFrame:
+    """Every value of the group's other members as the view stands."""
+    return _peer_values(appstate.data_version(), _pinned_utc())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _table(version: str, as_of: dt.datetime | None, context: tuple[str, ...]) -> pd.DataFrame:
+    return benchmark.comparison_table(appstate.indicators(version),
+                                      appstate.city_measurements(version),
+                                      _peer_values(version, as_of), context)
+
+
+def table() -> pd.DataFrame:
+    """The comparison table (:func:`benchmark.comparison_table`) of the view."""
+    return _table(appstate.data_version(), _pinned_utc(), context_ids())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _overview_chart(version: str, as_of: dt.datetime | None, context: tuple[str, ...],
+                    city: str) -> go.Figure:
+    return benchmark.comparison_chart(_table(version, as_of, context),
+                                      _peer_values(version, as_of), city)
+
+
+def overview_chart() -> go.Figure:
+    return _overview_chart(appstate.data_version(), _pinned_utc(), context_ids(),
+                           appstate.city_name())
+
+
+def _row(version: str, as_of: dt.datetime | None, context: tuple[str, ...],
+         indicator_id: str) -> dict:
+    tab = _table(version, as_of, context)
+    return tab[tab["indicator_id"] == indicator_id].iloc[0].to_dict()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _member_values(version: str, as_of: dt.datetime | None, context: tuple[str, ...],
+                   indicator_id: str, city: str) -> pd.DataFrame:
+    row = _row(version, as_of, context, indicator_id)
+    return benchmark.map_values(row, row["city_value"], row["city_year"],
+                                appstate.app().settings.nis_code, city,
+                                _peer_values(version, as_of))
+
+
+def member_values(indicator_id: str) -> pd.DataFrame:
+    """Per member (city included) the value shown for one indicator."""
+    return _member_values(appstate.data_version(), _pinned_utc(), context_ids(), indicator_id,
+                          appstate.city_name())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _ranking_chart(version: str, as_of: dt.datetime | None, context: tuple[str, ...],
+                   indicator_id: str, city: str) -> go.Figure:
+    return benchmark.ranking_chart(_row(version, as_of, context, indicator_id),
+                                   _member_values(version, as_of, context, indicator_id, city),
+                                   appstate.app().settings.nis_code)
+
+
+def ranking_chart(indicator_id: str) -> go.Figure:
+    return _ranking_chart(appstate.data_version(), _pinned_utc(), context_ids(), indicator_id,
+                          appstate.city_name())
+
+
+def _attribution() -> str:
+    """Source of the municipal boundaries: ``benchmark.geodata.attribution`` when the city
+    configuration gives one, else the imported file's name."""
+    configured = config().geodata.attribution if config().geodata else ""
+    if configured:  # the credit, under the label in the reader's language
+        credit = " ".join(str(configured).split()).removeprefix("Gemeentegrenzen:").strip()
+        return t("Gemeentegrenzen: {source}", source=credit)
+    source = appstate.app().manifest.get("benchmark", {}).get("source", "")
+    return t("Gemeentegrenzen: {source}", source=source)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _map(version: str, as_of: dt.datetime | None, context: tuple[str, ...], indicator_id: str,
+         city: str, tiles: str, imported_at: str) -> folium.Map:
+    a = appstate.app()
+    areas = appstate.geometry(PEER_LEVEL)
+    code = a.settings.nis_code
+    areas = areas.assign(name=[city if c == code else n
+                               for c, n in zip(areas["code"].astype(str), areas["name"])])
+    return benchmark.benchmark_map(
+        areas, _member_values(version, as_of, context, indicator_id, city),
+        _row(version, as_of, context, indicator_id), city_code=code,
+        static_url=a.settings.static_url, attribution=_attribution(),
+        quality=a.manifest.get("benchmark", {}).get("quality", "official"), tiles=tiles)
+
+
+def group_map(indicator_id: str, tiles: str) -> tuple[folium.Map, tuple]:
+    """The cached map of the group for one indicator and its cache key (for show_map)."""
+    version, as_of = appstate.data_version(), _pinned_utc()
+    key = (version, context_ids(), indicator_id, appstate.city_name(), tiles,
+           str(appstate.app().manifest.get("imported_at")))
+    return _map(version, as_of, *key[1:]), ("benchmark", as_of, *key)
+
+
+# -------------------------------------------------------------------------------- page
+def _tiles() -> str:
+    chosen = st.session_state.get("basemap")
+    return chosen if chosen in maps.BASEMAPS else appstate.app().settings.tiles
+
+
+def _choose_indicator(tab: pd.DataFrame) -> str:
+    """The indicator selector, seeded once per session from ``ind=`` in the URL."""
+    ids = list(tab["indicator_id"])
+    names = dict(zip(tab["indicator_id"], tab["name"]))
+    if not st.session_state.get(INIT_KEY):
+        st.session_state[INIT_KEY] = True
+        view = state.parse({"ind": st.query_params.get(state.PARAMS["indicator"])},
+                           indicators=ids, areas_by_level={}, years=[],
+                           default_indicator=ids[0])
+        st.session_state[SELECT_KEY] = view.indicator
+        for n in view.notices:
+            st.toast(n)
+    if st.session_state.get(SELECT_KEY) not in ids:
+        st.session_state[SELECT_KEY] = ids[0]
+    chosen = st.selectbox(t("Indicator"), ids, format_func=lambda i: names[i], key=SELECT_KEY)
+    params = {state.PARAMS["indicator"]: chosen, **frame.global_params()}
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
+    return chosen
+
+
+def _counts(tab: pd.DataFrame) -> None:
+    counts = tab["judgement"].value_counts()
+    widgets.metric_row([(benchmark.judgement_label(code), int(counts.get(code, 0)))
+                   for code in ("better", "worse", "equal", "context")])
+
+
+def page() -> None:
+    bench = config()
+    if not bench.members:
+        st.title(t("Vergelijking met andere steden"))
+        st.info(t("Voor deze stad is geen vergelijkingsgroep ingesteld (sleutel `benchmark` "
+                  "in data/city.yaml); er is niets te vergelijken."))
+        st.stop()
+    city, group = appstate.city_name(), group_name()
+    # Plain names for file names and chart configs, escaped ones for Markdown.
+    md_city, md_group = md(city), md(group)
+    st.title(t("Vergelijking: {group}", group=md_group))
+    version = appstate.data_version()
+    tab = table()
+    if tab.empty:
+        st.info(t("Geen enkele indicator in de catalogus heeft een gemiddelde van de {group}.",
+                  group=md_group))
+        st.stop()
+    documents = ", ".join(sorted(set(appstate.indicators(version).set_index("id")
+                                     .loc[list(tab["indicator_id"]), "source_document"])))
+    st.write(t("Hoe staat {city} tegenover het gemiddelde van de {group} ({n} steden)? Voor "
+               "{k} indicatoren geeft de bron naast het cijfer van {city} ook dat gemiddelde: "
+               "de {documents}, per indicator in de sectie die in de kolom Bron staat. Het "
+               "oordeel houdt rekening met de richting: bij misdrijven of personenwagens is "
+               "lager beter. Contextindicatoren krijgen geen oordeel.",
+               city=md_city, group=md_group, n=len(members()), k=len(tab),
+               documents=md(documents)))
+    peers = peer_values()
+    compared = peers[peers["indicator_id"].isin(tab["indicator_id"])]
+    illustrative = int(compared["illustrative"].sum()) if len(compared) else 0
+    if illustrative:
+        st.warning(t(
+            "De waarden per andere stad zijn **illustratief**: de bron geeft alleen het "
+            "gemiddelde van de {group}. Ze zijn zo gegenereerd dat ze het gepubliceerde "
+            "gemiddelde opleveren: over alle {n} steden, {city} inbegrepen, of zonder {city} "
+            "waar de bron het gemiddelde van de andere steden geeft. Ze dienen alleen om de "
+            "kaart en de rangschikking te tonen. Ze blijven illustratief tot de coördinator "
+            "echte cijfers laadt via de pagina *Gegevens laden* (gebied = de NIS-code van de "
+            "stad, niveau 'peer', alleen voor indicatoren met een gemiddelde). Nu nog "
+            "{k} van de {total} waarden illustratief.",
+            group=md_group, n=len(members()), k=illustrative, total=len(compared),
+            city=md_city))
+    elif len(compared):
+        st.caption(t("Alle {total} waarden van de andere steden zijn geladen door de "
+                     "coördinator.", total=len(compared)))
+
+    _counts(tab)
+    st.header(t("{city} tegenover het gemiddelde", city=md_city))
+    st.dataframe(benchmark.display_table(tab, city), hide_index=True, width="stretch")
+    exports.csv_button(benchmark.csv_table(tab, city),
+                           t("vergelijking {group}", group=group), key="bench_csv")
+    st.plotly_chart(overview_chart(), key="bench_overview",
+                    config=exports.chart_config(t("vergelijking {group}", group=group)))
+    st.caption(t("Afstand tot het gemiddelde in procent van dat gemiddelde (de eenheden "
+                 "verschillen per indicator). Groot teken: {city}, met kleur, vorm en woord "
+                 "volgens het oordeel; kleine open cirkels: de andere steden.", city=md_city))
+
+    st.header(t("Per indicator: de {group} op een rij en op de kaart", group=md_group))
+    chosen = _choose_indicator(tab)
+    row = tab[tab["indicator_id"] == chosen].iloc[0].to_dict()
+    # summary_text writes the row's texts into a sentence: escape them on the way in.
+    st.markdown(benchmark.summary_text(
+        {**row, **{k: md(row[k]) for k in ("name", "unit", "average_label") if k in row}},
+        md_city, md_group))
+    st.caption(t("Bron van het gemiddelde: {source}.", source=md(row["source"])))
+    st.plotly_chart(ranking_chart(chosen), key="bench_ranking",
+                    config=exports.chart_config(row["name"]))
+    if not has_geometry():
+        st.info(t("De gemeentegrenzen van de {group} zijn niet geladen, dus er is geen kaart. "
+                  "Laad ze met `python -m dashboard geodata --from MAP` (bestand volgens "
+                  "benchmark.geodata in data/city.yaml).", group=md_group))
+        return
+    m, key = group_map(chosen, _tiles())
+    mapview.show_map(m, key, key=f"bench_map_{chosen}", height=MAP_HEIGHT)
+    st.caption(md(_attribution()) + " — " + (
+        t("Kleur: afstand tot het gemiddelde, gericht volgens de richting (blauwgroen beter, "
+          "bruin slechter); {city} dik omlijnd.", city=md_city) if not row["context"] else
+        t("Contextindicator: paars, donkerder is meer; geen oordeel. {city} dik omlijnd.",
+          city=md_city)))

@@ -1,0 +1,283 @@
+"""Pages for council meetings (Streamlit glue): presentation mode and "what changed".
+
+Presentation: ``/presentatie?presentatie=1&sp=5`` (or ``ind=a,b,c``) shows one indicator
+per screen (name, status as icon + word, latest value, goal, chart, map where the
+indicator is known per district, source). The arrow keys (buttons with keyboard shortcuts)
+step through; ``stap`` keeps the position in the URL; ``stand`` pins the data and
+``taal`` the language, so the link reproduces the screen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from .. import changes, clock, i18n, overview, report, state
+from . import appstate, editor, exports, frame, mapview, spearhead
+from ..i18n import t, tn
+from ..safety import markdown_text as md
+from ..tables import format_number
+
+STEP_PARAM = "stap"
+SPEARHEAD_PARAM = "sp"
+INDICATORS_PARAM = "ind"
+
+PRESENTATION_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+footer {display: none !important;}
+.block-container {padding-top: 1.2rem !important; max-width: 100% !important;}
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li
+  {font-size: 1.45rem !important; line-height: 1.45 !important;}
+h1 {font-size: 2.6rem !important;}
+[data-testid="stCaptionContainer"] {font-size: 1.1rem !important;}
+</style>
+"""
+
+
+def _screens(version: str) -> tuple[list[str], str]:
+    """The indicator ids to present and a title, from ``sp`` or ``ind``."""
+    inds = appstate.indicators(version)
+    raw_ids = st.query_params.get(INDICATORS_PARAM)
+    if raw_ids:
+        wanted = [i for i in str(raw_ids).split(",") if i]
+        ids = [i for i in wanted if i in set(inds["id"])]
+        unknown = [i for i in wanted if i not in set(inds["id"])]
+        if unknown:
+            st.warning(t("Onbekende indicatoren genegeerd: {ids}",
+                         ids=", ".join(map(md, unknown))))
+        return ids, t("Gekozen indicatoren")
+    sp_raw = st.query_params.get(SPEARHEAD_PARAM, "1")
+    spearheads = appstate.spearheads(version).set_index("id")
+    try:
+        sp = int(sp_raw)
+    except ValueError:
+        sp = -1
+    if sp not in spearheads.index:
+        st.warning(t("Onbekend speerpunt '{sp}'; toon speerpunt 1.", sp=md(sp_raw)))
+        sp = int(spearheads.index[0])
+    ids = list(inds.loc[inds["spearhead_id"] == sp, "id"])
+    return ids, t("Speerpunt {n}: {name}", n=sp, name=md(spearheads.loc[sp, "name"]))
+
+
+def presentation_page() -> None:
+    if not frame.presenting():
+        _chooser()
+        return
+    st.html(PRESENTATION_CSS)
+    version = appstate.data_version()
+    ids, title = _screens(version)
+    if not ids:
+        st.error(t("Niets te tonen: geen indicatoren gekozen."))
+        return
+    try:
+        step = int(st.query_params.get(STEP_PARAM, "1"))
+    except ValueError:
+        step = 1
+    step = min(max(step, 1), len(ids))
+    _screen(version, ids[step - 1], title, step, len(ids))
+    _controls(step, len(ids))
+
+
+def _go(step: int) -> None:
+    st.query_params[STEP_PARAM] = str(step)
+
+
+def _controls(step: int, total: int) -> None:
+    c1, c2, c3, c4 = st.columns([1, 1, 3, 1])
+    c1.button(t("◀ Vorige"), key="pres_prev", shortcut="Left", disabled=step <= 1,
+              on_click=_go, args=(step - 1,), help=t("Pijltje links"))
+    c2.button(t("Volgende ▶"), key="pres_next", shortcut="Right", disabled=step >= total,
+              on_click=_go, args=(step + 1,), help=t("Pijltje rechts"))
+    c3.caption(t("Scherm {step} van {total} · pijltjestoetsen ← → om te bladeren, Home en "
+                 "End voor het eerste en laatste scherm.", step=step, total=total))
+    c4.button(t("Eerste"), key="pres_first", shortcut="Home", on_click=_go, args=(1,))
+    st.button(t("Laatste"), key="pres_last", shortcut="End", on_click=_go, args=(total,))
+    params = {k: v for k, v in st.query_params.to_dict().items()
+              if k not in (frame.PRESENTATION_PARAM, STEP_PARAM)}
+    st.page_link("app_pages/presentation.py", label=t("Presentatie verlaten"),
+                 query_params=params)
+
+
+def _screen(version: str, indicator_id: str, title: str, step: int, total: int) -> None:
+    ind = appstate.indicator(version, indicator_id)
+    statuses = appstate.statuses(version).set_index("id")
+    row = statuses.loc[indicator_id]
+    pinned = appstate.as_of()
+    st.caption(f"{title} · " + t("scherm {step} van {total}", step=step, total=total)
+               + (" · " + t("stand op {moment}", moment=i18n.fmt_date(pinned))
+                  if pinned else ""))
+    st.title(md(ind["name"]))
+    value = t("geen cijfer") if pd.isna(row["value"]) else (
+        f"**{format_number(row['value'])}** {md(ind['unit'])} ({int(row['year'])})")
+    illustrative = " — " + t("illustratief") if row["illustrative"] else ""
+    st.markdown(f"{t('Status')}: **{md(row['status_label'])}** · {t('Tempo')}: "
+                f"**{md(row['pace_label'])}** · {t('Laatste cijfer')}: {value}{illustrative}")
+    for line in overview.judgement_lines(row.to_dict()):
+        st.caption(md(line))
+    has_map = "wijk" in list(ind["levels"])
+    left, right = st.columns([1, 1]) if has_map else (st.container(), None)
+    with left:
+        fig = go.Figure(spearhead.indicator_chart(version, indicator_id))
+        fig.update_layout(height=460, font={"size": 20}, title=None)
+        st.plotly_chart(fig, key=f"pres_chart_{indicator_id}",
+                        config=exports.chart_config(ind["name"]))
+    if right is not None:
+        with right:
+            tiles = "none"
+            m, data = spearhead.indicator_map(version, indicator_id, tiles)
+            mapview.show_map(m, (version, "presentatie", indicator_id, tiles),
+                             key=f"pres_map_{indicator_id}", height=460,
+                             returned_objects=[])
+            st.caption(data.caption())
+    st.caption(t("Bron: {source}", source=md(row["source"])))
+
+
+def _chooser() -> None:
+    """Pick a spearhead (or indicators) and start; the link opens the same presentation."""
+    version = appstate.data_version()
+    st.title(t("Presentatie voor vergaderingen"))
+    st.write(t("Toon één indicator per scherm, in grote letters, zonder menu's. Blader met "
+               "de pijltjestoetsen. Pin eerst de stand vast (zijbalk) als de vergadering "
+               "later dezelfde cijfers moet kunnen terugzien."))
+    spearheads = appstate.spearheads(version)
+    names = dict(zip(spearheads["id"], spearheads["name"]))
+    sp = st.selectbox(t("Speerpunt"), list(names), format_func=lambda i: f"{i}. {names[i]}",
+                      key="pres_choose_sp")
+    inds = appstate.indicators(version, int(sp))
+    ind_names = dict(zip(inds["id"], inds["name"]))
+    chosen = st.multiselect(t("Alleen deze indicatoren (leeg: alle van het speerpunt)"),
+                            list(ind_names), format_func=ind_names.get,
+                            key="pres_choose_ind")
+    params = {frame.PRESENTATION_PARAM: "1", STEP_PARAM: "1", **frame.global_params()}
+    if chosen:
+        params[INDICATORS_PARAM] = ",".join(chosen)
+    else:
+        params[SPEARHEAD_PARAM] = str(sp)
+    st.page_link("app_pages/presentation.py", label=t("Start de presentatie"),
+                 query_params=params)
+    st.caption(tn("{n} scherm.", "{n} schermen.", len(chosen) or len(inds)))
+    st.header(t("Voor het vergaderdossier"))
+    st.write(t("Een PDF-rapport met de stand van de cijfers, het statusoverzicht en per "
+               "indicator de grafiek, de kaart en de bron."))
+    c1, c2 = st.columns(2)
+    with c1:
+        st.caption(t("Speerpunt {n}", n=sp))
+        exports.report_button([int(sp)], key=f"pres_pdf_{sp}")
+    with c2:
+        st.caption(t("Het hele bord (alle speerpunten)"))
+        exports.report_button(None, key="pres_pdf_all")
+
+
+# ---------------------------------------------------------------- what changed
+def _loads_table(loads: pd.DataFrame, public: bool) -> pd.DataFrame:
+    """The loads of the period. The public instance names no editor and no file (an
+    e-mail address or an internal file name is not for the public): a role instead."""
+    loaded = [i18n.fmt_date(clock.to_local(x.to_pydatetime())) for x in loads["loaded_at"]]
+    undone = ["" if pd.isna(x) else i18n.fmt_date(clock.to_local(x.to_pydatetime()))
+              for x in loads["undone_at"]]
+    if public:
+        return pd.DataFrame({t("Geladen op"): loaded, t("Door"): [t("redacteur")] * len(loads),
+                             t("Rijen"): loads["row_count"], t("Ongedaan gemaakt"): undone})
+    return pd.DataFrame({t("Geladen op"): loaded, t("Bestand"): loads["file_name"],
+                         t("Door"): loads["who"], t("Rijen"): loads["row_count"],
+                         t("Ongedaan gemaakt"): undone})
+
+
+def changes_page() -> None:
+    version = appstate.data_version()
+    st.title(t("Wat is er veranderd?"))
+    until = appstate.as_of()
+    meetings = appstate.meetings()
+    st.write(t("Vergelijk de cijfers van nu (of van de vastgepinde stand) met een vorige "
+               "vergadering of een datum: welke indicatoren kregen een ander cijfer of een "
+               "andere status."))
+    options: list[tuple[str, dt.datetime]] = [
+        (f"{r.title} ({i18n.fmt_date(r.as_of)})", r.as_of)
+        for r in meetings.itertuples() if until is None or r.as_of < until]
+    other = t("Andere datum …")
+    choice = st.selectbox(t("Sinds"), [o[0] for o in options] + [other], key="chg_since")
+    if choice == other or not options:
+        if not options:
+            st.caption(t("Er is nog geen vergadering vastgelegd; kies een datum."))
+        today = clock.now_local().date()
+        day = st.date_input(t("Sinds datum"), value=today - dt.timedelta(days=30),
+                            max_value=today, key="chg_day", format="DD/MM/YYYY")
+        since = dt.datetime.combine(day, dt.time(23, 59, 59))
+    else:
+        since = dict(options)[choice]
+    before = appstate.version_at(since)
+    city = appstate.app().store.meta("nis_code")
+    area_changes = changes.area_value_changes(appstate.values_at(before),
+                                              appstate.values_at(version), city)
+    diff = changes.compare(appstate.statuses(before), appstate.statuses(version),
+                           area_changes)
+    until_text = i18n.fmt_date(until) if until else t("nu")
+    st.header(tn("{n} indicator veranderd tussen {since} en {until}",
+                 "{n} indicatoren veranderd tussen {since} en {until}", len(diff),
+                 since=i18n.fmt_date(since), until=until_text))
+    if diff.empty:
+        st.info(t("Geen enkel cijfer of status veranderde in die periode."))
+    else:
+        table = change_table(diff)
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.download_button(t("Download als CSV"), report.to_csv(table),
+                           file_name=f"wijzigingen-{since:%Y%m%d}.csv", mime="text/csv",
+                           key="chg_csv")
+    loads = changes.loads_between(appstate.batches(version), clock.to_utc(since),
+                                  clock.to_utc(until) if until else None)
+    st.header(t("Ladingen in die periode"))
+    if loads.empty:
+        st.caption(t("Geen ladingen."))
+    else:
+        st.dataframe(_loads_table(loads, appstate.app().settings.public_mode),
+                     hide_index=True, width="stretch")
+    _record_meeting()
+
+
+def change_table(diff: pd.DataFrame) -> pd.DataFrame:
+    """The changes as a table: old → new value and status (icon + word)."""
+    def value(v, y) -> str:
+        return "—" if pd.isna(v) else f"{format_number(v)} ({int(y)})"
+
+    return pd.DataFrame({
+        t("Speerpunt"): diff["spearhead_id"],
+        t("Indicator"): diff["name"],
+        t("Eenheid"): diff["unit"],
+        t("Was"): [value(v, y) for v, y in zip(diff["value_old"], diff["year_old"])],
+        t("Nu"): [value(v, y) for v, y in zip(diff["value_new"], diff["year_new"])],
+        t("Status was"): diff["status_label_old"].fillna("—"),
+        t("Status nu"): diff["status_label_new"],
+        t("Gewijzigde gebiedscijfers"): diff["areas_changed"],
+    })
+
+
+def _record_meeting() -> None:
+    if appstate.app().settings.public_mode:
+        return
+    st.header(t("Vergadering vastleggen"))
+    if editor.current_editor() is None:
+        st.caption(t("Meld u aan op de pagina Gegevens laden om een vergadering vast te "
+                     "leggen; daarna is ze hier de standaardvergelijking."))
+        return
+    with st.form("meeting_form"):
+        title = st.text_input(t("Naam van de vergadering"), key="meeting_title")
+        today = clock.now_local().date()
+        day = st.date_input(t("Stand op"), value=today, max_value=today,
+                            key="meeting_day", format="DD/MM/YYYY")
+        submitted = st.form_submit_button(t("Vastleggen"))
+    if submitted:
+        if not title.strip():
+            st.error(t("Geef de vergadering een naam."))
+            return
+        moment = dt.datetime.combine(day, dt.time(23, 59, 59))
+        if day == clock.now_local().date():
+            moment = clock.now_local()
+        appstate.add_meeting(title.strip(), moment, "redacteur")
+        st.success(t("Vastgelegd: {title}, stand op {moment}. Link: ?stand={stamp}",
+                     title=md(title.strip()), moment=i18n.fmt_date(moment),
+                     stamp=state.format_as_of(moment)))

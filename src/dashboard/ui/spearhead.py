@@ -1,0 +1,423 @@
+"""Page composition for the spearhead pages: widgets → pure functions → rendering.
+
+The pages in ``pages/`` call :func:`spearhead_page`; everything here reads through
+:mod:`dashboard.appstate` (cached) and renders what the pure builders return.
+
+Every part of the page (status, spotlights, each map section, the area profile, the
+indicator table, the charts) is built inside :func:`guarded`: data the page cannot draw
+costs that part only (a logged exception and a short notice there), never the page.
+Texts from the catalog, geodata or loads reach Markdown through ``md`` (escaped).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import folium
+import pandas as pd
+import streamlit as st
+
+from .. import charts, maps, overview, state
+from . import appstate, exports, frame, mapview, widgets
+from ..board import MapData, View, text_summary
+from ..cityconfig import MapSection
+from ..i18n import t
+from ..safety import markdown_text as md
+from ..status import FORECAST_POINTS, STATUS_ICON, method_text, status_label
+from ..goaltypes import goal_type_label
+from ..tables import format_number, level_name, level_plural
+
+log = logging.getLogger(__name__)
+
+MAP_HEIGHT = 460
+
+
+@contextlib.contextmanager
+def guarded(part: str) -> Iterator[None]:
+    """Render one part of a page in its own container; if building it raises, log the
+    exception and show a short notice in that part instead (the rest of the page runs).
+
+    Streamlit's own control flow (``st.rerun``, ``st.stop``) derives from BaseException
+    and passes through."""
+    box = st.container()
+    try:
+        with box:
+            yield
+    except Exception:  # noqa: BLE001 - one part's failure must not take the page down
+        log.exception("page part %r could not be shown", part)
+        box.warning(t("Dit onderdeel kan nu niet getoond worden: de gegevens ervan konden "
+                      "niet verwerkt worden. De rest van de pagina werkt wel; de fout is "
+                      "gemeld aan de beheerders."))
+
+
+def _district_indicators(inds: pd.DataFrame) -> list[str]:
+    return [i for i, lv in zip(inds["id"], inds["levels"]) if "wijk" in lv]
+
+
+def _init_from_url(page_key: str, view: state.ViewState) -> None:
+    """Seed the widgets from the deep link once per session and page."""
+    marker = f"_init_{page_key}"
+    if st.session_state.get(marker):
+        return
+    st.session_state[marker] = True
+    st.session_state[f"{page_key}_level"] = view.level
+    if view.year is not None:
+        st.session_state[f"{page_key}_year"] = view.year
+    if view.indicator:
+        st.session_state[f"{page_key}_ind"] = view.indicator
+    if view.area:
+        st.session_state[f"{page_key}_area"] = view.area
+    for n in view.notices:
+        st.toast(n)
+    st.session_state[f"{page_key}_notices"] = view.notices
+
+
+def spearhead_page(spearhead_id: int) -> None:
+    a = appstate.app()
+    version = appstate.data_version()
+    summary = appstate.spearhead_summary(version).set_index("id")
+    if spearhead_id not in summary.index:
+        st.error(t("Speerpunt {n} bestaat niet in de catalogus.", n=spearhead_id))
+        return
+    sp = summary.loc[spearhead_id]
+    page_key = f"sp{spearhead_id}"
+    st.title(t("Speerpunt {n}: {name}", n=spearhead_id, name=md(sp["name"])))
+    st.markdown(widgets.sdg_badges(sp["sdgs"]), unsafe_allow_html=True)
+    widgets.startup_notices()
+
+    inds = appstate.indicators(version, spearhead_id)
+    if inds.empty:  # a spearhead the catalog names before its indicators
+        st.info(t("Dit speerpunt heeft nog geen indicatoren in de catalogus."))
+        return
+    goals = appstate.goals(version)
+    statuses = appstate.statuses(version, spearhead_id)
+    district_ids = _district_indicators(inds)
+    areas = appstate.areas(version)
+    areas_by_level = {lv: list(areas.loc[areas["level"] == lv, "code"])
+                      for lv in state.LEVEL_CHOICES}
+    years = sorted({int(y) for i in district_ids
+                    for y in appstate.measurements(version, i, "wijk")["period"]})
+    view = state.parse(st.query_params, indicators=list(inds["id"]),
+                       areas_by_level=areas_by_level, years=years,
+                       default_indicator=str(inds["id"].iloc[0]) if len(inds) else None)
+    _init_from_url(page_key, view)
+    for n in st.session_state.get(f"{page_key}_notices", []):
+        st.info(n)
+
+    with guarded("status"):
+        _status_summary(statuses)
+        exports.report_button([spearhead_id], key=f"{page_key}_pdf")
+    _spotlights(version, spearhead_id, inds)
+
+    st.header(t("Kaarten per gebied"))
+    sections = appstate.map_sections(spearhead_id)
+    if not sections:
+        st.info(t("De indicatoren van dit speerpunt zijn **alleen gekend voor de hele stad**; "
+                  "er is geen kaart per wijk of sector."))
+    else:
+        c1, c2 = st.columns([1, 2])
+        level = c1.radio(t("Gebiedsniveau"), list(state.LEVEL_CHOICES), horizontal=True,
+                         format_func=level_plural, key=f"{page_key}_level")
+        if st.session_state.get(f"{page_key}_year") not in years and years:
+            st.session_state[f"{page_key}_year"] = years[-1]
+        year = c2.select_slider(t("Jaar"), options=years, key=f"{page_key}_year") if len(
+            years) > 1 else (years[0] if years else None)
+        if st.session_state.get("basemap") not in maps.BASEMAPS:
+            st.session_state["basemap"] = a.settings.tiles
+        tiles = st.sidebar.selectbox(
+            t("Achtergrondkaart"), list(maps.BASEMAPS), key="basemap",
+            format_func=maps.basemap_label,
+            help=t("Zonder internet blijft 'geen achtergrond' de enige die laadt; de gebieden "
+                   "blijven altijd leesbaar."))
+        _maps_and_profile(page_key, spearhead_id, sections, level, year, inds, tiles)
+
+    st.header(t("Alle indicatoren"))
+    with guarded("indicator table"):
+        _indicator_table(statuses)
+    _indicator_detail(page_key, inds, goals, statuses)
+    _write_url(page_key, district_ids)
+
+
+def _spotlights(version: str, spearhead_id: int, inds: pd.DataFrame) -> None:
+    """Figures of one source document together (e.g. the Plan Samenleven on spearhead 3):
+    latest city value, year and source of each."""
+    spots = appstate.spotlights(spearhead_id)
+    if not spots:
+        return
+    city = appstate.city_measurements(version)
+    known = inds.set_index("id")
+    docs = {d["key"]: d for d in appstate.documents()}
+    for spot in spots:
+        with guarded(f"spotlight {spot.get('key')}"):
+            _spotlight(spot, city, known, docs)
+
+
+def _spotlight(spot: dict, city: pd.DataFrame, known: pd.DataFrame, docs: dict) -> None:
+    """One spotlight: its title, intro, a box per indicator and the document."""
+    st.header(md(spot["title"]))
+    if spot["intro"]:
+        st.markdown(md(spot["intro"]))
+    ids = [i for i in spot.get("indicators", []) if i in known.index]
+    for ind_id, column in zip(ids, widgets.grid(len(ids), min(len(ids), 3) or 1)):
+        ind = known.loc[ind_id]
+        rows = city[city["indicator_id"] == ind_id].sort_values("period")
+        box = column.container(border=True)
+        if rows.empty:
+            box.metric(md(ind["name"]), "—", help=md(ind["definition"]))
+            continue
+        last = rows.iloc[-1]
+        # The unit goes under the figure (a long unit would truncate the figure).
+        percent = ind["unit"] == "%"
+        box.metric(md(ind["name"]),
+                   format_number(last["value"]) + (" %" if percent else ""),
+                   help=md(ind["definition"]))
+        year = (t("{year} (illustratief)", year=int(last["period"]))
+                if last["illustrative"] else str(int(last["period"])))
+        box.caption(md(year if percent else f"{ind['unit']} · {year}"))
+    doc = docs.get(spot.get("document"))
+    if doc is not None:
+        source = f"{doc['title']} ({doc.get('date', '')}), {doc.get('publisher', '')}"
+        st.caption(t("Bron: {source}", source=md(source)))
+
+
+def _status_summary(statuses: pd.DataFrame) -> None:
+    counts = statuses["status"].value_counts()
+    widgets.metric_row([(f"{STATUS_ICON[code]} {status_label(code)}", int(counts.get(code, 0)))
+                   for code in ("on_track", "behind", "far_behind", "baseline_only",
+                                "no_data")])
+    late = int(statuses["late"].sum()) if "late" in statuses else 0
+    st.caption(method_text() + " " + t("{n} contextindicatoren zonder doel.",
+                                       n=int(counts.get("no_goal", 0)))
+               + (" " + t("{n} cijfers worden verwacht maar zijn er nog niet.", n=late)
+                  if late else ""))
+
+
+@st.fragment
+def _maps_and_profile(page_key: str, spearhead_id: int, sections: list[MapSection],
+                      level: str, year: int | None, inds: pd.DataFrame, tiles: str) -> None:
+    """All maps of the page plus the district profile: a click reruns only this part."""
+    version = appstate.data_version()
+    area_key = f"{page_key}_area"
+    selected = st.session_state.get(area_key)
+    geo = appstate.geometry(level)
+    codes = list(geo["code"])
+    if selected not in codes:
+        selected = None
+        st.session_state[area_key] = None
+    clicked = None
+    for section in sections:
+        result = None
+        with guarded(f"map section {section.key}"):
+            result = _map_section(page_key, section, level, year, inds, selected, version,
+                                  tiles)
+        drawing = (result or {}).get("last_active_drawing") or {}
+        code = (drawing.get("properties") or {}).get("code")
+        last_key = f"{page_key}_{section.key}_lastclick"
+        if code and code in codes and st.session_state.get(last_key) != code:
+            st.session_state[last_key] = code
+            clicked = code
+    if clicked and clicked != selected:
+        st.session_state[area_key] = clicked
+        st.rerun(scope="fragment")
+
+    with guarded("area profile"):
+        _area_choice(page_key, spearhead_id, area_key, geo, codes, level, inds, version)
+
+
+def _area_choice(page_key: str, spearhead_id: int, area_key: str, geo, codes: list[str],
+                 level: str, inds: pd.DataFrame, version: View) -> None:
+    st.subheader(t("Gebiedsprofiel"))
+    names = dict(zip(geo["code"], geo["name"]))
+    choice = st.selectbox(t("Kies een gebied (of klik op de kaart)"), options=[None] + codes,
+                          format_func=lambda c: "—" if c is None else names[c], key=area_key)
+    if choice:
+        st.query_params[state.PARAMS["area"]] = choice
+    elif state.PARAMS["area"] in st.query_params:
+        del st.query_params[state.PARAMS["area"]]
+    if choice:
+        _profile(spearhead_id, choice, names[choice], level, inds, version)
+
+
+def _map_section(page_key: str, section: MapSection, level: str, year: int | None,
+                 inds: pd.DataFrame, selected: str | None, version: View, tiles: str
+                 ) -> dict | None:
+    ind_by_id = inds.set_index("id")
+    options = [i for i in section.indicators if i in ind_by_id.index]
+    st.subheader(md(section.title))
+    if section.intro:
+        st.markdown(md(section.intro))
+    key = f"{page_key}_{section.key}"
+    default = st.session_state.get(f"{page_key}_ind")
+    if len(options) > 1:
+        if default in options and f"{key}_ind" not in st.session_state:
+            st.session_state[f"{key}_ind"] = default
+        indicator_id = st.radio(t("Indicator"), options, key=f"{key}_ind", horizontal=True,
+                                format_func=lambda i: md(ind_by_id.loc[i, "name"]))
+    else:
+        indicator_id = options[0]
+    m, data = section_map(version, section, indicator_id, level, year, tiles)
+    if year is not None and data.year != year:
+        st.caption(t("Voor {year} zijn er geen cijfers; de kaart toont {shown}.", year=year,
+                     shown=data.year))
+    if selected:
+        m = _highlighted(version, section, indicator_id, level, year, tiles, selected)
+    result = mapview.show_map(m, (version, section.key, indicator_id, level, year, tiles,
+                                  selected), key=f"{key}_map_{level}", height=MAP_HEIGHT,
+                              returned_objects=["last_active_drawing"])
+    widgets.map_caption(level)
+    geo = appstate.geometry(level)
+    names = dict(zip(geo["code"], geo["name"]))
+    st.caption(text_summary(data, names))
+    if st.toggle(t("Toon de cijfers als tabel"), key=f"{key}_table"):
+        table = pd.DataFrame({
+            t("Gebied"): [names.get(c, c) for c in data.values],
+            f"{data.title} ({data.unit})": [format_number(v) for v in data.values.values()],
+            t("Jaar"): data.year,
+            t("Illustratief"): t("ja") if data.illustrative else t("nee"),
+        })
+        st.dataframe(table, hide_index=True, width="stretch")
+    exports.map_exports(m, version, indicator_id, data.values, names, data.year,
+                            data.illustrative, key=f"{key}_{level}_export")
+    return result
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def section_map(version: View, section: MapSection, indicator_id: str, level: str,
+                year: int | None, tiles: str) -> tuple[folium.Map, MapData]:
+    """One section's map (drawn once per view and choice) and the data behind it."""
+    b = appstate.board()
+    data = b.section_map(version, section, indicator_id, level, year)
+    return b.draw(data, tiles), data
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def indicator_map(version: View, indicator_id: str, tiles: str) -> tuple[folium.Map, MapData]:
+    """An indicator's map outside its page (the presentation): the same data as its
+    section's map on the page, at wijk level, the latest year."""
+    b = appstate.board()
+    data = b.indicator_map(version, indicator_id)
+    return b.draw(data, tiles), data
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def _highlighted(version: View, section: MapSection, indicator_id: str, level: str,
+                 year: int | None, tiles: str, selected: str) -> folium.Map:
+    """The section's map with the chosen area outlined (a copy; the base stays cached)."""
+    m = appstate.fresh(section_map(version, section, indicator_id, level, year, tiles)[0])
+    geo = appstate.geometry(level)
+    return maps.highlight(m, geo[geo["code"] == selected])
+
+
+def _profile(spearhead_id: int, code: str, name: str, level: str, inds: pd.DataFrame,
+             version: View) -> None:
+    table = appstate.board().district_profile(version, spearhead_id, code, level)
+    st.markdown(f"**{md(name)}** ({md(level_name(level))})")
+    if table.empty:
+        st.write(t("Geen cijfers voor dit gebied."))
+        return
+    st.dataframe(table, hide_index=True, width="stretch")
+    fig = _profile_chart(version, _district_indicators(inds)[0], level, code, name)
+    if fig is not None:
+        st.plotly_chart(fig, key=f"profile_chart_{code}")
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _profile_chart(version: str, indicator_id: str, level: str, code: str, name: str):
+    """The small chart of a district profile (built once per district and data version)."""
+    series = appstate.measurements(version, indicator_id, level)
+    series = series[series["area_code"] == code]
+    if len(series) < 2:
+        return None
+    ind = appstate.indicator(version, indicator_id)
+    return charts.indicator_chart({**ind, "comparison_value": None}, series,
+                                  appstate.goals(version).iloc[0:0],
+                                  title=f"{ind['name']} – {name}", height=260)
+
+
+def _indicator_table(statuses: pd.DataFrame) -> None:
+    ill = " " + t("(ill.)")
+    table = pd.DataFrame({
+        t("Indicator"): statuses["name"],
+        t("Status"): statuses["status_label"],
+        t("Tempo"): statuses["pace_label"],
+        t("Laatste waarde"): [("—" if pd.isna(v) else format_number(v)) + (ill if f else "")
+                              for v, f in zip(statuses["value"], statuses["illustrative"])],
+        t("Eenheid"): statuses["unit"],
+        t("Jaar"): [("" if pd.isna(y) else str(int(y))) for y in statuses["year"]],
+        t("Volgend cijfer"): [overview.late_text(r) for r in statuses.to_dict("records")],
+        t("Doeltype"): [goal_type_label(g) for g in statuses["goal_type"]],
+        t("Doelen"): statuses["goals"],
+        t("Aanname"): statuses["assumption"],
+        t("Vergelijking"): statuses["comparison"],
+        t("Bron"): statuses["source"],
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+@st.fragment
+def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
+                      statuses: pd.DataFrame) -> None:
+    names = dict(zip(inds["id"], inds["name"]))
+    ids = list(inds["id"])
+    current = st.session_state.get(f"{page_key}_ind")
+    if current not in ids:
+        st.session_state[f"{page_key}_ind"] = ids[0]
+    choice = st.selectbox(t("Grafiek van indicator"), ids, format_func=lambda i: names[i],
+                          key=f"{page_key}_ind")
+    st.query_params[state.PARAMS["indicator"]] = choice  # a fragment rerun updates the URL too
+    version = appstate.data_version()
+    with guarded(f"chart {choice}"):
+        _chart_detail(page_key, version, choice, names, inds, statuses)
+    if st.toggle(t("Toon de grafieken van alle indicatoren"), key=f"{page_key}_all_charts"):
+        for ind_id, column in zip(ids, widgets.grid(len(ids), 2)):
+            with column, guarded(f"chart {ind_id}"):
+                row = statuses.set_index("id").loc[ind_id]
+                st.plotly_chart(indicator_chart(version, ind_id),
+                                key=f"{page_key}_chart_{ind_id}",
+                                config=exports.chart_config(names[ind_id]))
+                st.caption(t("Status: {status}. Bron: {source}.",
+                             status=md(row["status_label"]), source=md(row["source"])))
+
+
+def _chart_detail(page_key: str, version: str, choice: str, names: dict,
+                  inds: pd.DataFrame, statuses: pd.DataFrame) -> None:
+    """The chosen indicator: name and status, definition and source, chart and data."""
+    ind = inds.set_index("id").loc[choice].to_dict()
+    row = statuses.set_index("id").loc[choice]
+    st.markdown(t("**{name}** — status: **{status}** · tempo: **{pace}**",
+                  name=md(names[choice]), status=md(row["status_label"]),
+                  pace=md(row["pace_label"])))
+    for line in overview.judgement_lines(row.to_dict()):
+        st.caption(md(line))
+    st.caption(t("{definition} Bron: {source}.", definition=md(ind["definition"]),
+                 source=md(row["source"])))
+    st.plotly_chart(indicator_chart(version, choice), key=f"{page_key}_chart",
+                    config=exports.chart_config(names[choice]))
+    st.caption(t("Trend: rechte lijn door de laatste {n} gemeten punten, doorgetrokken tot het "
+                 "doeljaar; geen voorspelling.", n=FORECAST_POINTS))
+    exports.chart_data(version, choice, key=f"{page_key}_chart_data")
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def indicator_chart(version: str, indicator_id: str):
+    """One indicator's chart (built once per data version; plotly figures are not mutated)."""
+    ind = appstate.indicator(version, indicator_id)
+    city = appstate.city_measurements(version)
+    goals = appstate.goals(version)
+    return charts.indicator_chart(ind, overview.city_series(ind, city),
+                                  goals[goals["indicator_id"] == indicator_id],
+                                  title=ind["name"], height=300)
+
+
+def _write_url(page_key: str, district_ids: list[str]) -> None:
+    view = state.ViewState(
+        indicator=st.session_state.get(f"{page_key}_ind"),
+        level=st.session_state.get(f"{page_key}_level", "wijk"),
+        area=st.session_state.get(f"{page_key}_area"),
+        year=st.session_state.get(f"{page_key}_year") if district_ids else None,
+    )
+    params = {**view.to_params(), **frame.global_params()}
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
