@@ -183,9 +183,7 @@ def _choose_indicator(tab: pd.DataFrame) -> str:
     if st.session_state.get(SELECT_KEY) not in ids:
         st.session_state[SELECT_KEY] = ids[0]
     chosen = st.selectbox(t("Indicator"), ids, format_func=lambda i: names[i], key=SELECT_KEY)
-    params = {state.PARAMS["indicator"]: chosen, **frame.global_params()}
-    if dict(st.query_params) != params:
-        st.query_params.from_dict(params)
+    frame.write_params({state.PARAMS["indicator"]: chosen})
     return chosen
 
 

@@ -20,7 +20,7 @@ from ..i18n import t
 
 LANG_PARAM = state.GLOBAL_PARAMS["lang"]
 AS_OF_PARAM = state.GLOBAL_PARAMS["as_of"]
-PRESENTATION_PARAM = "presentatie"
+PRESENTATION_PARAM = state.PRESENTATION_PARAMS["on"]
 _SEEN = "_frame_seen_params"
 
 
@@ -104,6 +104,15 @@ def _set_param(name: str, value: str | None) -> None:
             del st.query_params[name]
     elif st.query_params.get(name) != value:
         st.query_params[name] = value
+
+
+def write_params(params: dict[str, str]) -> None:
+    """Make the URL say exactly ``params`` plus the session-wide ones (language, pinned
+    moment): the one way a page rewrites its link (unchanged URLs are not touched, so no
+    rerun is triggered)."""
+    wanted = {**params, **global_params()}
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
 
 
 def global_params() -> dict[str, str]:

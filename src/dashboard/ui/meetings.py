@@ -21,9 +21,9 @@ from ..i18n import t, tn
 from ..safety import markdown_text as md
 from ..tables import format_number
 
-STEP_PARAM = "stap"
-SPEARHEAD_PARAM = "sp"
-INDICATORS_PARAM = "ind"
+STEP_PARAM = state.PRESENTATION_PARAMS["step"]
+SPEARHEAD_PARAM = state.PRESENTATION_PARAMS["spearhead"]
+INDICATORS_PARAM = state.PRESENTATION_PARAMS["indicators"]
 
 PRESENTATION_CSS = """
 <style>
@@ -39,29 +39,20 @@ h1 {font-size: 2.6rem !important;}
 """
 
 
-def _screens(version: str) -> tuple[list[str], str]:
-    """The indicator ids to present and a title, from ``sp`` or ``ind``."""
+def _screens(version) -> state.PresentationState:
+    """The screens of the link (``ind`` or ``sp``, and ``stap``), parsed by state.py."""
     inds = appstate.indicators(version)
-    raw_ids = st.query_params.get(INDICATORS_PARAM)
-    if raw_ids:
-        wanted = [i for i in str(raw_ids).split(",") if i]
-        ids = [i for i in wanted if i in set(inds["id"])]
-        unknown = [i for i in wanted if i not in set(inds["id"])]
-        if unknown:
-            st.warning(t("Onbekende indicatoren genegeerd: {ids}",
-                         ids=", ".join(map(md, unknown))))
-        return ids, t("Gekozen indicatoren")
-    sp_raw = st.query_params.get(SPEARHEAD_PARAM, "1")
-    spearheads = appstate.spearheads(version).set_index("id")
-    try:
-        sp = int(sp_raw)
-    except ValueError:
-        sp = -1
-    if sp not in spearheads.index:
-        st.warning(t("Onbekend speerpunt '{sp}'; toon speerpunt 1.", sp=md(sp_raw)))
-        sp = int(spearheads.index[0])
-    ids = list(inds.loc[inds["spearhead_id"] == sp, "id"])
-    return ids, t("Speerpunt {n}: {name}", n=sp, name=md(spearheads.loc[sp, "name"]))
+    spearheads = appstate.spearheads(version)
+    return state.parse_presentation(
+        st.query_params, spearheads=[int(i) for i in spearheads["id"]],
+        indicators_of={int(sp): list(g["id"]) for sp, g in inds.groupby("spearhead_id")})
+
+
+def _title(version, shown: state.PresentationState) -> str:
+    if shown.spearhead is None:
+        return t("Gekozen indicatoren")
+    names = appstate.spearheads(version).set_index("id")["name"]
+    return t("Speerpunt {n}: {name}", n=shown.spearhead, name=md(names[shown.spearhead]))
 
 
 def presentation_page() -> None:
@@ -70,17 +61,15 @@ def presentation_page() -> None:
         return
     st.html(PRESENTATION_CSS)
     version = appstate.data_version()
-    ids, title = _screens(version)
-    if not ids:
+    shown = _screens(version)
+    for notice in shown.notices:
+        st.warning(notice)
+    if not shown.indicators:
         st.error(t("Niets te tonen: geen indicatoren gekozen."))
         return
-    try:
-        step = int(st.query_params.get(STEP_PARAM, "1"))
-    except ValueError:
-        step = 1
-    step = min(max(step, 1), len(ids))
-    _screen(version, ids[step - 1], title, step, len(ids))
-    _controls(step, len(ids))
+    _screen(version, shown.indicators[shown.step - 1], _title(version, shown), shown.step,
+            len(shown.indicators))
+    _controls(shown.step, len(shown.indicators))
 
 
 def _go(step: int) -> None:

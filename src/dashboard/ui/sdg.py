@@ -7,7 +7,7 @@ import html
 
 import streamlit as st
 
-from .. import sdg
+from .. import sdg, state
 from . import appstate, widgets, navigation
 from ..i18n import t, tn
 from ..status import STATUS_ICON, status_label
@@ -17,7 +17,7 @@ from .widgets import md
 def page() -> None:
     """The 17 SDGs: which spearheads and indicators serve each, and how they stand."""
     CHOICE_KEY = "sdg_choice"
-    URL_PARAM = "sdg"
+    URL_PARAM = state.SDG_PARAM
 
     version = appstate.data_version()
     spearheads = appstate.spearheads(version)
@@ -84,10 +84,9 @@ def page() -> None:
 
     st.header(t("Per SDG"))
     if CHOICE_KEY not in st.session_state:
-        wanted = str(st.query_params.get(URL_PARAM, ""))
         first = next((s.number for s in summaries if s.indicator_count), 1)
-        st.session_state[CHOICE_KEY] = int(wanted) if wanted in {str(n) for n in by_number} \
-            else first
+        st.session_state[CHOICE_KEY] = state.parse_choice(st.query_params, URL_PARAM,
+                                                          list(by_number), first)
     choice = st.selectbox(
         t("Kies een SDG"), list(by_number), key=CHOICE_KEY,
         format_func=lambda n: tn("SDG {sdg}: {name} ({n} indicator)",

@@ -418,6 +418,4 @@ def _write_url(page_key: str, district_ids: list[str]) -> None:
         area=st.session_state.get(f"{page_key}_area"),
         year=st.session_state.get(f"{page_key}_year") if district_ids else None,
     )
-    params = {**view.to_params(), **frame.global_params()}
-    if dict(st.query_params) != params:
-        st.query_params.from_dict(params)
+    frame.write_params(view.to_params())
