@@ -121,3 +121,19 @@ def editor_env(built_copy, clean_env, monkeypatch):
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("DASHBOARD_EDITOR_PASSWORD_HASH", HASH)
     return built_copy
+
+
+def component_args(at) -> list[str]:
+    """The arguments of every custom component an AppTest run rendered (the folium map
+    HTML streamlit-folium sends to the browser)."""
+    out = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if getattr(node, "type", "") == "component_instance" or (
+                proto is not None and "component_instance" in str(type(proto)).lower()):
+            out.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+    walk(at._tree)
+    return out

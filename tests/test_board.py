@@ -18,7 +18,7 @@ import pytest
 from dashboard import maps, opendata, report
 from dashboard.board import Board, MapData, View
 from dashboard.store import Store
-from tests.conftest import make_env, run_app
+from tests.conftest import component_args, make_env, run_app
 
 SECTIONS = {"warmtenet": "warmtenet_aandeel_gebouwen", "laadpunten": "laadpunten_per_100_inw"}
 # The properties of one feature of a drawn map, wherever the map is (a map page, or a
@@ -111,29 +111,14 @@ def test_page_presentation_pdf_and_open_data_draw_the_same_map(
         monkeypatch.setenv(key, value)
     name = data.title
     at = run_app("speerpunt-5", {"ind": indicator_id})
-    on_page = [h for h in _component_args(at) if json.dumps(name)[1:-1] in h and
+    on_page = [h for h in component_args(at) if json.dumps(name)[1:-1] in h and
                PROPERTIES.search(h)]
     assert len(on_page) == 1, f"one map of {name} on the page"
     assert drawn(on_page[0]) == want
     at = run_app("app_pages/presentation.py", {"presentatie": "1", "ind": indicator_id})
-    presented = [h for h in _component_args(at) if PROPERTIES.search(h)]
+    presented = [h for h in component_args(at) if PROPERTIES.search(h)]
     assert len(presented) == 1
     assert drawn(presented[0]) == want
-
-
-def _component_args(at) -> list[str]:
-    """The arguments of every custom component (the map HTML streamlit-folium sends)."""
-    out = []
-
-    def walk(node):
-        proto = getattr(node, "proto", None)
-        if getattr(node, "type", "") == "component_instance" or (
-                proto is not None and "component_instance" in str(type(proto)).lower()):
-            out.append(str(proto))
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-    walk(at._tree)
-    return out
 
 
 def test_a_view_is_a_value(board):

@@ -42,7 +42,7 @@ from dashboard.safety import FORMULA_START, csv_cell, html_text, markdown_text
 from dashboard.settings import PROJECT_ROOT, load_settings
 from dashboard.store import Store
 
-from ..conftest import SHARED_GEO, make_env, page_target, run_app
+from ..conftest import SHARED_GEO, component_args, make_env, page_target, run_app
 
 MARKER = Path(f"/tmp/kortrijk-hostile-{os.getpid()}")
 # A template expression that would create MARKER if any Jinja pass evaluated it.
@@ -240,22 +240,6 @@ def _pages(settings_) -> list[str]:
     return [page_target(f, u) for section in specs.values() for f, _t, u in section]
 
 
-def _component_html(at) -> list[str]:
-    """The arguments of every custom component (the folium map HTML streamlit-folium
-    sends to the browser)."""
-    out = []
-
-    def walk(node):
-        proto = getattr(node, "proto", None)
-        if proto is not None and "component_instance" in str(type(proto)).lower() or \
-                getattr(node, "type", "") == "component_instance":
-            out.append(str(proto))
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-    walk(at._tree)
-    return out
-
-
 def test_hostile_board_every_page_runs_and_nothing_is_evaluated(hostile_env):
     """Every page (public and editor) runs on the hostile board in AppTest."""
     pages = _pages(load_settings())
@@ -280,7 +264,7 @@ def test_hostile_board_maps_and_report_carry_the_text_inert(hostile_env):
     """The spearhead-5 maps as sent to the browser, and the report HTML: the hostile
     names are there, encoded, and no template was evaluated."""
     at = run_app("speerpunt-5")
-    sent = "\n".join(_component_html(at))
+    sent = "\n".join(component_args(at))
     assert sent, "no map component on the spearhead-5 page"
     assert "{{" not in sent.replace("\\u007b\\u007b", "")  # no raw Jinja opener survives
     assert not MARKER.exists()
