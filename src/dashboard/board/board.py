@@ -70,7 +70,10 @@ class Board:
     """The read side of one city's board: a store, its settings and geometry store."""
 
     def __init__(self, store: Store, settings: Settings, manifest: dict | None = None,
-                 memo_size: int = 256):
+                 memo_size: int = 256,
+                 geometry: Callable[[str], gpd.GeoDataFrame] | None = None):
+        """``geometry``: level → WGS84 geometry, instead of the geometry store's simplified
+        layers (the benchmarks' unsimplified polygons); None: the geometry store."""
         self.store = store
         self.settings = settings
         self.manifest = (manifest if manifest is not None
@@ -80,6 +83,7 @@ class Board:
         self._lock = threading.Lock()
         self._meta_seen: tuple[tuple, dict[str, str]] | None = None
         self._geometry: dict[tuple[str, str], gpd.GeoDataFrame] = {}
+        self._geometry_source = geometry
 
     # ------------------------------------------------------------------ the view
     def meta(self) -> dict[str, str]:
@@ -263,7 +267,9 @@ class Board:
         key = (level, str(self.manifest.get("imported_at")))
         found = self._geometry.get(key)
         if found is None:
-            found = self._geometry[key] = geodata.load_level(self.settings.geo_dir, level)
+            found = self._geometry[key] = (
+                geodata.load_level(self.settings.geo_dir, level)
+                if self._geometry_source is None else self._geometry_source(level))
         return found
 
     def attribution(self, view: View) -> str:
@@ -401,3 +407,40 @@ class Board:
             return opendata.collect(self.store, self.settings, view.as_of_utc,
                                     maps=maps_)
         return self._cached(("open_data", view), build)
+
+    # ------------------------------------------------------------------ benchmark group
+    def peer_values(self, view: View) -> pd.DataFrame:
+        """Every value of the benchmark group's other members as the view stands."""
+        return self._cached(("peers", view.data, view.as_of),
+                            lambda: self.store.peer_measurements(view.as_of_utc))
+
+    def benchmark_context(self) -> tuple[str, ...]:
+        group = self.settings.city.benchmark
+        return tuple(sorted(group.context_indicators)) if group is not None else ()
+
+    def benchmark_table(self, view: View) -> pd.DataFrame:
+        """The comparison with the group (:func:`dashboard.benchmark.comparison_table`)."""
+        from .. import benchmark
+
+        def build() -> pd.DataFrame:
+            with i18n.language(view.lang):
+                return benchmark.comparison_table(
+                    self.indicators(view), self.city_measurements(view),
+                    self.peer_values(view), self.benchmark_context())
+        return self._cached(("benchmark_table", view), build)
+
+    def benchmark_row(self, view: View, indicator_id: str) -> dict:
+        table = self.benchmark_table(view)
+        return table[table["indicator_id"] == indicator_id].iloc[0].to_dict()
+
+    def benchmark_members(self, view: View, indicator_id: str) -> pd.DataFrame:
+        """Per member (the city included) the value the group map and ranking show."""
+        from .. import benchmark
+
+        def build() -> pd.DataFrame:
+            row = self.benchmark_row(view, indicator_id)
+            with i18n.language(view.lang):
+                return benchmark.map_values(row, row["city_value"], row["city_year"],
+                                            self.settings.nis_code, self.city_name(view),
+                                            self.peer_values(view))
+        return self._cached(("benchmark_members", view, indicator_id), build)

@@ -1,21 +1,20 @@
-"""Streamlit glue of the benchmark page (pages/benchmark.py): cached queries and builders,
-and the page's rendering. Logic and builders live in :mod:`dashboard.benchmark` (pure).
+"""The benchmark page: cached reads of the board layer (``Board.benchmark_*``) and the
+page's rendering. Logic and builders live in :mod:`dashboard.benchmark` (pure).
 
-Every cache is keyed by :func:`appstate.data_version` (data, pinned moment, language)
-plus the pinned moment in UTC (the store keeps moments in UTC).
+Every cache is keyed by the session's :class:`View` (data, pinned moment, language).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 
 import folium
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import benchmark, clock, i18n, maps, state
+from .. import benchmark, i18n, maps, state
 from . import appstate, exports, frame, mapview, widgets
+from ..board import View
 from ..cityconfig import Benchmark
 from ..geodata import PEER_LEVEL
 from ..i18n import t
@@ -54,78 +53,58 @@ def has_geometry() -> bool:
     return "benchmark" in appstate.app().manifest
 
 
-def _pinned_utc() -> dt.datetime | None:
-    moment = appstate.as_of()
-    return clock.to_utc(moment) if moment else None
-
-
-# ------------------------------------------------------------------------ cached queries
+# ------------------------------------------------------------ cached board reads
 @st.cache_data(max_entries=8, show_spinner=False)
-def _peer_values(version: str, as_of: dt.datetime | None) -> pd.DataFrame:
-    return appstate.app().store.peer_measurements(as_of)
+def _peer_values(version: View) -> pd.DataFrame:
+    return appstate.board().peer_values(version)
 
 
 def peer_values() -> pd.DataFrame:
     """Every value of the group's other members as the view stands."""
-    return _peer_values(appstate.data_version(), _pinned_utc())
+    return _peer_values(appstate.view())
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _table(version: str, as_of: dt.datetime | None, context: tuple[str, ...]) -> pd.DataFrame:
-    return benchmark.comparison_table(appstate.indicators(version),
-                                      appstate.city_measurements(version),
-                                      _peer_values(version, as_of), context)
+def _table(version: View) -> pd.DataFrame:
+    return appstate.board().benchmark_table(version)
 
 
 def table() -> pd.DataFrame:
     """The comparison table (:func:`benchmark.comparison_table`) of the view."""
-    return _table(appstate.data_version(), _pinned_utc(), context_ids())
+    return _table(appstate.view())
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _overview_chart(version: str, as_of: dt.datetime | None, context: tuple[str, ...],
-                    city: str) -> go.Figure:
-    return benchmark.comparison_chart(_table(version, as_of, context),
-                                      _peer_values(version, as_of), city)
+def _overview_chart(version: View) -> go.Figure:
+    b = appstate.board()
+    return benchmark.comparison_chart(b.benchmark_table(version), b.peer_values(version),
+                                      b.city_name(version))
 
 
 def overview_chart() -> go.Figure:
-    return _overview_chart(appstate.data_version(), _pinned_utc(), context_ids(),
-                           appstate.city_name())
-
-
-def _row(version: str, as_of: dt.datetime | None, context: tuple[str, ...],
-         indicator_id: str) -> dict:
-    tab = _table(version, as_of, context)
-    return tab[tab["indicator_id"] == indicator_id].iloc[0].to_dict()
+    return _overview_chart(appstate.view())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _member_values(version: str, as_of: dt.datetime | None, context: tuple[str, ...],
-                   indicator_id: str, city: str) -> pd.DataFrame:
-    row = _row(version, as_of, context, indicator_id)
-    return benchmark.map_values(row, row["city_value"], row["city_year"],
-                                appstate.app().settings.nis_code, city,
-                                _peer_values(version, as_of))
+def _member_values(version: View, indicator_id: str) -> pd.DataFrame:
+    return appstate.board().benchmark_members(version, indicator_id)
 
 
 def member_values(indicator_id: str) -> pd.DataFrame:
     """Per member (city included) the value shown for one indicator."""
-    return _member_values(appstate.data_version(), _pinned_utc(), context_ids(), indicator_id,
-                          appstate.city_name())
+    return _member_values(appstate.view(), indicator_id)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _ranking_chart(version: str, as_of: dt.datetime | None, context: tuple[str, ...],
-                   indicator_id: str, city: str) -> go.Figure:
-    return benchmark.ranking_chart(_row(version, as_of, context, indicator_id),
-                                   _member_values(version, as_of, context, indicator_id, city),
-                                   appstate.app().settings.nis_code)
+def _ranking_chart(version: View, indicator_id: str) -> go.Figure:
+    b = appstate.board()
+    return benchmark.ranking_chart(b.benchmark_row(version, indicator_id),
+                                   b.benchmark_members(version, indicator_id),
+                                   b.settings.nis_code)
 
 
 def ranking_chart(indicator_id: str) -> go.Figure:
-    return _ranking_chart(appstate.data_version(), _pinned_utc(), context_ids(), indicator_id,
-                          appstate.city_name())
+    return _ranking_chart(appstate.view(), indicator_id)
 
 
 def _attribution() -> str:
@@ -140,29 +119,26 @@ def _attribution() -> str:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _map(version: str, as_of: dt.datetime | None, context: tuple[str, ...], indicator_id: str,
-         city: str, tiles: str, imported_at: str) -> folium.Map:
-    a = appstate.app()
-    areas = appstate.geometry(PEER_LEVEL)
-    code = a.settings.nis_code
+def _map(version: View, indicator_id: str, tiles: str, imported_at: str) -> folium.Map:
+    b = appstate.board()
+    areas = b.geometry(PEER_LEVEL)
+    code, city = b.settings.nis_code, b.city_name(version)
     areas = areas.assign(name=[city if c == code else n
                                for c, n in zip(areas["code"].astype(str), areas["name"])])
     return benchmark.benchmark_map(
-        areas, _member_values(version, as_of, context, indicator_id, city),
-        _row(version, as_of, context, indicator_id), city_code=code,
-        static_url=a.settings.static_url, attribution=_attribution(),
-        quality=a.manifest.get("benchmark", {}).get("quality", "official"), tiles=tiles)
+        areas, b.benchmark_members(version, indicator_id),
+        b.benchmark_row(version, indicator_id), city_code=code,
+        static_url=b.settings.static_url, attribution=_attribution(),
+        quality=b.manifest.get("benchmark", {}).get("quality", "official"), tiles=tiles)
 
 
 def group_map(indicator_id: str, tiles: str) -> tuple[folium.Map, tuple]:
     """The cached map of the group for one indicator and its cache key (for show_map)."""
-    version, as_of = appstate.data_version(), _pinned_utc()
-    key = (version, context_ids(), indicator_id, appstate.city_name(), tiles,
+    key = (appstate.view(), indicator_id, tiles,
            str(appstate.app().manifest.get("imported_at")))
-    return _map(version, as_of, *key[1:]), ("benchmark", as_of, *key)
+    return _map(*key), ("benchmark", *key)
 
 
-# -------------------------------------------------------------------------------- page
 def _tiles() -> str:
     chosen = st.session_state.get("basemap")
     return chosen if chosen in maps.BASEMAPS else appstate.app().settings.tiles
