@@ -11,9 +11,10 @@ Everything happens in ONE process on a fresh temporary folder:
 1. build the DuckDB file and the geometry store there (official geodata from
    ``../shared/geo`` relative to the project root);
 2. map payload: every spearhead-5 map section (``data/city.yaml`` → ``map_sections``) at
-   every level, built by the app's own builder (``views.section_map``), rendered as
-   ``len(m.get_root().render().encode())``; and the same maps built NAIVELY: unsimplified
-   official polygons and no coordinate rounding;
+   every level, built by the board layer the page draws with (``Board.section_map`` +
+   ``Board.draw``), rendered as ``len(m.get_root().render().encode())``; and the same maps
+   built NAIVELY: a Board on the unsimplified official polygons (``Board(geometry=...)``),
+   drawn without coordinate rounding (``precision="full"``);
 3. warm rerun time of the spearhead-5 page through ``streamlit.testing.v1.AppTest``
    (in-process, server-side script time only), for a district switch, an indicator switch
    and a level switch; then the same with every Streamlit cache cleared before each rerun;
@@ -44,7 +45,6 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +53,7 @@ if str(PROJECT_ROOT) not in sys.path:  # run as a script: make `bench` importabl
 from bench.stats import pct  # noqa: E402
 SHARED_GEO = (PROJECT_ROOT.parent / "shared" / "geo").resolve()
 APP = str(PROJECT_ROOT / "app.py")
-PAGE = "pages/speerpunt_5.py"
+PAGE = "speerpunt-5"
 SPEARHEAD = 5
 PAGE_KEY = f"sp{SPEARHEAD}"
 LEVELS = ("sector", "wijk", "deelgemeente")
@@ -65,16 +65,16 @@ TARGET_RERUN_MS = 150.0
 
 # Functions whose cumulative time the profile table reports (file suffix, function).
 PROFILE_ROWS = [
-    ("views.py", "spearhead_page", "whole page script (views.spearhead_page)"),
-    ("views.py", "_maps_and_profile", "fragment: 3 map sections + district profile"),
+    ("spearhead.py", "spearhead_page", "whole page script (spearhead.spearhead_page)"),
+    ("spearhead.py", "_maps_and_profile", "fragment: 3 map sections + district profile"),
     ("streamlit_folium/__init__.py", "st_folium", "st_folium (render 3 folium maps to HTML/JS)"),
     ("appstate.py", "fresh", "appstate.fresh (deepcopy of 3 cached maps)"),
-    ("views.py", "_profile", "district profile (table + plotly chart)"),
+    ("spearhead.py", "_profile", "district profile (table + plotly chart)"),
     ("overview.py", "indicator_statuses", "overview.indicator_statuses (uncached)"),
-    ("views.py", "_indicator_detail", "indicator detail (plotly chart)"),
-    ("views.py", "_indicator_table", "indicator table (st.dataframe)"),
+    ("spearhead.py", "_indicator_detail", "indicator detail (plotly chart)"),
+    ("spearhead.py", "_indicator_table", "indicator table (st.dataframe)"),
     ("charts.py", "indicator_chart", "charts.indicator_chart (plotly figure build)"),
-    ("appstate.py", "data_version", "appstate.data_version (3 uncached DuckDB queries)"),
+    ("board.py", "data_version", "Board.data_version (meta read, memo on the file's stat)"),
     ("store.py", "_rows", "Store._rows (all uncached DuckDB queries)"),
 ]
 
@@ -115,7 +115,7 @@ def _rss_mb() -> float:
 def _payload_sizes(m) -> tuple[int, int | None]:
     """(rendered HTML bytes, bytes st_folium sends to its component) of one map."""
     html_bytes = len(copy.deepcopy(m).get_root().render().encode())
-    from dashboard import mapview
+    from dashboard.ui import mapview
 
     if mapview.PROBLEM is not None:  # streamlit-folium changed: no fast path to measure
         return html_bytes, None
@@ -126,20 +126,17 @@ def _payload_sizes(m) -> tuple[int, int | None]:
     return html_bytes, wire
 
 
-def _section_defaults(version: str) -> tuple[list[dict], int | None]:
+def _section_defaults(board, view) -> tuple[list[tuple], int | None]:
     """The page's map sections, each with the indicator the page shows first, and the year
-    the page starts on (the latest year with district data), as views.spearhead_page does."""
-    from dashboard import appstate, views
-
-    inds = appstate.indicators(version, SPEARHEAD)
-    district_ids = views._district_indicators(inds)
-    years = sorted({int(y) for i in district_ids
-                    for y in appstate.measurements(version, i, "wijk")["period"]})
+    the page starts on (the latest year with district data), as spearhead.spearhead_page
+    does: (section, indicator) pairs from the board layer."""
+    inds = board.indicators(view, SPEARHEAD)
+    years = board.years(view, SPEARHEAD)
     default = str(inds["id"].iloc[0])
     out = []
-    for section in views._sections(SPEARHEAD, district_ids):
-        options = [i for i in section["indicators"] if i in set(inds["id"])]
-        out.append({**section, "indicator": default if default in options else options[0]})
+    for section in board.sections(view, SPEARHEAD):
+        options = [i for i in section.indicators if i in set(inds["id"])]
+        out.append((section, default if default in options else options[0]))
     return out, (years[-1] if years else None)
 
 
@@ -173,69 +170,52 @@ def _naive_levels(settings) -> tuple[dict, str]:
             sector_note)
 
 
-@contextmanager
-def _naive_patches(naive: dict):
-    """Make the app's own builder use unsimplified geometry without rounding."""
-    from shapely.geometry import mapping
-
-    from dashboard import appstate
-    from dashboard.maps import choropleths  # where the choropleth looks _geometry up
-
-    orig_geometry, orig_geom = appstate.geometry, choropleths._geometry
-    appstate.geometry = lambda level: naive[level]
-    choropleths._geometry = lambda geom: mapping(geom)  # full float precision
-    try:
-        yield
-    finally:
-        appstate.geometry, choropleths._geometry = orig_geometry, orig_geom
-
-
 def measure_payloads(settings) -> dict:
+    """Every map section at every level as the page first shows it, drawn by the board
+    layer (``Board.section_map`` + ``Board.draw``, what ``spearhead.section_map`` calls);
+    then NAIVELY: a Board on the unsimplified official polygons, drawn with
+    ``precision="full"`` (no coordinate rounding)."""
     import shapely
 
-    from dashboard import appstate, views
+    from dashboard.board import Board
+    from dashboard.store import Store
 
-    version = appstate.data_version()
-    sections, year = _section_defaults(version)
+    store = Store(settings.db_path)
+    board = Board(store, settings)
+    view = board.view()
+    sections, year = _section_defaults(board, view)
+    naive, sector_note = _naive_levels(settings)
+    naive_board = Board(store, settings, board.manifest, geometry=naive.__getitem__)
     rows: dict[tuple[str, str], dict] = {}
 
-    def vertices(level: str) -> int:
-        return int(shapely.get_num_coordinates(appstate.geometry(level).geometry.to_numpy())
-                   .sum())
+    def vertices(b, level: str) -> int:
+        return int(shapely.get_num_coordinates(b.geometry(level).geometry.to_numpy()).sum())
 
-    for section in sections:
+    for section, indicator_id in sections:
         for level in LEVELS:
-            m, values, shown_year, _ = views.section_map(
-                version, section["key"], section["indicator"], level, year, "none")
-            html_b, wire_b = _payload_sizes(m)
-            rows[(section["key"], level)] = {
-                "section": section["key"], "indicator": section["indicator"], "level": level,
-                "year": shown_year, "areas": len(appstate.geometry(level)),
-                "values": len(values), "app_vertices": vertices(level),
-                "app_bytes": html_b, "app_wire": wire_b}
-    _clear_caches()
-    naive, sector_note = _naive_levels(settings)
-    with _naive_patches(naive):
-        for section in sections:
-            for level in LEVELS:
-                m, *_ = views.section_map(
-                    version, section["key"], section["indicator"], level, year, "none")
-                html_b, wire_b = _payload_sizes(m)
-                rows[(section["key"], level)].update(
-                    naive_bytes=html_b, naive_wire=wire_b, naive_vertices=vertices(level))
-    _clear_caches()
+            data = board.section_map(view, section, indicator_id, level, year)
+            html_b, wire_b = _payload_sizes(board.draw(data, "none"))
+            naive_data = naive_board.section_map(view, section, indicator_id, level, year)
+            naive_b, naive_wire = _payload_sizes(
+                naive_board.draw(naive_data, "none", precision="full"))
+            rows[(section.key, level)] = {
+                "section": section.key, "indicator": indicator_id, "level": level,
+                "year": data.year, "areas": len(board.geometry(level)),
+                "values": len(data.values), "app_vertices": vertices(board, level),
+                "app_bytes": html_b, "app_wire": wire_b, "naive_bytes": naive_b,
+                "naive_wire": naive_wire, "naive_vertices": vertices(naive_board, level)}
     return {"rows": list(rows.values()), "year": year, "sector_note": sector_note}
 
 
 # ------------------------------------------------------------------ 2. reruns
 class _PageTimer:
-    """Wraps views.spearhead_page to time (and optionally profile) the page script alone."""
+    """Wraps spearhead.spearhead_page to time (and optionally profile) the page script alone."""
 
     def __init__(self) -> None:
-        from dashboard import views
+        from dashboard.ui import spearhead
 
-        self.views = views
-        self.orig = views.spearhead_page
+        self.module = spearhead  # navigation calls spearhead.spearhead_page(n)
+        self.orig = spearhead.spearhead_page
         self.last: float = 0.0
         self.last_cpu: float = 0.0
         self.profiler: cProfile.Profile | None = None
@@ -254,11 +234,26 @@ class _PageTimer:
                 self.last = time.perf_counter() - t
                 self.last_cpu = time.thread_time() - c  # CPU of the script thread
 
-        self.views.spearhead_page = timed
+        self.module.spearhead_page = timed
         return self
 
     def __exit__(self, *exc) -> None:
-        self.views.spearhead_page = self.orig
+        self.module.spearhead_page = self.orig
+
+
+def open_page(at, url: str) -> None:
+    """Run the router once and point AppTest at the st.navigation page served at ``url``
+    (``AppTest.switch_page`` takes files only; a spearhead page is a function). AppTest's
+    registered pages and page hash are private: a Streamlit upgrade that renames them
+    stops the benchmark here, never the app."""
+    at.run()
+    _check(at, "router run")
+    found = [h for h, info in at._registered_pages.items()
+             if info.get("url_pathname") == url]
+    if len(found) != 1:
+        known = sorted(str(i.get("url_pathname", "")) for i in at._registered_pages.values())
+        raise RuntimeError(f"no page at /{url}: {known}")
+    at._page_hash = found[0]
 
 
 def _widget(at, kind: str, key: str):
@@ -305,7 +300,7 @@ def measure_reruns(repeat: int, profile_runs: int = 2) -> dict:
     with _PageTimer() as timer:
         at = AppTest.from_file(APP, default_timeout=600)
         _quiet_streamlit()
-        at.switch_page(PAGE)
+        open_page(at, PAGE)
         t = time.perf_counter()
         at.run()
         first_ms = (time.perf_counter() - t) * 1000
@@ -360,7 +355,7 @@ def measure_reruns(repeat: int, profile_runs: int = 2) -> dict:
 
 def _first_visits(at, timer: _PageTimer, repeat: int) -> dict:
     """District switches at sector level where every district is picked for the first time:
-    warm data caches, but ``views.section_map`` is keyed on the selected district, so all
+    warm data caches, but ``spearhead.section_map`` is keyed on the selected district, so all
     three maps are built anew on each pick."""
     _set(at, "radio", f"{PAGE_KEY}_level", "sector")
     at.run()
@@ -468,8 +463,9 @@ def render_block(r: dict) -> str:
             f"| {'' if ratio is None else f'{ratio:.2f}'} "
             f"| {_kb(row['app_wire'])} / {_kb(row['naive_wire'])} |")
     out += ["", "HTML KB = `len(m.get_root().render().encode()) / 1024` of the map the app "
-            "builds (`views.section_map`); naive = the same builder fed the unsimplified "
-            "official polygons with coordinate rounding switched off. Naive sectors: "
+            "builds (`Board.section_map` + `Board.draw`, as `spearhead.section_map`); naive = "
+            "the same builder fed the unsimplified official polygons with coordinate "
+            "rounding switched off (`precision=\"full\"`). Naive sectors: "
             f"{pay['sector_note']}.", ""]
 
     # reruns
@@ -485,7 +481,7 @@ def render_block(r: dict) -> str:
                    f"| {x['cpu_median']:.0f} |")
     out += ["", "Median/p95 = `AppTest.run()` round trip (whole script rerun in-process, "
             "server side only: no browser, no websocket, no Leaflet drawing). "
-            "*Page script* = wall time inside `views.spearhead_page` alone; *CPU* = CPU time "
+            "*Page script* = wall time inside `spearhead.spearhead_page` alone; *CPU* = CPU time "
             "of the script thread in it (`time.thread_time`), which other processes on the "
             "machine do not inflate (a lower bound: it excludes time DuckDB spends in its own "
             "threads). "
@@ -565,7 +561,8 @@ temporary folder (removed afterwards unless `--keep`):
    deelgemeenten: `geodata.TOLERANCE_M`).
 2. **Map payload per map.** For each spearhead-5 map section of `data/city.yaml`
    (`warmtenet`, `ontharding`, `laadpunten`) at each level (sector, wijk, deelgemeente),
-   the app's own cached builder `views.section_map` builds the map with what the page
+   the board layer (`Board.section_map` + `Board.draw`, what the page's
+   `spearhead.section_map` caches) builds the map with what the page
    shows first: the section's default indicator, the latest year, no district selected
    and no base tiles. The size is `len(m.get_root().render().encode())`. The table also
    gives what `st_folium` actually ships to its component iframe (Leaflet script + HTML +
@@ -574,28 +571,29 @@ temporary folder (removed afterwards unless `--keep`):
    just the polygons.
    The **naive** build uses the same builder with two things switched off. First, the
    geometry is the official polygons as published (`geodata.read_official_level`,
-   reprojected from Lambert 72 to WGS84 for Leaflet, no simplification). Second,
-   coordinates are written at full float precision (no
-   `shapely.set_precision(…, 1e-5)`). `../shared/geo` has no Statbel sector polygons, so
-   the naive sectors are the approximate sectors the import computes inside the
-   *unsimplified* wijk polygons (`geodata.approximate_sectors`, before `write_store`
-   simplifies them). The app's own sectors are those same sectors, simplified.
+   reprojected from Lambert 72 to WGS84 for Leaflet, no simplification), given to a
+   second `Board(…, geometry=…)`. Second, coordinates are written at full float precision
+   (`Board.draw(…, precision="full")`: no `shapely.set_precision(…, 1e-5)`).
+   `../shared/geo` has no Statbel sector polygons, so the naive sectors are the
+   approximate sectors the import computes inside the *unsimplified* wijk polygons
+   (`geodata.approximate_sectors`, before `write_store` simplifies them). The app's own
+   sectors are those same sectors, simplified.
 3. **Rerun time.** `streamlit.testing.v1.AppTest` runs `app.py` in-process, switches to
-   `pages/speerpunt_5.py` and runs it once. Then, for each switch, N reruns (default 20,
-   `--repeat`) alternate two values of one widget:
+   the page served at `speerpunt-5` and runs it once. Then, for each switch, N reruns
+   (default 20, `--repeat`) alternate two values of one widget:
    - the district selectbox `sp5_area` (two wijken);
    - the chart indicator selectbox `sp5_ind` (its first two indicators);
    - the level radio `sp5_level` (sector ↔ wijk).
 
    **Warm**: both values are visited twice before timing, so every cache already holds
    them. An extra warm row picks a *different* sector each time. That row shows what a
-   user clicking through districts gets, because `views.section_map` is cached per selected
+   user clicking through districts gets, because `spearhead.section_map` is cached per selected
    district. **Naive**: `st.cache_data.clear()` and `st.cache_resource.clear()` run before
    every rerun. Clearing `cache_resource` drops the `App` object with its DuckDB
    connection, so each rerun reopens the database, re-runs the idempotent `build` check
-   in `appstate._open`, re-reads the GeoParquet and rebuilds every map: the page with no
+   when `appstate.app()` opens it, re-reads the GeoParquet and rebuilds every map: the page with no
    caching at all. For each row the table gives the median and p95 of the `AppTest.run()`
-   round trip, the same for the time spent inside `views.spearhead_page` alone, and the
+   round trip, the same for the time spent inside `spearhead.spearhead_page` alone, and the
    median CPU time of the script thread in that function (`time.thread_time`). The CPU
    time does not grow when other processes compete for the cores.
 4. **Profile.** Two more warm reruns per switch run under cProfile. The table gives the
@@ -636,7 +634,7 @@ and its size does not come from the polygons:
 rerun, but the target is missed by a wide margin, because a rerun still does work that
 does not depend on the widget that changed:
 
-- On every rerun, `views._map_section` deep-copies each of the three cached maps
+- On every rerun, the page deep-copies each of the three cached maps
   (`appstate.fresh`) and `st_folium` renders all three to HTML/JS. This happens even when
   only the chart indicator below the maps changed (`sp5_ind` sits outside the
   fragment).
@@ -644,12 +642,12 @@ does not depend on the widget that changed:
   compiles the output of every rendered macro, including the ~100 KB GeoJSON script,
   as a Jinja template again (the regex, `compile` and `deepcopy` self times in the
   profile). `st_folium` renders each map twice.
-- `overview.indicator_statuses` (called from `views.spearhead_page`), the indicator table
+- `overview.indicator_statuses` (called from `spearhead.spearhead_page`), the indicator table
   and two plotly figures (`charts.indicator_chart`: the chart and, with a district
   selected, the profile chart) are rebuilt on every rerun, uncached.
   `appstate.data_version` runs three DuckDB queries per call and is called three times
   per rerun (small).
-- On the first pick of a district, `views.section_map` misses its cache for all three
+- On the first pick of a district, `spearhead.section_map` misses its cache for all three
   maps: `selected` is part of the key, and `max_entries=48` is shared by all sections,
   levels, years and indicators. The *first visit* row measures this.
 

@@ -55,7 +55,6 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -66,8 +65,8 @@ from bench.memory import peak_mb, reset_peak  # noqa: E402
 from bench.run import _loadavg, _payload_sizes, machine_facts  # noqa: E402
 from bench.stats import count, pct  # noqa: E402
 from dashboard.scale import (  # noqa: E402
-    FLANDERS_WIJK_COUNT, LAST_PERIOD, fill_measurements, flanders_map, flanders_wijken,
-    scale_store,
+    ATTRIBUTION, FLANDERS_TITLE, FLANDERS_UNIT, FLANDERS_WIJK_COUNT, LAST_PERIOD,
+    fill_measurements, flanders_map, flanders_wijken, illustrative_values, scale_store,
 )
 from dashboard.store import LEVELS  # noqa: E402
 
@@ -83,21 +82,42 @@ def _max_rss_mb() -> float:
 
 
 # ------------------------------------------------------------------ 1. map
-@contextmanager
-def _full_precision():
-    """The naive build: the builder writes coordinates without rounding."""
-    from shapely.geometry import mapping
+def _comma(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
 
-    # The module whose choropleth and outlines look the name up (dashboard.maps only
-    # re-exports it: patching the package would change nothing).
-    from dashboard.maps import choropleths
 
-    orig = choropleths._geometry
-    choropleths._geometry = lambda geom: mapping(geom)
-    try:
-        yield
-    finally:
-        choropleths._geometry = orig
+def _map(gdf, static_url: str, encoding: str, precision: str = "rounded"):
+    """``flanders_map``, or the same choropleth with ``precision`` passed on (the naive
+    build: ``maps.choropleth(precision="full")``, coordinates as given); ``flanders_map``
+    takes no builder keywords, so its call is repeated here, and :func:`_check_same_map`
+    checks that the repetition draws exactly what ``flanders_map`` draws."""
+    if precision == "rounded":
+        return flanders_map(gdf, static_url=static_url, geometry_encoding=encoding)
+    from dashboard import maps
+
+    return maps.choropleth(
+        gdf, illustrative_values(gdf["code"]), title=FLANDERS_TITLE, unit=FLANDERS_UNIT,
+        fmt=_comma, scheme="quantiles", static_url=static_url, attribution=ATTRIBUTION,
+        quality="official", illustrative=True, tiles="none", geometry_encoding=encoding,
+        precision=precision)
+
+
+def _check_same_map(gdf, static_url: str) -> None:
+    """The repeated call with the app's rounding renders byte for byte what
+    ``flanders_map`` renders (else the naive row would not be flanders_map's map)."""
+    def page(m) -> str:  # folium's element names are random per build
+        return re.sub(r"_[0-9a-f]{32}", "_", m.get_root().render())
+
+    from dashboard import maps
+
+    mine = maps.choropleth(
+        gdf, illustrative_values(gdf["code"]), title=FLANDERS_TITLE, unit=FLANDERS_UNIT,
+        fmt=_comma, scheme="quantiles", static_url=static_url, attribution=ATTRIBUTION,
+        quality="official", illustrative=True, tiles="none", geometry_encoding="geojson")
+    if page(mine) != page(flanders_map(gdf, static_url=static_url,
+                                       geometry_encoding="geojson")):
+        raise SystemExit("bench/scale_bench.py: its naive map call no longer matches "
+                         "dashboard.scale.flanders_map")
 
 
 def measure_map(geo: Path, static_url: str, repeat: int) -> dict:
@@ -123,25 +143,25 @@ def measure_map(geo: Path, static_url: str, repeat: int) -> dict:
         ("polyline", f"coverage-simplified ({geodata.TOLERANCE_M['wijk']:g} m), rounded to "
          "1e-5°, `geometry_encoding=\"polyline\"`", simplified, "polyline", False),
     ]
+    _check_same_map(simplified, static_url)
     rows = []
     for key, label, gdf, encoding, naive in variants:
+        precision = "full" if naive else "rounded"
         builds, renders, sizes = [], [], set()
         m = None
         for _ in range(repeat):
             gc.collect()
-            with _full_precision() if naive else _nullcontext():
-                t = time.perf_counter()
-                m = flanders_map(gdf, static_url=static_url, geometry_encoding=encoding)
-                builds.append(time.perf_counter() - t)
-                t = time.perf_counter()
-                html_bytes = len(m.get_root().render().encode())
-                renders.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            m = _map(gdf, static_url, encoding, precision)
+            builds.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            html_bytes = len(m.get_root().render().encode())
+            renders.append(time.perf_counter() - t)
             sizes.add(html_bytes)
         if len(sizes) != 1:
             raise SystemExit(f"{key}: payload differs between builds: {sorted(sizes)}")
-        with _full_precision() if naive else _nullcontext():
-            m = flanders_map(gdf, static_url=static_url, geometry_encoding=encoding)
-            _html, wire = _payload_sizes(m)
+        m = _map(gdf, static_url, encoding, precision)
+        _html, wire = _payload_sizes(m)
         rows.append({"key": key, "label": label, "encoding": encoding,
                      "polygons": len(gdf), "vertices": vertices(gdf),
                      "html_bytes": sizes.pop(), "wire_bytes": wire,
@@ -150,11 +170,6 @@ def measure_map(geo: Path, static_url: str, repeat: int) -> dict:
                      "n": repeat})
         del m
     return {"read_s": read_s, "rows": rows, "tolerance_m": geodata.TOLERANCE_M["wijk"]}
-
-
-@contextmanager
-def _nullcontext():
-    yield
 
 
 # ------------------------------------------------------------------ 2. databases

@@ -8,7 +8,7 @@ the price, in ONE process on a fresh temporary folder:
 
 1. build the database (catalog + official geodata from ``../shared/geo``);
 2. record the top-level Store calls the spearhead-5 page makes with every query cache
-   empty (``AppTest``: home, then ``pages/speerpunt_5.py`` once, every ``st.cache_data``
+   empty (``AppTest``: home, then the page at ``speerpunt-5`` once, every ``st.cache_data``
    and ``st.cache_resource`` cleared, the page again; the calls ``build`` makes when the
    app reopens are not counted), and how often a warm rerun reads the data version;
 3. replay exactly those calls (and, for the warm rerun, that many data-version reads),
@@ -48,7 +48,7 @@ from bench.stats import pct  # noqa: E402
 
 SHARED_GEO = (PROJECT_ROOT.parent / "shared" / "geo").resolve()
 OLD_COMMIT = "5eb1c73"  # the last Store with one persistent connection
-PAGE = "pages/speerpunt_5.py"
+PAGE = "speerpunt-5"
 START, END = "<!-- store-bench:start -->", "<!-- store-bench:end -->"
 QUERIES = ("spearheads", "indicators", "indicator", "goals", "spearhead_summary", "areas",
            "area_counts", "measurements", "city_measurements", "values_at",
@@ -73,16 +73,43 @@ def _old_store_class(tmp: Path):
     return module.Store
 
 
+def _inside_build() -> bool:
+    """Whether the running Store call comes from ``dashboard.build`` (the idempotent build
+    check the app makes when it (re)opens: not a query of the page)."""
+    from dashboard import build as build_mod
+
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename == build_mod.__file__:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _counting_meta(board) -> list[int]:
+    """Count the data-version reads of one Board: its ``meta`` method wrapped on the
+    instance (what ``Board.data_version`` calls, every view of a rerun)."""
+    reads = [0]
+    original = board.meta
+
+    def counting_meta():
+        reads[0] += 1
+        return original()
+    board.meta = counting_meta
+    return reads
+
+
 def _record() -> tuple[list, int]:
     """The top-level Store calls of the spearhead-5 page with cold caches, and how many
-    times a warm rerun reads the data version (``appstate._meta``)."""
+    times a warm rerun reads the data version (``Board.meta`` of the app's board)."""
     import threading
 
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import appstate
+    from bench.run import open_page
     from dashboard import store as store_mod
+    from dashboard.ui import appstate
 
     calls: list = []
     depth = threading.local()
@@ -90,7 +117,8 @@ def _record() -> tuple[list, int]:
     for name, original in originals.items():
         def wrapper(self, *args, _name=name, _original=original, **kwargs):
             level = getattr(depth, "n", 0)
-            if level == 0:  # not a call made inside another Store call
+            # not a call made inside another Store call, nor by the app's build check
+            if level == 0 and not _inside_build():
                 calls.append((_name, args, kwargs))
             depth.n = level + 1
             try:
@@ -98,27 +126,9 @@ def _record() -> tuple[list, int]:
             finally:
                 depth.n = level
         setattr(store_mod.Store, name, wrapper)
-    original_build = appstate.build
-
-    def quiet_build(*args, **kwargs):  # build's own Store calls are not the page's
-        depth.n = getattr(depth, "n", 0) + 1
-        try:
-            return original_build(*args, **kwargs)
-        finally:
-            depth.n -= 1
-    appstate.build = quiet_build
-    meta_reads = [0]
-    original_meta = appstate._meta
-
-    def counting_meta(store):
-        meta_reads[0] += 1
-        return original_meta(store)
-    appstate._meta = counting_meta
     try:
         at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=300)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        at.switch_page(PAGE)
+        open_page(at, PAGE)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         st.cache_data.clear()
@@ -127,14 +137,15 @@ def _record() -> tuple[list, int]:
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         cold = list(calls)
-        meta_reads[0] = 0
+        # The board the page just read through (the App the cold run opened, cached per
+        # process: the same object outside the script run).
+        meta_reads = _counting_meta(appstate.board())
         at.run()
+        assert not at.exception, [e.value for e in at.exception]
         warm = meta_reads[0]
     finally:
         for name, original in originals.items():
             setattr(store_mod.Store, name, original)
-        appstate._meta = original_meta
-        appstate.build = original_build
     return cold, warm
 
 
@@ -210,10 +221,11 @@ def main(argv: list[str] | None = None) -> int:
         cold, warm = _record()
         print(f"recorded {len(cold)} Store calls (cold page), {warm} data-version reads "
               "(warm rerun)", file=sys.stderr)
-        from dashboard import appstate
+        from dashboard.board import Board
 
         old = OldStore(db_old)
         new = Store(db_new)
+        board = Board(new, settings)  # Board.meta: the app's data-version read
         held = Store(db_held, read_only=True, keep_open=True)
 
         def in_session():
@@ -233,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                                                             for _ in range(warm)],
                 "new, per call, no memo": lambda: [new.all_meta() for _ in range(warm)],
                 "new, memo on the file's stat (the app)": lambda: [
-                    appstate._meta(new) for _ in range(warm)],
+                    board.meta() for _ in range(warm)],
             },
         }
         results: dict[tuple[str, str], list[float]] = {}

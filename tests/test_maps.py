@@ -202,3 +202,30 @@ def test_choropleth_looks_geometry_up_in_its_module(wijken, monkeypatch):
                     static_url="/s", attribution="a", quality="official", illustrative=False,
                     outlines=wijken.iloc[:2])
     assert len(seen) == len(wijken) + 2  # the areas and the outlines
+
+
+def test_choropleth_precision_full_keeps_the_coordinates(wijken):
+    """``precision="full"`` (the benchmarks' naive build) writes the coordinates as given,
+    areas and outlines; the default rounds them to 1e-5°, as the app draws them."""
+    import folium
+    import shapely
+    from shapely.geometry import mapping
+
+    kwargs = dict(title="T", unit="u", fmt=str, scheme="quantiles", static_url="/s",
+                  attribution="a", quality="official", illustrative=False,
+                  outlines=wijken.iloc[:2])
+
+    def geometries(m) -> list[dict]:
+        layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+        return [f["geometry"] for layer in layers[:2] for f in layer.data["features"]]
+
+    shapes = list(wijken.geometry) + list(wijken.geometry.iloc[:2])
+    full = geometries(maps.choropleth(wijken, {}, precision="full", **kwargs))
+    assert full == [mapping(g) for g in shapes]
+    rounded = geometries(maps.choropleth(wijken, {}, **kwargs))
+    assert rounded == geometries(maps.choropleth(wijken, {}, precision="rounded", **kwargs))
+    assert rounded == [mapping(shapely.set_precision(g, 1e-5, mode="pointwise"))
+                       for g in shapes]
+    assert rounded != full
+    with pytest.raises(ValueError, match="precision"):
+        maps.choropleth(wijken, {}, precision="exact", **kwargs)

@@ -127,6 +127,14 @@ def _geometry(geom) -> dict:
     return mapping(shapely.set_precision(geom, 1e-5, mode="pointwise"))
 
 
+PRECISIONS = ("rounded", "full")
+
+
+def _geometries(geoms, precision: str = "rounded"):
+    """GeoJSON geometries: coordinates rounded to 1e-5° (the app), or as given ("full")."""
+    return map(_geometry if precision == "rounded" else mapping, geoms)
+
+
 def choropleth(
     areas: gpd.GeoDataFrame,
     values: dict[str, float],
@@ -147,6 +155,7 @@ def choropleth(
     tiles: str = "none",
     geometry_encoding: str = "geojson",
     bins: list[float] | None = None,
+    precision: str = "rounded",
 ) -> folium.Map:
     """A classified choropleth (+ optional outlines, lines and sized circle markers).
 
@@ -159,9 +168,14 @@ def choropleth(
     ``bins``: upper class bounds to use instead of ``classify(values, scheme)`` (a caller
     that has already classified passes them, so the same classes are drawn everywhere);
     the fill colours and the legend rows follow them.
+    ``precision``: ``"rounded"`` (coordinates rounded to 1e-5°, what the app draws) or
+    ``"full"`` (the coordinates as given: the benchmarks' naive build); plain GeoJSON
+    only (the polyline encoding always rounds to 1e-5°).
     """
     if geometry_encoding not in GEOMETRY_ENCODINGS:
         raise ValueError(f"geometry_encoding must be one of {GEOMETRY_ENCODINGS}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}")
     encoded = geometry_encoding == "polyline"
     minx, miny, maxx, maxy = areas.total_bounds
     m = base_map(static_url, [[miny, minx], [maxy, maxx]], tiles=tiles)
@@ -172,7 +186,7 @@ def choropleth(
     extra_tooltip = extra_tooltip or {}
     features = []
     geometries = (polyline_geometries(areas.geometry) if encoded
-                  else map(_geometry, areas.geometry))
+                  else _geometries(areas.geometry, precision))
     for code, name, geometry in zip(areas["code"], areas["name"], geometries):
         value = values.get(code)
         lines_ = [(label, no_data if value is None else f"{fmt(value)} {unit}")]
@@ -195,7 +209,7 @@ def choropleth(
     ).add_to(m)
     if outlines is not None and len(outlines):
         _outline(m, outlines, "zones", {"color": "#D55E00", "weight": 3, "dashArray": "6 4"},
-                 encoded=encoded)
+                 encoded=encoded, precision=precision)
     if lines:
         folium.GeoJson(
             {"type": "FeatureCollection", "features": [
@@ -237,10 +251,10 @@ def highlight(m: folium.Map, areas: gpd.GeoDataFrame) -> folium.Map:
 
 
 def _outline(m: folium.Map, areas: gpd.GeoDataFrame, name: str, style: dict,
-             encoded: bool = False) -> None:
+             encoded: bool = False, precision: str = "rounded") -> None:
     """Unfilled, non-interactive outlines of some areas on top of a map."""
     geometries = (polyline_geometries(areas.geometry) if encoded
-                  else map(_geometry, areas.geometry))
+                  else _geometries(areas.geometry, precision))
     layer = (partial(_EncodedGeoJson, bounds=areas.total_bounds) if encoded
              else folium.GeoJson)
     layer(
