@@ -25,7 +25,6 @@ import ``bench/``):
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import pandas as pd
 
 from .catalog import read_catalog, write_catalog
 from .settings import load_settings
-from .store import Store
+from .store import Store, utc_now
 
 WIJK_INDICATORS = 14
 FLANDERS_WIJKEN = "vlaanderen_wijken_2024.geojson"
@@ -62,7 +61,7 @@ def scale_store(db_path: Path, shared_geo: Path,
                       "geometry_quality": "official"}),
     ], ignore_index=True)
     store = Store(db_path)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    now = utc_now().replace(microsecond=0)
     with store.transaction() as cur:
         cur.execute("INSERT INTO batch (id, kind, loaded_at, who, file_name, sha256, "
                     "row_count) VALUES ('catalog-scale', 'catalog', ?, 'bench', "
@@ -168,7 +167,7 @@ def fill_measurements(store: Store, order: str = "arrival") -> dict:
         keys = (f"(r // {n_p}) % {n_i}", f"r // ({n_i} * {n_p})", f"r % {n_p}")
     else:
         keys = (f"r // ({n_p} * {n_a})", f"r % {n_a}", f"(r // {n_a}) % {n_p}")
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    now = utc_now().replace(microsecond=0)
     total = n_i * n_a * n_p
     with store.transaction() as cur:
         cur.execute("INSERT INTO batch (id, kind, loaded_at, who, file_name, sha256, "

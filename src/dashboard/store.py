@@ -49,6 +49,9 @@ LEVELS: tuple[str, ...] = ("sector", "wijk", "deelgemeente", "gemeente")
 # group (e.g. the 13 centrumsteden), which carry comparison values only.
 PEER = "peer"
 AREA_LEVELS: tuple[str, ...] = (*LEVELS, PEER)
+# The same levels top-down (the city first), then the benchmark group: the one order every
+# table, export and layer list is sorted by.
+TOP_DOWN: tuple[str, ...] = (*reversed(LEVELS), PEER)
 GOAL_KINDS: tuple[str, ...] = ("baseline", "intermediate", "target")
 DIRECTIONS: tuple[str, ...] = ("higher", "lower")
 GEOMETRY_QUALITIES: tuple[str, ...] = ("official", "approximate", "schematic")

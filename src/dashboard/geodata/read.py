@@ -22,12 +22,13 @@ from ..errors import GeodataError, Problem
 from ..i18n import t
 from ..safety import file_sha256
 from ..settings import Settings
+from ..store import PEER, TOP_DOWN
 
 ALLOWED_EPSG = {31370: "Lambert 72", 3812: "Lambert 2008", 4326: "WGS84"}
 WORK_CRS = 31370  # metres, for validation, simplification and approximation
 STORE_CRS = 4326
 SUPPORTED_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
-LEVEL_ORDER = ("gemeente", "deelgemeente", "wijk", "sector")
+LEVEL_ORDER = tuple(lv for lv in TOP_DOWN if lv != PEER)  # the city's own levels, top-down
 PEER_LEVEL = "peer"  # the benchmark group's municipalities (not one of the city's levels)
 
 # Reading outside files (an editor's layer upload, the official geodata folder, a download).

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..i18n import tn
 from ..safety import csv_frame
-from ..store import PEER, Store, utc_now
+from ..store import PEER, TOP_DOWN, Store, utc_now
 from .layers import LAYERS, ValidatedLayer, validate_layer_file
 from .columns import Mapping, list_mappings, load_mapping, mapping_dir, save_mapping
 from .measurements import Inspected, Validated, inspect_file, validate_file
@@ -67,7 +67,7 @@ def template_csv(indicator: dict, areas: pd.DataFrame, year: int) -> bytes:
     levels = list(indicator["levels"])
     if pd.notna(indicator.get("comparison_value")):
         levels.append(PEER)
-    order = {lv: i for i, lv in enumerate(("gemeente", "deelgemeente", "wijk", "sector", PEER))}
+    order = {lv: i for i, lv in enumerate(TOP_DOWN)}
     rows = areas[areas["level"].isin(levels)].assign(_o=lambda d: d["level"].map(order))
     rows = rows.sort_values(["_o", "code"])
     frame = pd.DataFrame({

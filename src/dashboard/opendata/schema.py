@@ -10,11 +10,12 @@ import pandas as pd
 import pyarrow as pa
 
 from ..i18n import t
+from ..store import TOP_DOWN
 
 
 # Top-down: the city first, then ever smaller areas, then the benchmark group's other
 # municipalities (``peer``); a level the store gains later sorts after these.
-LEVEL_ORDER: tuple[str, ...] = ("gemeente", "deelgemeente", "wijk", "sector", "peer")
+LEVEL_ORDER: tuple[str, ...] = TOP_DOWN
 # Geometry qualities worth publishing; ``schematic`` is a placeholder grid.
 EXPORTED_QUALITIES: frozenset[str] = frozenset({"official", "approximate"})
 COORD_DECIMALS = 6  # ~0.1 m; the stored polygons are simplified at 8-10 m anyway
