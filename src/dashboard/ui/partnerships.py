@@ -61,16 +61,41 @@ def world_map(data: pt.Partnerships, city: str, *, static_url: str, tiles: str =
                       attribution), key
 
 
+MAP_HEIGHT = 440
+
+
+def text(value) -> str:
+    """A text of the partnerships file in the current language, escaped for Markdown."""
+    return md(pt.localized(value))
+
+
+def source_caption(source, derived=None, fact=None) -> None:
+    """'Bron: …', after the reasoning of what is derived, and for a date the source gives
+    only in part its own words and why the missing part is taken to be so."""
+    parts = []
+    if derived:
+        parts.append(t("Afgeleid: {reason}", reason=text(derived)))
+    if fact is not None and fact.stated:
+        parts.append(t("In de bron: “{stated}”.", stated=md(fact.stated)))
+    if fact is not None and fact.inferred:
+        parts.append(t("Jaartal afgeleid: {reason}", reason=text(fact.inferred.reasoning)))
+    parts.append(t("Bron: {source}", source=md(source.label())))
+    st.caption(" ".join(parts))
+
+
+def facts(partnership) -> None:
+    """The dated facts of one partnership, each with its source."""
+    for fact in partnership.facts:
+        date = pt.fact_date(fact)
+        label = text(fact.label)
+        head = f"**{label}**" + (f" — {md(date)}" if date else "") if label else ""
+        body = text(fact.text)
+        st.markdown(t("{label}: {value}", label=head, value=body) if head else body)
+        source_caption(fact.source, fact.derived, fact)
+
+
 def page() -> None:
     """City partnerships: the agreements, the world map, exchange themes with figures."""
-    MAP_HEIGHT = 440
-
-
-    def text(value) -> str:
-        """A text of the partnerships file in the current language, escaped for Markdown."""
-        return md(pt.localized(value))
-
-
     st.title(t("Stedenbanden"))
     city = appstate.city_name()
     try:
@@ -83,43 +108,18 @@ def page() -> None:
         st.info(t("Voor {city} zijn geen stedenbanden ingesteld: de stadsconfiguratie noemt geen "
                   "bestand met stedenbanden ('partnerships_file').", city=md(city)))
         st.stop()
-
-    a = appstate.app()
-    version = appstate.data_version()
-    statuses = appstate.statuses(version)
-    sp_names = dict(zip(appstate.spearheads(version)["id"].astype(int),
-                        appstate.spearheads(version)["name"]))
-
-
-    def source_caption(source, derived=None, fact=None) -> None:
-        """'Bron: …', after the reasoning of what is derived, and for a date the source gives
-        only in part its own words and why the missing part is taken to be so."""
-        parts = []
-        if derived:
-            parts.append(t("Afgeleid: {reason}", reason=text(derived)))
-        if fact is not None and fact.stated:
-            parts.append(t("In de bron: “{stated}”.", stated=md(fact.stated)))
-        if fact is not None and fact.inferred:
-            parts.append(t("Jaartal afgeleid: {reason}", reason=text(fact.inferred.reasoning)))
-        parts.append(t("Bron: {source}", source=md(source.label())))
-        st.caption(" ".join(parts))
-
-
-    def facts(partnership) -> None:
-        for fact in partnership.facts:
-            date = pt.fact_date(fact)
-            label = text(fact.label)
-            head = f"**{label}**" + (f" — {md(date)}" if date else "") if label else ""
-            body = text(fact.text)
-            st.markdown(t("{label}: {value}", label=head, value=body) if head else body)
-            source_caption(fact.source, fact.derived, fact)
-
-
     st.write(t("De stedenbanden van {city}: wat is afgesproken, waarover de steden expertise "
                "uitwisselen, en de cijfers van {city} op dit bord over die thema's. Elk feit "
                "vermeldt zijn bron; wat uit de bronnen volgt zonder er letterlijk te staan, is "
                "gemarkeerd als afgeleid.", city=md(city)))
+    _agreements(data, city)
+    _world(data, city)
+    _exchanges(data, city)
+    _former_and_context(data)
+    _sources(data)
 
+
+def _agreements(data, city: str) -> None:
     for p in data.current:
         st.header(t("{city} – {partner} ({country})", city=md(city), partner=md(p.name),
                     country=text(p.country)))
@@ -133,6 +133,9 @@ def page() -> None:
                           visits="; ".join(map(text, p.visits))))
             source_caption(p.visits_source)
 
+
+def _world(data, city: str) -> None:
+    a = appstate.app()
     st.header(t("Op de wereldkaart"))
     c1, c2 = st.columns(2)
     former = c1.toggle(t("Toon ook vroegere stedenbanden"), key="partner_former") \
@@ -140,7 +143,7 @@ def page() -> None:
     osm = c2.toggle(t("OpenStreetMap als achtergrond (vraagt internet)"),
                     value=a.settings.tiles == "osm", key="partner_osm")
     world, map_key = world_map(data, city, static_url=a.settings.static_url,
-                                  tiles="osm" if osm else "none", include_former=former)
+                               tiles="osm" if osm else "none", include_former=former)
     mapview.show_map(world, ("partners",) + map_key, key="partner_map", height=MAP_HEIGHT)
     st.caption(t("Elke stad is een cirkel met een vast label; de lijn volgt de kortste weg over "
                  "de aardbol. {distances}. Zonder achtergrondkaart (offline) blijft de kaart "
@@ -148,6 +151,12 @@ def page() -> None:
                      t("{home} – {partner}: {km} km in vogelvlucht", home=md(city),
                        partner=md(name), km=km) for name, km in pt.distances(data, former))))
 
+
+def _exchanges(data, city: str) -> None:
+    version = appstate.data_version()
+    statuses = appstate.statuses(version)
+    sp_names = dict(zip(appstate.spearheads(version)["id"].astype(int),
+                        appstate.spearheads(version)["name"]))
     for p in data.current:
         if not p.exchanges:
             continue
@@ -175,6 +184,8 @@ def page() -> None:
                 st.info(text(exchange.no_indicator.text))
                 source_caption(exchange.no_indicator.source)
 
+
+def _former_and_context(data) -> None:
     if data.former:
         st.header(t("Vroegere stedenbanden"))
         for p in data.former:
@@ -182,7 +193,6 @@ def page() -> None:
                            country=text(p.country)))
             st.markdown(f"**{text(p.kind)}**")
             facts(p)
-
     if data.context:
         st.header(t("Stedenbanden en de duurzame ontwikkelingsdoelen"))
         for item in data.context:
@@ -190,8 +200,11 @@ def page() -> None:
             st.markdown(text(item.text))
             source_caption(item.source)
         st.page_link("app_pages/sdg.py", label=t("Welke speerpunten en indicatoren van dit bord "
-                                              "bij welke SDG horen"), icon=":material/public:")
+                                                 "bij welke SDG horen"),
+                     icon=":material/public:")
 
+
+def _sources(data) -> None:
     st.header(t("Bronnen"))
     for doc in data.documents.values():
         parts = [f"**{text(doc.title)}**"]

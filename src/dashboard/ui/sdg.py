@@ -14,24 +14,29 @@ from ..status import STATUS_ICON, status_label
 from .widgets import md
 
 
+CHOICE_KEY = "sdg_choice"
+URL_PARAM = state.SDG_PARAM
+
+
+def badge(number: int) -> str:
+    """The SDG's coloured badge (contrast-chosen text colour) and its escaped name."""
+    return (widgets.sdg_badges([number]) + " <strong>" + html.escape(sdg.sdg_name(number))
+            + "</strong>")
+
+
 def page() -> None:
     """The 17 SDGs: which spearheads and indicators serve each, and how they stand."""
-    CHOICE_KEY = "sdg_choice"
-    URL_PARAM = state.SDG_PARAM
-
     version = appstate.data_version()
     spearheads = appstate.spearheads(version)
     indicators = appstate.indicators(version)
     summaries = sdg.rollup(spearheads, indicators, appstate.statuses(version))
-    by_number = {s.number: s for s in summaries}
-    sp_names = dict(zip(spearheads["id"].astype(int), spearheads["name"]))
-
-    def badge(number: int) -> str:
-        """The SDG's coloured badge (contrast-chosen text colour) and its escaped name."""
-        return (widgets.sdg_badges([number]) + " <strong>" + html.escape(sdg.sdg_name(number))
-                + "</strong>")
+    _intro(spearheads, indicators)
+    _grid(summaries)
+    _detail(summaries, dict(zip(spearheads["id"].astype(int), spearheads["name"])))
 
 
+def _intro(spearheads, indicators) -> None:
+    """Title, where the links come from, what is not linked, and the roll-up rule."""
     st.title(t("Duurzame ontwikkelingsdoelen (SDG's)"))
     st.write(t("Welke speerpunten en indicatoren dragen bij aan elk van de 17 duurzame "
                "ontwikkelingsdoelen van de Verenigde Naties, en hoe staan hun cijfers ervoor?"))
@@ -63,6 +68,9 @@ def page() -> None:
             "er geen enkele beoordeelde indicator, dan zegt de samenvatting waarom: geen "
             "gegevens, geen doel of geen indicatoren."))
 
+
+def _grid(summaries) -> None:
+    """A card per SDG with its counts and roll-up (or as a table)."""
     st.header(t("De 17 SDG's"))
     for s, column in zip(summaries, widgets.grid(len(summaries), 3)):
         with column.container(border=True):
@@ -82,6 +90,10 @@ def page() -> None:
     if st.toggle(t("Toon als tabel"), key="sdg_table"):
         st.dataframe(sdg.overview_table(summaries), hide_index=True, width="stretch")
 
+
+def _detail(summaries, sp_names: dict) -> None:
+    """The chosen SDG (seeded from the link): its spearheads and indicators."""
+    by_number = {s.number: s for s in summaries}
     st.header(t("Per SDG"))
     if CHOICE_KEY not in st.session_state:
         first = next((s.number for s in summaries if s.indicator_count), 1)
