@@ -1,0 +1,1 @@
+"""Action catalog of the Inspiratienota (issue 14)."""
