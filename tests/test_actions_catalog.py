@@ -163,3 +163,16 @@ def test_indicator_ids_exist_and_target_years_are_plausible():
         if r["target_year"]:
             assert 2024 <= int(r["target_year"]) <= 2050, r["id"]
     assert linked >= 30
+
+
+def test_the_readers_refuse_oversized_and_incomplete_files(tmp_path):
+    from dashboard.actions import extract as ex
+
+    big = tmp_path / "seed.txt"
+    big.write_text("x" * 200, encoding="utf-8")
+    with pytest.raises(ValueError, match="seed.txt: 200 bytes"):
+        ex.build(big, tmp_path / "none.csv", max_seed_bytes=100)
+    bad = tmp_path / "corr.csv"
+    bad.write_text("id,field,value\na1.1.01,title,ok\n,title,no id\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="corr.csv, row 3"):
+        ex.read_corrections(bad)

@@ -324,13 +324,32 @@ def extract(text: str, places: Sequence[str] | None = None) -> list[dict]:
     return rows
 
 
+MAX_SEED_BYTES = 5 * 1024 * 1024         # the note's text is ~0.3 MB
+MAX_CORRECTIONS_BYTES = 1024 * 1024
+
+
+def _read_limited(path: Path, limit: int) -> str:
+    """A text file, refused (naming it) when it is larger than ``limit`` bytes."""
+    size = path.stat().st_size
+    if size > limit:
+        raise ValueError(f"{path}: {size} bytes, more than the {limit} this reader takes")
+    return path.read_text(encoding="utf-8")
+
+
 def read_corrections(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
-    """Read the corrections file (id, field, value); a missing file is empty."""
+    """Read the corrections file (id, field, value); a missing file is empty. A row without
+    an id or field is an error naming the file and row."""
     p = Path(path)
     if not p.exists():
         return []
-    with p.open(encoding="utf-8", newline="") as fh:
-        return [(r["id"].strip(), r["field"].strip(), r["value"]) for r in csv.DictReader(fh)]
+    out = []
+    reader = csv.DictReader(io.StringIO(_read_limited(p, MAX_CORRECTIONS_BYTES), newline=""))
+    for n, r in enumerate(reader, start=2):  # row 1 is the header
+        action_id, field = (r.get("id") or "").strip(), (r.get("field") or "").strip()
+        if not action_id or not field:
+            raise ValueError(f"{p.name}, row {n}: id and field are required")
+        out.append((action_id, field, r.get("value") or ""))
+    return out
 
 
 def apply_corrections(rows: list[dict], corrections: Iterable[tuple[str, str, str]]) -> list[dict]:
@@ -362,8 +381,9 @@ def default_seed() -> Path:
     return seeds[0]
 
 
-def build(seed: str | os.PathLike[str], corrections: str | os.PathLike[str]) -> str:
-    text = Path(seed).read_text(encoding="utf-8")
+def build(seed: str | os.PathLike[str], corrections: str | os.PathLike[str],
+          max_seed_bytes: int = MAX_SEED_BYTES) -> str:
+    text = _read_limited(Path(seed), max_seed_bytes)
     rows = apply_corrections(extract(text), read_corrections(corrections))
     return to_csv(rows)
 
