@@ -20,7 +20,7 @@ from .conftest import make_env, settings_for
 def test_build_twice_gives_identical_content(tmp_path):
     settings = settings_for(tmp_path)
     first = build(settings)
-    assert set(first.changed) == {"areas", "catalog", "illustrative"}
+    assert set(first.changed) == {"areas", "catalog", "actions", "illustrative"}
     with Store(settings.db_path, read_only=True) as s:
         before = s.table_checksums()
     second = build(settings)

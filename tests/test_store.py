@@ -73,7 +73,7 @@ def test_a_version_1_file_is_migrated_keeping_its_areas(tmp_path):
         con.execute("INSERT INTO area VALUES ('36015', 'peer', 'Roeselare', [], 'official')")
     con.close()
     with Store(path) as s:
-        assert s.meta("schema_version") == store_mod.SCHEMA_VERSION == "4"
+        assert s.meta("schema_version") == store_mod.SCHEMA_VERSION == "5"
         with s.transaction() as cur:
             cur.execute("INSERT INTO area VALUES ('36015', 'peer', 'Roeselare', [], 'official')")
         assert s.areas()[["code", "level"]].values.tolist() == [

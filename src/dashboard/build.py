@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import catalog as catalog_mod
 from . import geodata, illustrative
+from .actions import model as actions_mod
 from .errors import InputError, Problem
 from .safety import bytes_sha256
 from .settings import Settings
@@ -38,8 +39,9 @@ def _now() -> dt.datetime:
     return utc_now().replace(microsecond=0)
 
 
-def _new_batch(cur, kind: str, file_name: str, sha: str, rows: int) -> str:
-    batch_id = f"{kind}-{sha[:12]}"
+def _new_batch(cur, kind: str, file_name: str, sha: str, rows: int,
+               prefix: str | None = None) -> str:
+    batch_id = f"{prefix or kind}-{sha[:12]}"
     cur.execute("DELETE FROM batch WHERE id = ?", [batch_id])
     cur.execute(
         "INSERT INTO batch (id, kind, loaded_at, who, file_name, sha256, row_count) "
@@ -77,6 +79,11 @@ def build(settings: Settings, store: Store | None = None) -> BuildReport:
                      sorted({**manifest["levels"],
                              "peer": manifest.get("benchmark", {"file_sha256": ""})}.items())))
     areas_sha = _sha(geo_sha, areas.to_csv(index=False))
+    actions = actions_mod.read_catalog(settings.catalog_dir, set(cat.spearheads["id"]),
+                                       set(cat.indicators["id"]))
+    actions_path = settings.catalog_dir / catalog_mod.ACTIONS
+    actions_sha = _sha(areas_sha, cat.sha256, actions_path.read_text(encoding="utf-8")
+                       if actions_path.exists() else "")
     seed = settings.city.illustrative_seed
     gen_sha = _sha(areas_sha, cat.sha256, str(seed), illustrative.GENERATOR_VERSION,
                    illustrative.BENCHMARK_VERSION,
@@ -101,6 +108,10 @@ def build(settings: Settings, store: Store | None = None) -> BuildReport:
                 catalog_mod.write_catalog(cur, cat, batch_id, settings.nis_code)
                 set_meta(cur, "catalog_sha256", cat.sha256)
                 report.changed.append("catalog")
+            if "catalog" in report.changed or store_meta(cur, "actions_sha256") != actions_sha:
+                _write_actions(cur, actions, areas, actions_sha)
+                set_meta(cur, "actions_sha256", actions_sha)
+                report.changed.append("actions")
             if store_meta(cur, "illustrative_sha256") != gen_sha:
                 _write_illustrative(cur, settings, areas, seed, gen_sha, cat)
                 set_meta(cur, "illustrative_sha256", gen_sha)
@@ -113,6 +124,7 @@ def build(settings: Settings, store: Store | None = None) -> BuildReport:
             "spearheads": len(store.spearheads()),
             "indicators": len(store.indicators()),
             "goals": len(store.goals()),
+            "actions": len(store.actions()),
             **{f"areas_{k}": v for k, v in store.area_counts().items()},
         }
     finally:
@@ -134,6 +146,31 @@ def _reapply_loads(cur) -> None:
           AND m.batch_id IN (SELECT id FROM batch WHERE kind IN ('catalog', 'illustrative'))
         """
     )
+
+
+def _write_actions(cur, actions: pd.DataFrame, areas: pd.DataFrame, sha: str) -> None:
+    """The action catalog and its base tracked rows (nothing assessed), one batch of kind
+    'catalog'; the coordinator's changes (load batches) are kept and stay in force."""
+    cur.execute("DELETE FROM action")
+    cur.execute("DELETE FROM action_state WHERE batch_id NOT IN "
+                "(SELECT id FROM batch WHERE kind = 'load')")
+    cur.execute("DELETE FROM batch WHERE kind = 'catalog' AND id LIKE 'action-catalog-%'")
+    batch_id = _new_batch(cur, "catalog", "data/catalog/actions.csv", sha, len(actions),
+                          prefix="action-catalog")
+    frame = actions.assign(places=[actions_mod.split_list(v) for v in actions["place"]])  # noqa: F841
+    cur.execute("INSERT INTO action SELECT id, spearhead_id, section, title, text, target_year, "
+                "NULLIF(quantity, ''), places, source_section, position FROM frame")
+    frame = actions_mod.base_states(actions, areas).assign(batch_id=batch_id,  # noqa: F841
+                                                           replaced_by=None)
+    cur.execute("INSERT INTO action_state SELECT action_id, status, phase, start_year::INTEGER, "
+                "end_year::INTEGER, service, contact, indicator_ids::VARCHAR[], "
+                "area_codes::VARCHAR[], location, batch_id, replaced_by FROM frame")
+    # A coordinator's change still in force keeps replacing the rebuilt base row.
+    cur.execute(
+        "UPDATE action_state s SET replaced_by = l.batch_id FROM "
+        "(SELECT action_id, batch_id FROM action_state ls JOIN batch b ON b.id = ls.batch_id "
+        " WHERE b.kind = 'load' AND b.undone_at IS NULL AND ls.replaced_by IS NULL) l "
+        "WHERE s.action_id = l.action_id AND s.batch_id = ?", [batch_id])
 
 
 def store_meta(cur, key: str) -> str | None:

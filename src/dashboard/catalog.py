@@ -327,7 +327,9 @@ TRANSLATED_FIELDS = {
     "document": ("subtitle", "publisher", "date", "description"),
     "benchmark": ("group", "comparison_label"),
     "spotlight": ("title", "intro"),
+    "action": ("title", "text"),
 }
+ACTIONS = "actions.csv"  # the note's actions (dashboard.actions); optional for a city
 
 
 def translatable_texts(folder: Path, city: CityConfig) -> dict[tuple[str, str, str], str]:
@@ -340,6 +342,11 @@ def translatable_texts(folder: Path, city: CityConfig) -> dict[tuple[str, str, s
             for f in TRANSLATED_FIELDS[entity]:
                 if str(row.get(f, "")).strip():
                     out[(entity, str(row["id"]), f)] = row[f]
+    if (folder / ACTIONS).exists():
+        for row in _read_csv(folder / ACTIONS).to_dict("records"):
+            for f in TRANSLATED_FIELDS["action"]:
+                if str(row.get(f, "")).strip():
+                    out[("action", str(row["id"]), f)] = row[f]
     for f in TRANSLATED_FIELDS["city"]:
         if getattr(city, f).strip():
             out[("city", city.nis_code, f)] = getattr(city, f)

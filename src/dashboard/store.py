@@ -161,6 +161,47 @@ CREATE TABLE IF NOT EXISTS layer_feature (
     batch_id VARCHAR NOT NULL,
     replaced_by VARCHAR
 );
+-- The note's actions (dashboard.actions): the catalog part, rebuilt from actions.csv.
+CREATE TABLE IF NOT EXISTS action (
+    id VARCHAR PRIMARY KEY,
+    spearhead_id INTEGER NOT NULL,
+    section VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    text VARCHAR NOT NULL,
+    target_year INTEGER,
+    quantity VARCHAR,
+    places VARCHAR[] NOT NULL,
+    source_section VARCHAR NOT NULL,
+    position INTEGER NOT NULL
+);
+-- What is tracked per action, one full row per batch (long format, like measurement):
+-- the build's base row (nothing assessed: status NULL) and every coordinator change.
+CREATE TABLE IF NOT EXISTS action_state (
+    action_id VARCHAR NOT NULL,
+    status VARCHAR CHECK (status IS NULL OR status IN
+        ('not_started', 'preparing', 'in_progress', 'done', 'stopped')),
+    phase VARCHAR CHECK (phase IS NULL OR phase IN
+        ('explore', 'design', 'execute', 'follow_up')),
+    start_year INTEGER,
+    end_year INTEGER,
+    service VARCHAR,
+    contact VARCHAR,
+    indicator_ids VARCHAR[] NOT NULL,
+    area_codes VARCHAR[] NOT NULL,
+    location VARCHAR,
+    batch_id VARCHAR NOT NULL,
+    replaced_by VARCHAR
+);
+-- Dated status updates with a short text (never replaced; an undone batch hides its own).
+CREATE TABLE IF NOT EXISTS action_update (
+    action_id VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    text VARCHAR NOT NULL,
+    status VARCHAR,
+    who VARCHAR NOT NULL,
+    batch_id VARCHAR NOT NULL,
+    replaced_by VARCHAR
+);
 CREATE TABLE IF NOT EXISTS meeting (
     id VARCHAR PRIMARY KEY,
     title VARCHAR NOT NULL,
@@ -190,6 +231,19 @@ CREATE OR REPLACE MACRO layer_feature_at(ts) AS TABLE
         PARTITION BY f.layer
         ORDER BY CASE WHEN b.kind = 'load' THEN b.loaded_at
                       ELSE '-infinity'::TIMESTAMP END DESC, f.batch_id DESC) = 1;
+-- Per action, the tracked row of the latest batch in force at ts.
+CREATE OR REPLACE MACRO action_state_at(ts) AS TABLE
+    SELECT s.* FROM action_state s JOIN batch b ON b.id = s.batch_id
+        LEFT JOIN batch r ON r.id = s.replaced_by
+    WHERE {in_force_s}
+    QUALIFY row_number() OVER (
+        PARTITION BY s.action_id
+        ORDER BY CASE WHEN b.kind = 'load' THEN b.loaded_at
+                      ELSE '-infinity'::TIMESTAMP END DESC, s.batch_id DESC) = 1;
+CREATE OR REPLACE MACRO action_update_at(ts) AS TABLE
+    SELECT u.* FROM action_update u JOIN batch b ON b.id = u.batch_id
+        LEFT JOIN batch r ON r.id = u.replaced_by
+    WHERE {in_force_u};
 -- Now: the same rule at NULL. No ranking is needed: a load marks the rows it replaces
 -- and its undo clears the marks, so at most one row per key (one batch per layer) is
 -- left (the macros rank because a past moment cannot read the cleared marks).
@@ -201,8 +255,19 @@ CREATE OR REPLACE VIEW current_layer_feature AS
     SELECT f.* FROM layer_feature f JOIN batch b ON b.id = f.batch_id
         LEFT JOIN batch r ON r.id = f.replaced_by
     WHERE {now_f};
+CREATE OR REPLACE VIEW current_action_state AS
+    SELECT s.* FROM action_state s JOIN batch b ON b.id = s.batch_id
+        LEFT JOIN batch r ON r.id = s.replaced_by
+    WHERE {now_s};
 """.format(in_force=_in_force("m", "ts"), in_force_f=_in_force("f", "ts"),
-           now=_in_force("m", "NULL::TIMESTAMP"), now_f=_in_force("f", "NULL::TIMESTAMP"))
+           in_force_s=_in_force("s", "ts"), in_force_u=_in_force("u", "ts"),
+           now=_in_force("m", "NULL::TIMESTAMP"), now_f=_in_force("f", "NULL::TIMESTAMP"),
+           now_s=_in_force("s", "NULL::TIMESTAMP"))
+
+# The tracked fields of an action (a row of ``action_state`` without its batch columns).
+ACTION_STATE_COLUMNS: tuple[str, ...] = (
+    "action_id", "status", "phase", "start_year", "end_year", "service", "contact",
+    "indicator_ids", "area_codes", "location")
 
 # Every table with the constant query that dumps it in a stable order (for checksums).
 TABLE_DUMPS: dict[str, str] = {
@@ -215,6 +280,9 @@ TABLE_DUMPS: dict[str, str] = {
     "measurement": "SELECT * FROM measurement ORDER BY ALL",
     "layer_feature": "SELECT * FROM layer_feature ORDER BY ALL",
     "meeting": "SELECT * FROM meeting ORDER BY ALL",
+    "action": "SELECT * FROM action ORDER BY ALL",
+    "action_state": "SELECT * FROM action_state ORDER BY ALL",
+    "action_update": "SELECT * FROM action_update ORDER BY ALL",
 }
 # Constant statements that copy a fetched table (the local variable ``data``) into a table.
 INSERT_FROM_DATA: dict[str, str] = {
@@ -227,9 +295,13 @@ INSERT_FROM_DATA: dict[str, str] = {
     "measurement": "INSERT INTO measurement SELECT * FROM data",
     "layer_feature": "INSERT INTO layer_feature SELECT * FROM data",
     "meeting": "INSERT INTO meeting SELECT * FROM data",
+    "action": "INSERT INTO action SELECT * FROM data",
+    "action_state": "INSERT INTO action_state SELECT * FROM data",
+    "action_update": "INSERT INTO action_update SELECT * FROM data",
 }
-MACROS = {"measurement_at", "layer_feature_at"}
-SCHEMA_VERSION = "4"
+MACROS = {"measurement_at", "layer_feature_at", "action_state_at", "action_update_at"}
+VIEWS = {"current_measurement", "current_layer_feature", "current_action_state"}
+SCHEMA_VERSION = "5"
 # Version 2 lets the area table hold benchmark peers (level 'peer'): DuckDB cannot alter a
 # CHECK constraint, so the table is copied into the new definition, in one transaction.
 MIGRATIONS: dict[str, str] = {
@@ -262,6 +334,11 @@ MIGRATIONS: dict[str, str] = {
     "3": """
     ALTER TABLE goal ADD COLUMN IF NOT EXISTS illustrative BOOLEAN DEFAULT false;
     UPDATE meta SET value = '4' WHERE key = 'schema_version';
+    """,
+    # Version 5: the action tables, macros and view (created by SCHEMA, which runs first
+    # on a file that lacks them); only the version moves here.
+    "4": """
+    UPDATE meta SET value = '5' WHERE key = 'schema_version';
     """,
 }
 
@@ -482,8 +559,7 @@ class Store:
         macros = {r[0] for r in self._rows(
             "SELECT function_name FROM duckdb_functions() WHERE function_type = 'table_macro' "
             "AND database_name = current_database()")}
-        return not (set(TABLE_DUMPS) | {"current_measurement", "current_layer_feature"} <= names
-                    and MACROS <= macros)
+        return not (set(TABLE_DUMPS) | VIEWS <= names and MACROS <= macros)
 
     def close(self) -> None:
         """Release a ``keep_open`` hold (other Stores hold the file only while they run)."""
@@ -805,8 +881,9 @@ class Store:
             later = cur.execute(
                 "SELECT DISTINCT replaced_by FROM measurement WHERE batch_id = ? AND "
                 "replaced_by IS NOT NULL UNION SELECT DISTINCT replaced_by FROM layer_feature "
-                "WHERE batch_id = ? AND replaced_by IS NOT NULL", [batch_id, batch_id]
-            ).fetchall()
+                "WHERE batch_id = ? AND replaced_by IS NOT NULL UNION SELECT DISTINCT "
+                "replaced_by FROM action_state WHERE batch_id = ? AND replaced_by IS NOT NULL",
+                [batch_id, batch_id, batch_id]).fetchall()
             if later:
                 raise ValueError("latere lading(en) vervingen waarden van deze lading; maak "
                                  "eerst " + ", ".join(sorted(r[0] for r in later))
@@ -814,6 +891,8 @@ class Store:
             restored = cur.execute("UPDATE measurement SET replaced_by = NULL WHERE "
                                    "replaced_by = ?", [batch_id]).fetchone()[0]
             restored += cur.execute("UPDATE layer_feature SET replaced_by = NULL WHERE "
+                                    "replaced_by = ?", [batch_id]).fetchone()[0]
+            restored += cur.execute("UPDATE action_state SET replaced_by = NULL WHERE "
                                     "replaced_by = ?", [batch_id]).fetchone()[0]
             cur.execute("UPDATE batch SET undone_at = ? WHERE id = ?", [utc_now(), batch_id])
             set_meta(cur, "loads_version", f"undo:{batch_id}")
@@ -839,6 +918,72 @@ class Store:
                                                            batch["id"]])
             set_meta(cur, "loads_version", batch["id"])
         return {"rows": len(frame), "replaced": int(replaced)}
+
+    # -- actions (the note's initiatives) ------------------------------------------------
+    def actions(self) -> pd.DataFrame:
+        """The action catalog, in the note's order."""
+        return self._df("SELECT * FROM action ORDER BY position")
+
+    def action_states(self, as_of: dt.datetime | None = None) -> pd.DataFrame:
+        """Per action the tracked fields in force at ``as_of`` (naive UTC; None: now),
+        with the batch that set them and when."""
+        return self._df(
+            "SELECT s.*, b.kind AS batch_kind, b.loaded_at AS changed_at, b.who AS changed_by "
+            "FROM action_state_at(?::TIMESTAMP) s JOIN batch b ON b.id = s.batch_id "
+            "ORDER BY s.action_id", [as_of])
+
+    def action_updates(self, as_of: dt.datetime | None = None,
+                       action_id: str | None = None) -> pd.DataFrame:
+        """Dated status updates in force at ``as_of``, newest first."""
+        return self._df(
+            "SELECT u.*, b.loaded_at AS recorded_at FROM action_update_at(?::TIMESTAMP) u "
+            "JOIN batch b ON b.id = u.batch_id WHERE ?::VARCHAR IS NULL OR u.action_id = ? "
+            "ORDER BY u.day DESC, b.loaded_at DESC, u.action_id", [as_of, action_id, action_id])
+
+    def commit_actions(self, batch: dict, states: pd.DataFrame, updates: pd.DataFrame
+                       ) -> dict[str, int]:
+        """One transaction: a batch, the new tracked rows of the actions that changed
+        (their current rows marked replaced) and the dated updates.
+
+        ``states`` has every tracked column (:data:`ACTION_STATE_COLUMNS`); a row equal to
+        the action's current row is skipped. Returns counts; a batch that would change
+        nothing is not written (``{"changed": 0, "updates": 0}``).
+        """
+        frame = states[list(ACTION_STATE_COLUMNS)]  # noqa: F841 (read by DuckDB)
+        notes = updates[["action_id", "day", "text", "status"]]  # noqa: F841
+        with self.transaction() as cur:
+            cur.execute(
+                "CREATE TEMP TABLE action_rows AS SELECT f.* FROM frame f "
+                "LEFT JOIN current_action_state c ON c.action_id = f.action_id "
+                "WHERE c.action_id IS NULL OR ROW(c.status, c.phase, c.start_year, "
+                "c.end_year, c.service, c.contact, c.indicator_ids, c.area_codes, "
+                "c.location) IS DISTINCT FROM ROW(f.status, f.phase, f.start_year, "
+                "f.end_year, f.service, f.contact, f.indicator_ids, f.area_codes, "
+                "f.location)")
+            changed = cur.execute("SELECT count(*) FROM action_rows").fetchone()[0]
+            if changed == 0 and len(notes) == 0:
+                cur.execute("DROP TABLE action_rows")
+                return {"changed": 0, "updates": 0}
+            cur.execute(
+                "INSERT INTO batch (id, kind, loaded_at, who, file_name, sha256, row_count, "
+                "warnings_confirmed) VALUES (?, 'load', ?, ?, ?, ?, ?, ?)",
+                [batch["id"], batch["loaded_at"], batch["who"], batch["file_name"],
+                 batch["sha256"], int(changed) + len(notes), batch.get("warnings_confirmed")])
+            cur.execute(
+                "UPDATE action_state s SET replaced_by = ? FROM action_rows f "
+                "WHERE s.action_id = f.action_id AND s.replaced_by IS NULL "
+                "AND s.batch_id IN (SELECT id FROM batch WHERE undone_at IS NULL AND id <> ?)",
+                [batch["id"], batch["id"]])
+            cur.execute(
+                "INSERT INTO action_state SELECT action_id, status, phase, start_year, "
+                "end_year, service, contact, indicator_ids, area_codes, location, ?, NULL "
+                "FROM action_rows", [batch["id"]])
+            cur.execute(
+                "INSERT INTO action_update SELECT action_id, day, text, status, ?, ?, NULL "
+                "FROM notes", [batch["who"], batch["id"]])
+            cur.execute("DROP TABLE action_rows")
+            set_meta(cur, "loads_version", batch["id"])
+        return {"changed": int(changed), "updates": len(notes)}
 
     # -- snapshots ------------------------------------------------------------------------
     def export_copy(self, target: Path) -> None:

@@ -331,7 +331,9 @@ class Board:
             illustrative=bool(meas["illustrative"].any()) if len(meas) else False,
             attribution=self.attribution(view), quality=self.geometry_quality(level),
             goal=goal, goal_areas=goal_areas, outline_codes=tuple(sorted(zone_codes)),
-            lines=lines, points=points, points_label=layers.points or "")
+            lines=lines, points=points, points_label=layers.points or "",
+            actions=self.action_positions(view, section.spearhead)
+            if section.spearhead else ())
 
     def indicator_map(self, view: View, indicator_id: str, level: str = "wijk") -> MapData:
         """An indicator's map outside its page (presentation, PDF, open data): its own
@@ -394,6 +396,58 @@ class Board:
         """The years with district figures of any of a spearhead's indicators."""
         return sorted({int(y) for i in self.district_indicators(view, spearhead_id)
                        for y in self.measurements(view, i, "wijk")["period"]})
+
+    # ------------------------------------------------------------------ actions
+    def actions(self, view: View, spearhead_id: int | None = None) -> pd.DataFrame:
+        """The note's actions (of one spearhead) with their tracked fields as the view
+        stands (a pinned view: as they stood then), texts in the view's language; see
+        :func:`dashboard.actions.portfolio.assemble` for the derived columns."""
+        from ..actions import portfolio
+
+        every = self._cached(("actions", view, view.today()), lambda: portfolio.assemble(
+            self.store.actions(), self.store.action_states(view.as_of_utc),
+            self.areas(view), view.today(), view.lang))
+        if spearhead_id is None:
+            return every
+        return every[every["spearhead_id"] == spearhead_id].reset_index(drop=True)
+
+    def action(self, view: View, action_id: str) -> dict | None:
+        table = self.actions(view)
+        row = table[table["id"] == action_id]
+        return None if row.empty else row.iloc[0].to_dict()
+
+    def action_updates(self, view: View, action_id: str | None = None) -> pd.DataFrame:
+        """Dated status updates in force in the view (of one action), newest first."""
+        return self._cached(("action_updates", view.data, view.as_of, action_id),
+                            lambda: self.store.action_updates(view.as_of_utc, action_id))
+
+    def action_rollup(self, view: View, spearhead_id: int | None = None) -> dict:
+        from ..actions import portfolio
+
+        return portfolio.rollup(self.actions(view, spearhead_id))
+
+    def action_positions(self, view: View, spearhead_id: int | None = None) -> tuple:
+        """A map marker per located action (of one spearhead)."""
+        from ..actions import portfolio
+
+        def build() -> tuple:
+            levels = dict(zip(self.areas(view)["code"], self.areas(view)["level"]))
+            return tuple(portfolio.positions(self.actions(view, spearhead_id), levels,
+                                             self.geometry))
+        return self._cached(("action_positions", view, spearhead_id), build)
+
+    def district_actions(self, view: View, code: str, level: str,
+                         spearhead_id: int | None = None) -> pd.DataFrame:
+        """The actions located in one district (linked to it or an area inside it, or
+        with a location inside it)."""
+        from ..actions import portfolio
+
+        frame = self.actions(view, spearhead_id)
+        geo = self.geometry(level)
+        shape = geo.loc[geo["code"] == code, "geometry"]
+        mask = portfolio.in_district(frame, code, self.areas(view),
+                                     shape.iloc[0] if len(shape) else None)
+        return frame[mask].reset_index(drop=True)
 
     # ------------------------------------------------------------------ outputs
     def open_data(self, view: View):

@@ -37,7 +37,8 @@ class MapData:
     upper class bounds of ``scheme`` over those values; ``goal``: (year, value) of the
     city goal drawn on ``goal_areas`` (empty: no goal on the map); ``outline_codes``:
     sector codes of the outlined zones; ``lines``: (name, GeoJSON geometry); ``points``:
-    dicts with lat, lon, radius, name and tooltip lines. Texts are in the view's
+    dicts with lat, lon, radius, name and tooltip lines; ``actions``: a marker per
+    located action of the spearhead (lat, lon, id, title, status). Texts are in the view's
     language. Treat it as read-only."""
 
     section: str
@@ -58,6 +59,8 @@ class MapData:
     lines: tuple[tuple[str, dict], ...] = ()
     points: tuple[dict, ...] = ()
     points_label: str = ""
+    # the located actions of the section's spearhead (dashboard.actions.portfolio)
+    actions: tuple[dict, ...] = ()
     notes: dict = field(default_factory=dict)
 
     def class_of(self, code: str) -> int | None:
@@ -157,7 +160,20 @@ def draw(data: MapData, areas: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame | No
         attribution=data.attribution, quality=data.quality, illustrative=data.illustrative,
         extra_tooltip=data.goal_lines(), outlines=zones, lines=list(data.lines) or None,
         points=list(data.points) or None, points_label=data.points_label, tiles=tiles,
-        **builder)
+        actions=action_markers(data.actions) or None, **builder)
+
+
+def action_markers(actions: tuple[dict, ...]) -> list[dict]:
+    """The action markers of a map: position, colour by status, tooltip lines (title,
+    status, areas) in the current language."""
+    out = []
+    for a in actions:
+        lines = [(t("actie"), a["id"]), (t("status"), a["status_label"])]
+        if a["areas"]:
+            lines.append((t("gebieden"), ", ".join(a["areas"])))
+        out.append({"lat": a["lat"], "lon": a["lon"], "id": a["id"], "name": a["title"],
+                    "colour": a["colour"], "lines": lines})
+    return out
 
 
 def text_summary(data: MapData, names: dict[str, str]) -> str:

@@ -156,8 +156,10 @@ def choropleth(
     geometry_encoding: str = "geojson",
     bins: list[float] | None = None,
     precision: str = "rounded",
+    actions: list[dict] | None = None,
 ) -> folium.Map:
-    """A classified choropleth (+ optional outlines, lines and sized circle markers).
+    """A classified choropleth (+ optional outlines, lines, sized circle markers and
+    action markers).
 
     ``values``: area code → value; ``fmt``: number formatter for labels; ``points``: dicts
     with lat, lon, radius, tooltip lines (name + list of (label, value)).
@@ -171,6 +173,8 @@ def choropleth(
     ``precision``: ``"rounded"`` (coordinates rounded to 1e-5°, what the app draws) or
     ``"full"`` (the coordinates as given: the benchmarks' naive build); plain GeoJSON
     only (the polyline encoding always rounds to 1e-5°).
+    ``actions``: dicts with lat, lon, id, name, colour and tooltip lines: one ringed
+    marker per located action (:func:`action_layer`).
     """
     if geometry_encoding not in GEOMETRY_ENCODINGS:
         raise ValueError(f"geometry_encoding must be one of {GEOMETRY_ENCODINGS}")
@@ -237,10 +241,33 @@ def choropleth(
                                            fill_opacity=0.85),
                 tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
             ).add_to(m)
-    Legend(f"{title} ({unit})", legend_rows(bins, fmt),
-            t("Illustratieve cijfers") if illustrative else None).add_to(m)
+    if actions:
+        action_layer(m, actions)
+    note = " · ".join(n for n in (
+        t("Illustratieve cijfers") if illustrative else "",
+        t("Ringen: acties van de nota, kleur naar status") if actions else "") if n)
+    Legend(f"{title} ({unit})", legend_rows(bins, fmt), note or None).add_to(m)
     MapText(attribution, quality_note(quality)).add_to(m)
     return m
+
+
+def action_layer(m: folium.Map, actions: list[dict]) -> None:
+    """The located actions as ringed markers, one layer per status colour (the style is
+    per layer, so the payload carries no per-feature style); tooltips escaped."""
+    by_colour: dict[str, list[dict]] = {}
+    for a in actions:
+        by_colour.setdefault(a["colour"], []).append(
+            {"type": "Feature", "id": f"action-{a['id']}",
+             "properties": {"kind": "action", "action": a["id"],
+                            "tooltip": tooltip_html(a["name"], a.get("lines", []))},
+             "geometry": {"type": "Point", "coordinates": [a["lon"], a["lat"]]}})
+    for colour, feats in sorted(by_colour.items()):
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": feats}, name="acties",
+            marker=folium.CircleMarker(radius=9, weight=4, color=colour, fill=True,
+                                       fill_color="#FFFFFF", fill_opacity=0.9),
+            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        ).add_to(m)
 
 
 def highlight(m: folium.Map, areas: gpd.GeoDataFrame) -> folium.Map:
