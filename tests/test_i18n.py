@@ -262,7 +262,11 @@ def dutch_detector(lang: str):
                catalog.translatable_texts(settings.catalog_dir, settings.city).items()
                if i18n.content(entity, key, field, dutch, lang) != dutch
                and (entity, field) != ("city", "name")}  # also an area's name (data)
-    long_content = [c for c in content if len(c) >= 12]
+    # Inside a longer string only several-word texts count, on word boundaries: a
+    # one-word action title ("monitoringsbord") is also part of the board's own name
+    # and of identifiers ("bevolkingsgroei_sinds_2024"); a whole line still counts.
+    long_content = [re.compile(r"(?<!\w)" + re.escape(c) + r"(?!\w)") for c in content
+                    if len(c) >= 12 and " " in c.strip()]
 
     def offending(strings: list[str]) -> list[str]:
         bad = []
@@ -272,7 +276,7 @@ def dutch_detector(lang: str):
                 bad.append(s)
             elif any(p.fullmatch(ln) for p in patterns for ln in lines):
                 bad.append(s)
-            elif any(c in s for c in long_content):
+            elif any(c.search(s) for c in long_content):
                 bad.append(s)
         return bad
 
