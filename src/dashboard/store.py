@@ -336,8 +336,9 @@ MIGRATIONS: dict[str, str] = {
     UPDATE meta SET value = '4' WHERE key = 'schema_version';
     """,
     # Version 5: the action tables, macros and view (created by SCHEMA, which runs first
-    # on a file that lacks them); only the version moves here.
+    # on a file that lacks them); the next build writes the actions (no fingerprint yet).
     "4": """
+    DELETE FROM meta WHERE key = 'actions_sha256';
     UPDATE meta SET value = '5' WHERE key = 'schema_version';
     """,
 }
