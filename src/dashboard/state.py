@@ -184,6 +184,32 @@ def parse_choice(params: Mapping[str, str], name: str, options: Sequence[int],
     return int(raw) if raw in {str(o) for o in options} else default
 
 
+ACTION_PARAM = "id"  # the action page: /actie?id=a5.3.07
+
+
+def parse_action(params: Mapping[str, str], known: Sequence[str]
+                 ) -> tuple[str | None, str | None]:
+    """The action an action link names: (id, None) when it is one of ``known``, else
+    (None, notice): no id given, or an id the catalog does not hold (quoted, escaped)."""
+    raw = _raw(params, ACTION_PARAM)
+    if raw is None:
+        return None, t("Deze link noemt geen actie. Kies een actie in de lijst 'Acties' op "
+                       "de pagina van een speerpunt.")
+    raw = raw.strip()
+    if raw in set(known):
+        return raw, None
+    return None, t("Er is geen actie '{value}' in de nota. Kies een actie in de lijst "
+                   "'Acties' op de pagina van een speerpunt.", value=markdown_text(raw))
+
+
+def action_link(action_id: str, global_params: Mapping[str, str] | None = None) -> str:
+    """The relative address of an action's page, with the session-wide parameters
+    (language, pinned moment) so the page shows the same view."""
+    from urllib.parse import urlencode
+
+    return "actie?" + urlencode({ACTION_PARAM: action_id, **(global_params or {})})
+
+
 def _raw(params: Mapping[str, str], name: str) -> str | None:
     value = params.get(name)
     if isinstance(value, list):  # some callers give lists

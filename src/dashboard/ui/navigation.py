@@ -19,6 +19,8 @@ from ..settings import PROJECT_ROOT, Settings, load_settings
 PAGES = PROJECT_ROOT / "app_pages"
 DEFAULT_PAGE = "home.py"
 SPEARHEAD_KEY = "speerpunt_{n}"  # the page key of spearhead n (one page per spearhead)
+# Pages reached by link only (not in the sidebar menu): one action of the note.
+HIDDEN = frozenset({"actie.py"})
 
 
 def _spearhead_names(settings: Settings) -> dict[int, str]:
@@ -36,7 +38,8 @@ def page_specs(settings: Settings) -> dict[str, list[tuple[str, str, str | None]
         t("Speerpunten"): [
             (SPEARHEAD_KEY.format(n=i),
              f"{i}. {i18n.content('spearhead', i, 'name', names.get(i, t('Speerpunt')))}",
-             f"speerpunt-{i}") for i in sorted(names)],
+             f"speerpunt-{i}") for i in sorted(names)]
+        + [("actie.py", t("Actie"), "actie")],
         t("Vergaderingen"): [("presentation.py", t("Presentatie"), "presentatie"),
                              ("changes.py", t("Wat is er veranderd?"), "wijzigingen")],
         t("Verder kijken"): [("sdg.py", t("Duurzame ontwikkelingsdoelen (SDG's)"),
@@ -72,7 +75,8 @@ def _spearhead_page(n: int):
 
 def _page(key: str, title: str, url: str | None):
     if key.endswith(".py"):
-        return st.Page(PAGES / key, title=title, url_path=url, default=key == DEFAULT_PAGE)
+        return st.Page(PAGES / key, title=title, url_path=url, default=key == DEFAULT_PAGE,
+                       visibility="hidden" if key in HIDDEN else "visible")
     return st.Page(_spearhead_page(int(key.rsplit("_", 1)[1])), title=title, url_path=url)
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import charts, maps, overview, state
-from . import appstate, exports, frame, mapview, widgets
+from . import actions, appstate, exports, frame, mapview, widgets
 from ..board import MapData, View, text_summary
 from ..cityconfig import MapSection
 from ..i18n import t
@@ -132,6 +132,9 @@ def spearhead_page(spearhead_id: int) -> None:
             help=t("Zonder internet blijft 'geen achtergrond' de enige die laadt; de gebieden "
                    "blijven altijd leesbaar."))
         _maps_and_profile(page_key, spearhead_id, sections, level, year, inds, tiles)
+
+    with guarded("actions"):
+        actions.spearhead_section(page_key, spearhead_id)
 
     st.header(t("Alle indicatoren"))
     with guarded("indicator table"):
@@ -314,6 +317,8 @@ def _profile(spearhead_id: int, code: str, name: str, level: str, inds: pd.DataF
              version: View) -> None:
     table = appstate.board().district_profile(version, spearhead_id, code, level)
     st.markdown(f"**{md(name)}** ({md(level_name(level))})")
+    with guarded("district actions"):
+        actions.district_section(spearhead_id, code, level)
     if table.empty:
         st.write(t("Geen cijfers voor dit gebied."))
         return
