@@ -60,3 +60,42 @@ def loads_between(batches: pd.DataFrame, since, until) -> pd.DataFrame:
     undone = loads["undone_at"].notna() & (loads["undone_at"] > start) & (
         loads["undone_at"] <= end)
     return loads[loaded | undone].sort_values("loaded_at").reset_index(drop=True)
+
+
+ACTION_FIELDS = ["action_id", "status", "changed_at", "changed_by"]
+
+
+def action_status_changes(before: pd.DataFrame, after: pd.DataFrame,
+                          actions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Actions whose status differs between two moments. ``before``/``after``: the
+    tracked rows in force then (:meth:`Store.action_states`, with ``action_id``,
+    ``status``, ``changed_at``, ``changed_by``); ``actions`` (optional): the board's
+    action frame (id, spearhead_id, title, status labels come from the caller) to add
+    the spearhead and title.
+
+    Columns: action_id, status_old, status_new (codes; None = not assessed), changed_at
+    and changed_by (of the row in force at the later moment); one row per action whose
+    status changed, in action-id order (then the catalog's, when ``actions`` is given).
+    """
+    b = before.reindex(columns=ACTION_FIELDS)[["action_id", "status"]].rename(
+        columns={"status": "status_old"})
+    a = after.reindex(columns=ACTION_FIELDS).rename(columns={"status": "status_new"})
+    both = a.merge(b, on="action_id", how="outer")
+
+    def code(v):
+        return v if isinstance(v, str) and v else None
+
+    both["status_old"] = both["status_old"].map(code)
+    both["status_new"] = both["status_new"].map(code)
+    differs = both["status_old"].fillna("") != both["status_new"].fillna("")
+    changed = both[differs].copy()
+    for col in ("status_old", "status_new"):
+        changed[col] = changed[col].astype(object).where(changed[col].notna(), None)
+    changed = changed[["action_id", "status_old", "status_new", "changed_at",
+                       "changed_by"]].sort_values("action_id")
+    if actions is not None and len(actions):
+        info = actions[["id", "spearhead_id", "title"]].rename(columns={"id": "action_id"})
+        info = info.assign(_order=range(len(info)))
+        changed = changed.merge(info, on="action_id", how="left").sort_values(
+            ["_order", "action_id"]).drop(columns="_order")
+    return changed.reset_index(drop=True)

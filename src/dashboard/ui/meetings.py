@@ -217,6 +217,7 @@ def changes_page() -> None:
         st.download_button(t("Download als CSV"), report.to_csv(table),
                            file_name=f"wijzigingen-{since:%Y%m%d}.csv", mime="text/csv",
                            key="chg_csv")
+    _action_changes(before, version, since)
     loads = changes.loads_between(appstate.batches(version), clock.to_utc(since),
                                   clock.to_utc(until) if until else None)
     st.header(t("Ladingen in die periode"))
@@ -226,6 +227,45 @@ def changes_page() -> None:
         st.dataframe(_loads_table(loads, appstate.app().settings.public_mode),
                      hide_index=True, width="stretch")
     _record_meeting()
+
+
+def _action_changes(before, after, since: dt.datetime) -> None:
+    """Status changes of the note's actions between the two moments of the page."""
+    store = appstate.app().store
+    diff = changes.action_status_changes(store.action_states(before.as_of_utc),
+                                         store.action_states(after.as_of_utc),
+                                         appstate.board().actions(after))
+    st.header(tn("{n} actie kreeg een andere status", "{n} acties kregen een andere status",
+                 len(diff)))
+    if diff.empty:
+        st.caption(t("Geen enkele actie kreeg in die periode een andere status."))
+        return
+    table = action_change_table(diff, appstate.app().settings.public_mode)
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(t("Download als CSV"), report.to_csv(table),
+                       file_name=f"actiewijzigingen-{since:%Y%m%d}.csv", mime="text/csv",
+                       key="chg_actions_csv")
+
+
+def action_change_table(diff: pd.DataFrame, public: bool) -> pd.DataFrame:
+    """Action status changes as a table: action, old → new status, when and who (the
+    public instance names a role, not the editor)."""
+    from ..actions import model
+
+    labels = model.status_labels()
+    when = ["" if pd.isna(x) else i18n.fmt_date(clock.to_local(pd.Timestamp(x)
+                                                               .to_pydatetime()))
+            for x in diff["changed_at"]]
+    who = [t("redacteur")] * len(diff) if public else list(diff["changed_by"].fillna(""))
+    return pd.DataFrame({
+        t("Speerpunt"): diff["spearhead_id"],
+        t("Actie"): diff["action_id"],
+        t("Titel"): diff["title"],
+        t("Status was"): [labels[s or model.NOT_ASSESSED] for s in diff["status_old"]],
+        t("Status nu"): [labels[s or model.NOT_ASSESSED] for s in diff["status_new"]],
+        t("Gewijzigd op"): when,
+        t("Door"): who,
+    })
 
 
 def change_table(diff: pd.DataFrame) -> pd.DataFrame:
