@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import snapshot
+from deploy import stack
 from dashboard.settings import PROJECT_ROOT, SETTINGS
 from dashboard.store import Store
 
@@ -317,22 +318,9 @@ def test_finding_03_public_mode_refuses_uploads_whatever_the_configuration(
 
 
 def _nginx_config(tmp: Path, listen: int, editor_listen: int, upstream: int) -> Path:
-    """deploy/nginx.conf with the test's ports and writable paths, nothing else changed."""
-    text = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
-    text = re.sub(r"^pid .*;$", f"pid {tmp}/nginx.pid;", text, flags=re.M)
-    text = re.sub(r"^error_log \S+", f"error_log {tmp}/error.log", text, flags=re.M)
-    text = re.sub(r"access_log \S+;", f"access_log {tmp}/access.log;", text)
-    text = re.sub(r"listen 8080;", f"listen 127.0.0.1:{listen};", text)
-    text = re.sub(r"listen 127\.0\.0\.1:8081;", f"listen 127.0.0.1:{editor_listen};", text)
-    text = re.sub(r"server 127\.0\.0\.1:86\d\d ", f"server 127.0.0.1:{upstream} ", text)
-    temp = "".join(f"    {d}_temp_path {tmp}/{d};\n"
-                   for d in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    text = text.replace("http {\n", "http {\n" + temp, 1)
-    if os.geteuid() == 0:
-        text = "user root;\n" + text  # workers may write the test's temp folders
-    out = tmp / "nginx.conf"
-    out.write_text(text)
-    return out
+    """deploy/nginx.conf with the test's ports and writable paths, nothing else changed
+    (the local stack's rewrite, deploy/stack.py)."""
+    return stack.nginx_config(tmp, listen, editor_listen, [upstream], _free_port())
 
 
 @pytest.mark.skipif(NGINX is None, reason="nginx not installed (apt-get install nginx; "

@@ -1,0 +1,1 @@
+"""The production stack: nginx configuration, Streamlit settings, the local stack (stack.py)."""

@@ -1,0 +1,155 @@
+"""The production stack, real (issue 15, point 2): Debian's nginx with deploy/nginx.conf in
+front of two public replicas on a published snapshot (deploy/stack.py), opened in
+Debian's chromium and spoken to over Streamlit's own websocket protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from deploy import stack
+
+from .conftest import SHARED_GEO
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.skipif(stack.NGINX is None, reason="nginx not installed (.ci/run installs it)"),
+    pytest.mark.skipif(not SHARED_GEO.exists(), reason="needs ../shared/geo"),
+]
+LOCAL = {"127.0.0.1", "localhost"}
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory, monkeypatch_module):
+    monkeypatch_module.setenv("DASHBOARD_GEODATA_DIR", str(SHARED_GEO))
+    root = tmp_path_factory.mktemp("stack")
+    with stack.running(root, replicas=2) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+def _get(url: str, headers: dict[str, str] | None = None, method: str = "GET",
+         data: bytes | None = None):
+    req = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+def test_compression_cache_and_security_headers(running):
+    status, headers, body = _get(running.base + "/", {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"]
+    assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+    import gzip
+
+    page = gzip.decompress(body).decode()
+    assets = re.findall(r'(?:src|href)="\./(static/[^"]+\.(?:js|css))"', page)
+    assert assets, page[:500]
+    status, headers, body = _get(f"{running.base}/{assets[0]}", {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert "immutable" in headers["Cache-Control"] and "max-age=31536000" in \
+        headers["Cache-Control"]
+
+
+def test_the_public_side_refuses_uploads(running):
+    status, headers, _ = _get(f"{running.base}/_stcore/upload_file/x/y", method="PUT",
+                              data=b"x" * 10)
+    assert status == 403 and headers["Server"] == "nginx"
+    assert _get(f"{running.base}/_stcore/health")[0] == 200
+
+
+def _route(headers) -> str:
+    return headers["Set-Cookie"].split(";", 1)[0]
+
+
+def test_a_session_stays_on_one_replica(running):
+    """Every request of one visitor (page, health, the websocket) reaches one replica;
+    different visitors are spread over both (read from nginx's access log, which names
+    the upstream of every request)."""
+    from bench import protocol_load
+
+    cookies = [_route(_get(running.base + "/")[1]) for _ in range(16)]
+    for cookie in cookies:
+        for path in ("/", "/_stcore/health", "/speerpunt-5"):
+            _get(running.base + path, {"Cookie": cookie})
+    v = protocol_load.Visitor(0)
+    asyncio.run(_one_visit(protocol_load, v, running.base, cookies[0]))
+    assert not v.errors, v.errors
+    log = (running.root / "nginx" / "access.log").read_text()
+    upstreams: dict[str, set[str]] = {}
+    for route, upstream in re.findall(r"upstream=(\S+) route=(\S+)", log):
+        upstreams.setdefault(upstream, set()).add(route)
+    for cookie in cookies:
+        value = cookie.split("=", 1)[1]
+        assert len(upstreams[value]) == 1, (value, upstreams[value])
+    assert "/_stcore/stream" in log
+    replicas = {next(iter(v)) for k, v in upstreams.items() if k in
+                {c.split("=", 1)[1] for c in cookies}}
+    assert len(replicas) == 2, replicas
+
+
+async def _one_visit(protocol_load, v, base: str, cookie: str) -> None:
+    import websockets
+
+    uri = base.replace("http://", "ws://") + "/_stcore/stream"
+    async with websockets.connect(uri, subprotocols=["streamlit"], max_size=None,
+                                  additional_headers={"Cookie": cookie}) as ws:
+        widgets: dict = {}
+        seconds, error = await protocol_load._run_script(
+            ws, protocol_load._state(protocol_load.PAGE), widgets, 120)
+        if error:
+            v.errors.append(error)
+        v.latencies["open"] = [seconds]
+        v.widgets = widgets
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+def test_the_board_opens_through_the_proxy_in_chromium(running):
+    from playwright.sync_api import sync_playwright
+
+    from . import browserkit
+    from .test_browser import CHROMIUM_ARGS
+
+    hosts: set[str] = set()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or ""))
+            page.goto(running.base + "/speerpunt-5", wait_until="domcontentloaded")
+            maps = browserkit.rendered(page, timeout=120)
+            assert maps >= 1
+        finally:
+            browser.close()
+    assert hosts and hosts <= LOCAL, hosts
+
+
+def test_the_stack_command_is_documented_and_its_nginx_file_passes_the_check(tmp_path):
+    """The one command of docs/deploy.md exists, and the nginx file it runs (the shipped
+    one with the stack's ports and paths) passes ``nginx -t`` with three replicas."""
+    import subprocess
+
+    doc = (stack.PROJECT_ROOT / "docs" / "deploy.md").read_text()
+    assert "python deploy/stack.py" in doc
+    conf = stack.nginx_config(tmp_path, 18080, 18081, [18601, 18602, 18603], 18701)
+    text = conf.read_text()
+    assert text.count("server 127.0.0.1:186") == 3 and "max_fails=3" in text
+    check = subprocess.run([stack.NGINX, "-t", "-c", str(conf), "-p", str(tmp_path), "-e",
+                            str(tmp_path / "error.log")], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
