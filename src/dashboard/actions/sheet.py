@@ -108,10 +108,12 @@ def read(data: bytes, file: str, ctx: edit.Context, today=None) -> edit.Checked:
     try:
         grid = read_grid(data, file, SHEET if file.lower().endswith(".xlsx") else None)
     except InputError as exc:
-        if "acties" in str(exc) and file.lower().endswith(".xlsx"):
-            grid = read_grid(data, file)  # a workbook whose sheet was renamed: the first
-        else:
+        if not file.lower().endswith(".xlsx"):
             return _refused(file, exc.problems)
+        try:  # a workbook whose sheet was renamed: its first sheet (a broken file fails
+            grid = read_grid(data, file)  # here again, with the reason)
+        except InputError as again:
+            return _refused(file, again.problems)
     header_at = next((i for i, row in enumerate(grid.head[:HEADER_SCAN])
                       if edit.ID in _names(row)), None)
     if header_at is None:

@@ -3,6 +3,7 @@ history and undo. Not part of the navigation in public mode."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -10,7 +11,9 @@ import streamlit as st
 
 from streamlit_folium import st_folium
 
-from .. import auth, loads, maps, safety
+from .. import auth, clock, i18n, loads, maps, safety
+from ..actions import edit, model, sheet
+from ..errors import InputError
 from . import appstate, calendar
 from ..errors import StoreWriteError
 from ..i18n import t, tn
@@ -154,9 +157,13 @@ def load_page() -> None:
                  "geschiedenis en ongedaan maken (pagina Geschiedenis).",
                  who=safety.markdown_text(_who(who))))
     calendar.due_section(version)
-    kinds = {"measurements": t("Metingen (CSV of Excel)"), "layer": t("GIS-laag")}
+    kinds = {"measurements": t("Metingen (CSV of Excel)"), "layer": t("GIS-laag"),
+             "actions": t("Acties (status, Excel)")}
     kind = st.radio(t("Wat laadt u?"), list(kinds), format_func=kinds.get, horizontal=True,
                     key="load_kind")
+    if kind == "actions":
+        actions_block(who)
+        return
     inds = appstate.indicators(version)
     names = dict(zip(inds["id"], inds["name"]))
     if kind == "measurements":
@@ -374,14 +381,244 @@ def _unmatched_block(validated) -> None:
                  hide_index=True, width="stretch")
 
 
+# -- actions (issue 14 point 4): one action's status, the Excel round trip ---------------
+FIELD_LABEL = {"status": t("Status", lang="nl"), "phase": t("Fase", lang="nl"),
+               "start_year": t("Startjaar", lang="nl"), "end_year": t("Eindjaar", lang="nl"),
+               "service": t("Dienst", lang="nl"), "contact": t("Contact", lang="nl"),
+               "indicator_ids": t("Indicatoren", lang="nl"),
+               "area_codes": t("Gebieden", lang="nl"), "location": t("Locatie", lang="nl")}
+# The editor form's and the sheet's column ids (edit.COLUMNS) → the label shown.
+COLUMN_LABEL = {"id": t("Actie", lang="nl"), "update_tekst": t("Toelichting", lang="nl"),
+                "update_datum": t("Datum", lang="nl"),
+                **{c: FIELD_LABEL[f] for c, f in edit.COLUMNS.items()}}
+
+
+def actions_page() -> None:
+    """The actions editor as a page of its own (``app_pages/actions_editor.py``)."""
+    who = require_editor()
+    st.title(t("Acties bijwerken"))
+    actions_block(who)
+
+
+def actions_block(who: str) -> None:
+    """The coordinator's part for the note's actions: one action's status (with a
+    required comment and a date), or the whole list as Excel (download, upload, preview,
+    confirm). Every change is one batch, undone on the page Geschiedenis."""
+    if FLASH in st.session_state:
+        st.success(safety.markdown_text(st.session_state.pop(FLASH)))
+    modes = {"one": t("Eén actie"), "sheet": t("Excel-lijst")}
+    mode = st.radio(t("Hoe wijzigt u?"), list(modes), format_func=modes.get,
+                    horizontal=True, key="actions_mode")
+    if mode == "one":
+        _action_form(who)
+    else:
+        _action_sheet(who)
+
+
+def _now_view(lang: str | None = None):
+    """This session's view of the data as they are now (editing never works pinned)."""
+    v = appstate.view()
+    return dataclasses.replace(v, as_of=None, on=None, lang=lang or v.lang)
+
+
+def _field_text(name: str, value) -> str:
+    from ..actions import model
+
+    if name == "status":
+        return model.status_label(value)
+    if name == "phase":
+        return model.phase_label(value) if value else ""
+    if isinstance(value, list | tuple) or hasattr(value, "tolist"):
+        return "; ".join(str(v) for v in list(value))
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _column_label(column: str | None) -> str:
+    return t(COLUMN_LABEL[column]) if column in COLUMN_LABEL else (column or "")
+
+
+def _show_problems(problems, file: str | None = None) -> None:
+    """Every problem with its file, row and column; nothing was written."""
+    st.error(tn("{n} probleem: er is niets geschreven.",
+                "{n} problemen: er is niets geschreven.", len(problems)))
+    st.dataframe(pd.DataFrame({
+        t("Bestand"): [p.file for p in problems],
+        t("Rij"): [p.row if p.row is not None else "" for p in problems],
+        t("Kolom"): [p.field or "" for p in problems],
+        t("Probleem"): [p.reason for p in problems]}), hide_index=True, width="stretch")
+
+
+def _action_form(who: str) -> None:
+    a = appstate.app()
+    view = _now_view()
+    actions = a.board.actions(view)
+    spearheads = appstate.spearheads(view)
+    names = dict(zip(spearheads["id"], spearheads["name"]))
+    cells = st.columns(2)
+    with cells[0]:
+        query = st.text_input(t("Zoek op id of titel"), key="act_search").strip().casefold()
+    with cells[1]:
+        spearhead = st.selectbox(t("Speerpunt"), [None, *names], key="act_spearhead",
+                                 format_func=lambda i: t("alle speerpunten") if i is None
+                                 else f"{i}. {names[i]}")
+    shown = actions
+    if spearhead is not None:
+        shown = shown[shown["spearhead_id"] == spearhead]
+    if query:
+        shown = shown[[query in f"{i} {title}".casefold()
+                       for i, title in zip(shown["id"], shown["title"])]]
+    if shown.empty:
+        st.info(t("Geen actie gevonden."))
+        return
+    titles = dict(zip(shown["id"], shown["title"]))
+    action_id = st.selectbox(t("Actie"), list(titles), key="act_id",
+                             format_func=lambda i: f"{i} · {titles[i]}")
+    row = shown[shown["id"] == action_id].iloc[0].to_dict()
+    st.subheader(safety.markdown_text(f"{action_id} · {row['title']}"))
+    st.caption(safety.markdown_text(row["text"]))
+    st.dataframe(pd.DataFrame({
+        t("Veld"): [t(FIELD_LABEL[f]) for f in FIELD_LABEL],
+        t("Huidige waarde"): [_field_text(f, row.get(f)) for f in FIELD_LABEL]}),
+        hide_index=True, width="stretch", key="act_current")
+    updates = a.board.action_updates(view, action_id)
+    if len(updates):
+        st.dataframe(pd.DataFrame({
+            t("Datum"): [str(d)[:10] for d in updates["day"]],
+            t("Status"): [model.status_label(s) if isinstance(s, str) else ""
+                          for s in updates["status"]],
+            t("Update"): updates["text"]}), hide_index=True, width="stretch")
+    else:
+        st.caption(t("Nog geen updates."))
+    today = _today()
+    statuses = ["", *model.STATUSES]
+    phases = ["", *model.PHASES]
+    with st.form(f"act_form_{action_id}"):
+        status = st.selectbox(t("Nieuwe status"), statuses,
+                              index=statuses.index(row["status"] or ""),
+                              format_func=lambda c: model.status_label(c or None))
+        phase = st.selectbox(t("Fase"), phases, index=phases.index(row["phase"] or ""),
+                             format_func=lambda c: model.phase_label(c) if c else "—")
+        years = st.columns(2)
+        start = years[0].text_input(t("Startjaar"), _field_text("start_year",
+                                                               row["start_year"]))
+        end = years[1].text_input(t("Eindjaar"), _field_text("end_year", row["end_year"]))
+        service = st.text_input(t("Dienst"), row["service"] or "")
+        contact = st.text_input(t("Contact"), row["contact"] or "")
+        comment = st.text_area(t("Toelichting (verplicht)"), max_chars=model.MAX_UPDATE)
+        day = st.date_input(t("Datum"), value=today, max_value=today)
+        submitted = st.form_submit_button(t("Wijziging opslaan"), type="primary")
+    if not submitted:
+        return
+    try:
+        result = edit.set_status(a.store, action_id, status, comment, day, who,
+                                 today=today, fase=phase, start=start, einde=end,
+                                 dienst=service, contact=contact)
+    except InputError as exc:
+        st.error(t("Niet opgeslagen: {problems}", problems=safety.markdown_text("; ".join(
+            f"{_column_label(p.field)}: {p.reason}"
+            for p in exc.problems))))
+        return
+    except StoreWriteError as exc:
+        st.error(safety.markdown_text(exc))
+        return
+    _saved(result)
+
+
+def _action_sheet(who: str) -> None:
+    a = appstate.app()
+    with i18n.language("nl"):  # the sheet's words are Dutch (uploads accept NL/EN/FR)
+        data = sheet.to_xlsx(a.board.actions(_now_view("nl")))
+    st.download_button(t("Actielijst downloaden (Excel)"), data, file_name="acties.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument."
+                            "spreadsheetml.sheet", key="act_download")
+    st.caption(t("Wijzig status, fase, jaren, dienst, contact, indicatoren, gebieden of "
+                 "locatie, of vul een update in; laad het bestand dan hier op. Het blad "
+                 "'uitleg' beschrijft elke kolom."))
+    upload = st.file_uploader(t("Bewerkte actielijst (.xlsx of .csv)"), type=["xlsx", "csv"],
+                              key="upload_actions")
+    if upload is None:
+        return
+    checked = sheet.read(upload.getvalue(), upload.name, edit.Context(a.store),
+                         today=_today())
+    if not checked.ok:
+        _show_problems(checked.problems)
+        return
+    if not len(checked.changes) and not len(checked.updates):
+        st.info(t("{file}: geen wijzigingen ten opzichte van de huidige gegevens.",
+                  file=safety.markdown_text(upload.name)))
+        return
+    st.success(t("{file}: geen fouten gevonden.", file=safety.markdown_text(upload.name)))
+    st.subheader(t("Voorbeeld van de wijzigingen"))
+    changes = checked.changes
+    st.write(t("{n} acties gewijzigd, {m} updates.", n=changes["action_id"].nunique(),
+               m=len(checked.updates)))
+    if len(changes):
+        st.dataframe(pd.DataFrame({
+            t("Actie"): changes["action_id"],
+            t("Veld"): [t(FIELD_LABEL[f]) for f in changes["field"]],
+            t("Voor"): [_field_text(f, v) for f, v in zip(changes["field"], changes["before"])],
+            t("Na"): [_field_text(f, v) for f, v in zip(changes["field"], changes["after"])]}),
+            hide_index=True, width="stretch", key="act_changes")
+    if len(checked.updates):
+        u = checked.updates
+        st.dataframe(pd.DataFrame({t("Actie"): u["action_id"],
+                                   t("Datum"): [str(d)[:10] for d in u["day"]],
+                                   t("Update"): u["text"]}),
+                     hide_index=True, width="stretch", key="act_updates")
+    if st.button(t("Wijzigingen opslaan"), type="primary", key="act_commit"):
+        try:
+            result = edit.commit(a.store, checked, who)
+        except StoreWriteError as exc:
+            st.error(safety.markdown_text(exc))
+            return
+        _saved(result)
+
+
+FLASH = "actions_saved"  # session state: the message of the last save, shown after rerun
+
+
+def _saved(result: dict) -> None:
+    """Rerun with the saved data (the action's fields as they now are) and say so."""
+    st.cache_data.clear()
+    st.session_state[FLASH] = t(
+        "Opgeslagen als {batch}: {changed}, {updates}. U kunt dit ongedaan maken op de "
+        "pagina Geschiedenis.", batch=result["batch_id"] or "—",
+        changed=tn("{n} actie gewijzigd", "{n} acties gewijzigd", result["changed"]),
+        updates=tn("{n} update", "{n} updates", result["updates"]))
+    st.rerun()
+
+
+def _today():
+    """Today in the city (a comment's date may not be later)."""
+    return clock.now_local().date()
+
+
+def _batch_what(batch_id: str, kind: str, counts: dict) -> str:
+    """What a batch did, for the history: the portfolio batches in words."""
+    if batch_id in counts:
+        c = counts[batch_id]
+        return t("acties: {changed} gewijzigd, {updates}", changed=c["changed"],
+                 updates=tn("{n} update", "{n} updates", c["updates"]))
+    return ""
+
+
 def history_page() -> None:
     require_editor()
     a = appstate.app()
     st.title(t("Geschiedenis van de ladingen"))
     batches = a.store.batches().sort_values("loaded_at", ascending=False)
+    counts = edit.batch_counts(a.store)
     view = pd.DataFrame({
         t("Lading"): batches["id"], t("Soort"): [batch_kind_label(k) for k in batches["kind"]],
         t("Tijdstip (UTC)"): batches["loaded_at"],
+        t("Wat"): [_batch_what(i, k, counts) for i, k in zip(batches["id"], batches["kind"])],
         t("Door"): [_who(w) for w in batches["who"]], t("Bestand"): batches["file_name"],
         t("Rijen"): batches["row_count"], "sha256": batches["sha256"].str[:12],
         t("Waarschuwingen bevestigd"): batches["warnings_confirmed"].fillna(""),
@@ -424,4 +661,5 @@ def _publish_block() -> None:
                      name=safety.markdown_text(folder.name)))
 
 
-__all__ = ["current_editor", "history_page", "load_page", "require_editor"]
+__all__ = ["actions_block", "actions_page", "current_editor", "history_page", "load_page",
+           "require_editor"]
