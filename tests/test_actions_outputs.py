@@ -5,6 +5,8 @@ export of the actions (CSV, Parquet, GeoJSON, metadata), on a real database."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import time
 
 import pandas as pd
@@ -73,3 +75,128 @@ def test_changes_page_shows_the_action_status_change(built_copy, clean_env, monk
     assert shown["Status was"].tolist() == ["nog niet beoordeeld"]
     assert shown["Status nu"].tolist() == ["in uitvoering"]
     assert "1 actie kreeg een andere status" in [h.value for h in at.header]
+
+
+# ------------------------------------------------------------------ open data
+def _export(settings, as_of=None):
+    from dashboard import opendata
+    from dashboard.board import Board, View
+
+    with Store(settings.db_path, read_only=True) as store:
+        board = Board(store, settings)
+        view = View(lang="nl") if as_of is None else board.view(as_of)
+        od = board.open_data(view)
+        return od, opendata.export_files(od, created=dt.datetime(2026, 1, 1)), \
+            board.actions(view)
+
+
+def test_open_data_actions_csv_is_formula_safe(built_copy):
+    from dashboard import opendata
+
+    with Store(built_copy.db_path) as store:
+        edit.set_status(store, ACTION, "in uitvoering", "gestart", DAY, "test",
+                        service="=cmd|' /C calc'!A0")
+    od, files, shown = _export(built_copy)
+    text = files["acties.csv"].decode("utf-8")
+    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    assert len(table) == 247 == len(shown)
+    assert list(table.columns) == list(opendata.ACTION_COLUMNS)
+    assert table["id"].tolist() == shown["id"].tolist()
+    row = table.set_index("id").loc[ACTION]
+    assert row["service"] == "'=cmd|' /C calc'!A0"      # no formula for a spreadsheet
+    assert (row["status"], row["status_label"]) == ("in_progress", "in uitvoering")
+    assert "=cmd" not in text.replace("'=cmd", "")
+    # Not assessed: an empty code, the Dutch words; the editor's name is not published.
+    other = table.set_index("id").drop(ACTION)
+    assert set(other["status"]) == {""} and set(other["status_label"]) == {
+        "nog niet beoordeeld"}
+    assert "changed_by" not in table.columns and "test" not in set(table["changed_at"])
+    # The bundle names the files in the data package with their hashes; the metadata
+    # gives the statuses as codes with their words, the licence and the source.
+    package = json.loads(files["datapackage.json"])
+    paths = {r["path"] for r in package["resources"]}
+    assert {"acties.csv", "acties.parquet", "acties.geojson", "acties.json"} <= paths
+    meta = json.loads(files["acties.json"])
+    assert meta["rows"] == 247 and meta["counts"]["in_progress"] == 1
+    assert meta["counts"]["not_assessed"] == 246
+    assert {"code": "in_progress", "label": "in uitvoering"} in meta["statuses"]
+    assert meta["sources"] == [{"title": "Inspiratienota Kortrijk 2040"}]
+    assert meta["licenses"][0]["title"] == built_copy.city.open_data.licence
+    assert [f["name"] for f in meta["schema"]["fields"]] == list(opendata.ACTION_COLUMNS)
+
+
+def test_open_data_actions_parquet_round_trips(built_official):
+    import pyarrow.parquet as pq
+
+    _, files, shown = _export(built_official)
+    back = pq.read_table(io.BytesIO(files["acties.parquet"])).to_pandas()
+    csv_table = pd.read_csv(io.BytesIO(files["acties.csv"]), dtype=str,
+                            keep_default_na=False)
+    assert back["id"].tolist() == shown["id"].tolist() == csv_table["id"].tolist()
+    assert back["title"].tolist() == shown["title"].tolist()
+    assert back["spearhead_id"].tolist() == shown["spearhead_id"].tolist()
+    assert back["late"].tolist() == shown["late"].tolist()
+    years = [None if pd.isna(v) else int(v) for v in back["target_year"]]
+    assert years == [None if pd.isna(v) else int(v) for v in shown["target_year"]]
+    assert back["indicator_ids"].tolist() == [";".join(v) for v in shown["indicator_ids"]]
+    meta = pq.read_schema(io.BytesIO(files["acties.parquet"])).metadata
+    assert meta[b"source"] == b"Inspiratienota Kortrijk 2040"
+
+
+def test_open_data_actions_geojson_has_the_located_ones(built_copy):
+    import shapely.geometry
+
+    point = '{"type":"Point","coordinates":[3.2650,50.8277]}'
+    with Store(built_copy.db_path) as store:
+        edit.set_status(store, "a1.1.01", "in voorbereiding", "plek gekozen", DAY, "test",
+                        location="50.8277, 3.2650")
+    od, files, shown = _export(built_copy)
+    geo = json.loads(files["acties.geojson"])
+    assert geo["type"] == "FeatureCollection" and "crs" not in geo
+    located = shown[shown["located"]]
+    assert len(located) >= 3
+    by_id = {f["id"]: f for f in geo["features"]}
+    assert set(by_id) == set(located["id"])  # every located action, nothing else
+    for f in geo["features"]:
+        shape = shapely.geometry.shape(f["geometry"])
+        assert shape.is_valid and not shape.is_empty
+        minx, miny, maxx, maxy = shape.bounds
+        assert 2.5 < minx <= maxx < 6.5 and 49.5 < miny <= maxy < 51.6  # Belgium, lon/lat
+    own = by_id["a1.1.01"]
+    assert own["properties"]["geometry_source"] == "location"
+    assert shapely.geometry.shape(own["geometry"]).equals(
+        shapely.geometry.shape(json.loads(point)))
+    assert own["properties"]["status"] == "preparing"
+    by_areas = [f for f in geo["features"] if f["properties"]["geometry_source"] == "areas"]
+    assert by_areas
+    for f in by_areas:  # the union of its areas' published geometry
+        from shapely.ops import unary_union
+
+        codes = f["properties"]["area_codes"].split(";")
+        union = unary_union([shapely.geometry.shape(json.loads(od.geometry[c]))
+                             for c in codes if c in od.geometry])
+        assert shapely.geometry.shape(f["geometry"]).symmetric_difference(union).area \
+            < 1e-8
+    assert "Inspiratienota" in geo["source"] and geo["geometry_rule"]
+
+
+def test_pinned_export_shows_the_old_status(built_copy):
+    with Store(built_copy.db_path) as store:
+        edit.set_status(store, ACTION, "in uitvoering", "gestart", DAY, "test")
+        time.sleep(1.1)  # links and pins carry whole seconds
+        from dashboard import clock
+
+        pinned = clock.to_local(utc_now()).replace(microsecond=0)
+        time.sleep(1.1)
+        edit.set_status(store, ACTION, "afgerond", "klaar", DAY, "test")
+    _, then, _ = _export(built_copy, pinned)
+    _, now, _ = _export(built_copy)
+
+    def status(files):
+        table = pd.read_csv(io.BytesIO(files["acties.csv"]), dtype=str,
+                            keep_default_na=False).set_index("id")
+        return table.loc[ACTION, "status"], table.loc[ACTION, "status_label"]
+
+    assert status(then) == ("in_progress", "in uitvoering")
+    assert status(now) == ("done", "afgerond")
+    assert json.loads(then["acties.json"])["as_of"] is not None

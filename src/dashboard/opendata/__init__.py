@@ -22,6 +22,9 @@ Formats (see docs/opendata.md):
   its measurements nested in ``properties.measurements`` (geometry written once, not once
   per row). Areas whose geometry is only *schematic* (no official layer imported) get no
   feature: a made-up grid is no open geodata.
+- **Actions** (``acties.*``): the note's actions, one row per action with its status as
+  it stood (codes and Dutch words), as CSV, Parquet and GeoJSON of the located ones, with
+  a Data Resource ``acties.json`` (see :mod:`.actions`).
 - **Metadata**: per indicator a Frictionless Data Resource (JSON) with its Table Schema
   and the indicator's catalog facts, licence, attribution and provenance; for the whole
   export a Frictionless Data Package (``datapackage.json``).
@@ -40,6 +43,9 @@ from .formats import (board_map, csv_bytes, geojson_bytes, indicator_ids, parque
 from .metadata import (board_files, datapackage, indicator_files, indicator_metadata,
                        metadata_bytes, package_name, table_schema)
 from .bundle import export_files, file_name, write_export, zip_bytes
+from .actions import (ACTION_COLUMNS, ACTION_FIELDS, ACTIONS_NAME, action_files, action_rows,
+                      actions_csv, actions_geojson, actions_parquet)
+from .metadata import actions_resource
 
 __all__ = ["ARROW_SCHEMA", "BOARD_NAME", "Board", "COLUMNS", "COORD_DECIMALS", "CSV_DIALECT",
            "EXPORTED_QUALITIES", "FIELDS", "FORMATS", "GEOMETRY_QUALITY_MEANING",
@@ -47,4 +53,6 @@ __all__ = ["ARROW_SCHEMA", "BOARD_NAME", "Board", "COLUMNS", "COORD_DECIMALS", "
            "collect", "geometry_json", "ordered_levels", "board_map", "csv_bytes", "geojson_bytes",
            "indicator_ids", "parquet_bytes", "records", "rows", "board_files", "datapackage",
            "indicator_files", "indicator_metadata", "metadata_bytes", "package_name",
-           "table_schema", "export_files", "file_name", "write_export", "zip_bytes"]
+           "table_schema", "export_files", "file_name", "write_export", "zip_bytes",
+           "ACTION_COLUMNS", "ACTION_FIELDS", "ACTIONS_NAME", "action_files", "action_rows",
+           "actions_csv", "actions_geojson", "actions_parquet", "actions_resource"]

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from .. import clock
 from ..store import utc_now
+from .actions import action_files, file_names as action_names
 from .formats import indicator_ids
-from .metadata import (board_files, datapackage, indicator_files, indicator_metadata,
-                       metadata_bytes, package_name)
+from .metadata import (actions_resource, board_files, datapackage, indicator_files,
+                       indicator_metadata, metadata_bytes, package_name)
 from .schema import BOARD_NAME, Board, FORMATS, INDICATOR_DIR, PACKAGE_FILE, _ZIP_TIME
 
 
@@ -23,8 +24,9 @@ def export_files(board: Board, indicator_id: str | None = None,
                  created: dt.datetime | None = None) -> dict[str, bytes]:
     """Relative path → bytes of a whole export (None) or of one indicator's four files.
 
-    Whole export: ``datapackage.json``, ``alle-indicatoren.{csv,parquet,geojson}`` and
-    ``indicatoren/<id>.{csv,parquet,geojson,json}`` for every indicator.
+    Whole export: ``datapackage.json``, ``alle-indicatoren.{csv,parquet,geojson}``,
+    ``indicatoren/<id>.{csv,parquet,geojson,json}`` for every indicator and, when the
+    store has the note's actions, ``acties.{csv,parquet,geojson,json}``.
     """
     created = created or utc_now()
     out: dict[str, bytes] = {}
@@ -40,7 +42,13 @@ def export_files(board: Board, indicator_id: str | None = None,
         files = board_files(board)
         for fmt, data in files.items():
             out[BOARD_NAME + FORMATS[fmt][0]] = data
-        out[PACKAGE_FILE] = metadata_bytes(datapackage(board, created, files))
+        acts = action_files(board) if board.actions is not None else None
+        if acts is not None:
+            names = action_names()
+            for fmt, data in acts.items():
+                out[names[fmt]] = data
+            out[names["json"]] = metadata_bytes(actions_resource(board, acts))
+        out[PACKAGE_FILE] = metadata_bytes(datapackage(board, created, files, acts))
     return dict(sorted(out.items()))
 
 

@@ -179,11 +179,51 @@ def package_name(board: Board) -> str:
     return _slug(board.open_data.get("publisher") or f"{board.city['name']} open data")
 
 
+def actions_resource(board: Board, files: dict[str, bytes] | None = None) -> dict:
+    """The Data Resource of the note's actions (``acties.json``). It has no ``created``
+    (the package's is the generation time), so the same data give the same bytes and
+    the package can list the file with its hash."""
+    from .actions import action_files, actions_metadata
+
+    files = files if files is not None else action_files(board)
+    return actions_metadata(board, files, _licenses(board), _moment(board))
+
+
+def _action_resources(board: Board, files: dict[str, bytes]) -> list[dict]:
+    from .actions import ACTIONS_NAME, actions_schema, file_names
+
+    names = file_names()
+    rows = 0 if board.actions is None else len(board.actions)
+    meta = metadata_bytes(actions_resource(board, files))
+    return [
+        {"name": ACTIONS_NAME, "type": "table", **_file_entry(names["csv"], files["csv"],
+                                                                "csv"),
+         "encoding": "utf-8", "dialect": CSV_DIALECT, "rows": rows,
+         "schema": actions_schema(),
+         "description": "De acties van de nota met hun status; metadata in "
+                        + names["json"] + "."},
+        {"name": ACTIONS_NAME + "-parquet", "type": "table",
+         **_file_entry(names["parquet"], files["parquet"], "parquet"), "rows": rows,
+         "schema": actions_schema()},
+        {"name": ACTIONS_NAME + "-geojson",
+         **_file_entry(names["geojson"], files["geojson"], "geojson"),
+         "description": "Eén feature per actie met een locatie of gekoppelde gebieden."},
+        {"name": ACTIONS_NAME + "-metadata", **_file_entry(names["json"], meta, "json")},
+    ]
+
+
 def datapackage(board: Board, created: dt.datetime | None = None,
-                files: dict[str, bytes] | None = None) -> dict:
+                files: dict[str, bytes] | None = None,
+                action_data: dict[str, bytes] | None = None) -> dict:
     """The whole export as a Frictionless Data Package: the whole-board files as
-    resources, every indicator with its metadata file and data files."""
+    resources, every indicator with its metadata file and data files, and the note's
+    actions (when the board has them)."""
     files = files if files is not None else board_files(board)
+    created = created or utc_now()
+    if board.actions is not None and action_data is None:
+        from .actions import action_files
+
+        action_data = action_files(board)
     schema = table_schema(board.levels)
     n_illus = int(board.table["illustrative"].sum())
     documents = sorted({f"{d}" for d in board.indicators["source_document"]})
@@ -233,7 +273,7 @@ def datapackage(board: Board, created: dt.datetime | None = None,
              "description": ("Eén feature per gebied met geometrie; de metingen van dat "
                              "gebied in properties.measurements (velden zoals in de tabel, "
                              "zonder area_code, area_name en level).")},
-        ],
+        ] + (_action_resources(board, action_data) if action_data else []),
         "indicators": indicators,
         "created": _iso(created or utc_now()),
     }

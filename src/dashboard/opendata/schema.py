@@ -110,6 +110,10 @@ class Board:
     # indicator id → the board's own map of it (board.MapData: level, year, classes,
     # goal), as the page, the presentation and the PDF draw it; written into its GeoJSON
     maps: dict[str, Any] = field(default_factory=dict)
+    # The note's actions as the board assembles them (Dutch), as they stood at ``as_of``
+    # (None: the store has no actions); the title of the document they come from.
+    actions: pd.DataFrame | None = None
+    action_source: str = ""
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
