@@ -1,4 +1,4 @@
-"""Command line: ``python -m dashboard build | geodata | settings``."""
+"""Command line: ``python -m dashboard build | geodata | import | undo | actions | …``."""
 
 from __future__ import annotations
 
@@ -190,6 +190,129 @@ def _cmd_undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_problems(problems, stream) -> None:
+    for p in problems:
+        where = p.file + (f", rij {p.row}" if p.row is not None else "") + (
+            f", kolom '{p.field}'" if p.field else "")
+        print(f"  {where}: {p.reason}", file=stream)
+
+
+def _cmd_actions_export(args: argparse.Namespace) -> int:
+    """The action list as an Excel workbook (Dutch), to edit and load again."""
+    from .actions import sheet
+    from .board import Board
+    from .store import Store
+
+    settings = load_settings()
+    with Store(settings.db_path, read_only=True, lock_wait=settings.db_lock_wait) as store:
+        board = Board(store, settings)
+        with i18n.language("nl"):
+            actions = board.actions(board.view(None, "nl"))
+            data = sheet.to_xlsx(actions)
+    Path(args.file).write_bytes(data)
+    print(i18n.t("Actielijst geschreven: {file} ({n} acties).", file=args.file,
+                 n=len(actions)))
+    return 0
+
+
+def _print_changes(checked) -> None:
+    from .actions import model
+
+    def text(field, value):
+        if field == "status":
+            return model.status_label(value)
+        if field == "phase":
+            return model.phase_label(value) if value else "—"
+        if isinstance(value, list | tuple):
+            return ";".join(map(str, value)) or "—"
+        return "—" if value is None or (isinstance(value, float) and value != value) \
+            else str(value)
+
+    for a, f, before, after in zip(checked.changes["action_id"], checked.changes["field"],
+                                   checked.changes["before"], checked.changes["after"]):
+        print(f"  {a}  {f}: {text(f, before)} → {text(f, after)}")
+    for a, day, note in zip(checked.updates["action_id"], checked.updates["day"],
+                            checked.updates["text"]):
+        print(f"  {a}  update {day}: {note}")
+
+
+def _cmd_actions_load(args: argparse.Namespace) -> int:
+    """Check and (unless --dry-run) commit an edited action list; exit 0 only when it was
+    committed (or had nothing to change)."""
+    from .actions import edit, sheet
+    from .store import Store
+
+    settings = load_settings()
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"Fout: {path}: bestand niet gevonden; niets geschreven.", file=sys.stderr)
+        return 2
+    with Store(settings.db_path, lock_wait=settings.db_lock_wait) as store:
+        checked = sheet.read(path.read_bytes(), path.name, edit.Context(store))
+        if not checked.ok:
+            print(i18n.tn("Fout: {n} probleem in {file}; niets geschreven.",
+                          "Fout: {n} problemen in {file}; niets geschreven.",
+                          len(checked.problems), file=path.name), file=sys.stderr)
+            _print_problems(checked.problems, sys.stderr)
+            return 2
+        changed = checked.changes["action_id"].nunique()
+        print(i18n.t("{file}: {n} acties gewijzigd, {m} updates.", file=path.name, n=changed,
+                     m=len(checked.updates)))
+        _print_changes(checked)
+        if args.dry_run:
+            print("Proefrun (--dry-run): niets geschreven.")
+            return 1
+        if not changed and not len(checked.updates):
+            print(i18n.t("Geen wijzigingen; niets geschreven."))
+            return 0
+        try:
+            result = edit.commit(store, checked, args.who)
+        except StoreWriteError as exc:
+            print(f"Fout: {exc}", file=sys.stderr)
+            return 4
+    print(i18n.t("Opgeslagen als {batch}: {changed} acties gewijzigd, {updates} updates "
+                 "(ongedaan maken: python -m dashboard undo {batch}).",
+                 batch=result["batch_id"], changed=result["changed"],
+                 updates=result["updates"]))
+    return 0
+
+
+def _cmd_actions_status(args: argparse.Namespace) -> int:
+    """One action's status with its dated comment (and further fields), one batch."""
+    import datetime as dt
+
+    from . import clock
+    from .actions import edit
+    from .store import Store
+
+    settings = load_settings()
+    today = clock.now_local().date()
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else today
+    except ValueError:
+        print(f"Fout: --date '{args.date}': verwacht JJJJ-MM-DD; niets geschreven.",
+              file=sys.stderr)
+        return 2
+    fields = {k: v for k, v in (("fase", args.phase), ("start", args.start),
+                                ("einde", args.end), ("dienst", args.service),
+                                ("contact", args.contact)) if v is not None}
+    with Store(settings.db_path, lock_wait=settings.db_lock_wait) as store:
+        try:
+            result = edit.set_status(store, args.id, args.status, args.comment, day,
+                                     args.who, file="cli", today=today, **fields)
+        except StoreWriteError as exc:
+            print(f"Fout: {exc}", file=sys.stderr)
+            return 4
+    if not result["batch_id"]:
+        print(i18n.t("Geen wijzigingen; niets geschreven."))
+        return 0
+    print(i18n.t("Opgeslagen als {batch}: {changed} acties gewijzigd, {updates} updates "
+                 "(ongedaan maken: python -m dashboard undo {batch}).",
+                 batch=result["batch_id"], changed=result["changed"],
+                 updates=result["updates"]))
+    return 0
+
+
 def _cmd_publish(args: argparse.Namespace) -> int:
     from . import snapshot
     from .store import Store
@@ -356,6 +479,30 @@ def parser() -> argparse.ArgumentParser:
     u = sub.add_parser("undo", help="maak een lading ongedaan")
     u.add_argument("batch", metavar="BATCH_ID")
     u.set_defaults(func=_cmd_undo)
+    act = sub.add_parser("actions", help="de acties van de nota: Excel-lijst en status")
+    acts = act.add_subparsers(dest="actions_command", required=True)
+    ae = acts.add_parser("export", help="schrijf de actielijst als Excel-bestand")
+    ae.add_argument("file", metavar="FILE.xlsx")
+    ae.set_defaults(func=_cmd_actions_export)
+    al = acts.add_parser("load", help="valideer en laad een bewerkte actielijst")
+    al.add_argument("file", metavar="FILE.xlsx")
+    al.add_argument("--dry-run", action="store_true", help="valideer en toon, schrijf niets")
+    al.add_argument("--who", default="cli", help="wie wijzigt (voor de geschiedenis)")
+    al.set_defaults(func=_cmd_actions_load)
+    ast = acts.add_parser("status", help="wijzig de status van een actie (met toelichting)")
+    ast.add_argument("id", metavar="ID", help="de actie, bv. a1.1.01")
+    ast.add_argument("status", metavar="STATUS",
+                     help="niet gestart, in voorbereiding, in uitvoering, afgerond, "
+                     "stopgezet (of de code; leeg: nog niet beoordeeld)")
+    ast.add_argument("--comment", required=True, help="toelichting (verplicht)")
+    ast.add_argument("--date", metavar="JJJJ-MM-DD", help="datum (standaard vandaag)")
+    ast.add_argument("--phase", help="fase")
+    ast.add_argument("--start", help="startjaar")
+    ast.add_argument("--end", help="eindjaar")
+    ast.add_argument("--service", help="verantwoordelijke dienst")
+    ast.add_argument("--contact", help="contactrol")
+    ast.add_argument("--who", default="cli", help="wie wijzigt (voor de geschiedenis)")
+    ast.set_defaults(func=_cmd_actions_status)
     pub = sub.add_parser("publish",
                          help="publiceer een alleen-lezen momentopname voor replica's")
     pub.add_argument("--to", metavar="DIR", help="map met momentopnamen (standaard "

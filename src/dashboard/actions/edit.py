@@ -86,6 +86,11 @@ class Context:
         states = store.action_states()
         self.current = {r["action_id"]: {c: _plain(r[c]) for c in ACTION_STATE_COLUMNS}
                         for r in states.to_dict("records")}
+        # The dated updates in force: a row whose update is already there (the same file
+        # loaded twice) adds none.
+        notes = store.action_updates()
+        self.updates = {(a, _date(d), str(x)) for a, d, x in
+                        zip(notes["action_id"], notes["day"], notes["text"])}
         self.indicators = set(store.indicators()["id"])
         areas = store.areas()
         areas = areas[areas["level"] != "peer"]
@@ -93,6 +98,10 @@ class Context:
         self.area_by_name: dict[str, list[str]] = {}
         for code, name in zip(areas["code"], areas["name"]):
             self.area_by_name.setdefault(model._place_key(name), []).append(code)
+
+
+def _date(value) -> dt.date:
+    return value if type(value) is dt.date else pd.Timestamp(value).date()
 
 
 def _plain(value):
@@ -189,7 +198,7 @@ def check(rows: list[tuple[int | None, dict[str, str]]], file: str, ctx: Context
         note = _update(row, cells, action_id, after["status"], today, bad)
         if not row_ok:
             continue
-        if note is not None:
+        if note is not None and (action_id, note["day"], note["text"]) not in ctx.updates:
             updates.append(note)
         if after != before:
             states[action_id] = after

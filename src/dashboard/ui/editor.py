@@ -586,6 +586,9 @@ FLASH = "actions_saved"  # session state: the message of the last save, shown af
 
 def _saved(result: dict) -> None:
     """Rerun with the saved data (the action's fields as they now are) and say so."""
+    if not result["batch_id"]:
+        st.info(t("Geen wijzigingen: dit stond er al; niets geschreven."))
+        return
     st.cache_data.clear()
     st.session_state[FLASH] = t(
         "Opgeslagen als {batch}: {changed}, {updates}. U kunt dit ongedaan maken op de "
