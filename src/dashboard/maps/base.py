@@ -76,6 +76,15 @@ class MapText(MacroElement):
             map.attributionControl.setPrefix(false);
             map.attributionControl.getContainer().style.fontSize = '11px';
             map.attributionControl.addAttribution({{ this.attribution|tojson }});
+            // The attribution spans the map's width when it wraps: keep the bottom-left
+            // controls (legend) above it instead of under it.
+            var corner = map.getContainer().querySelector('.leaflet-bottom.leaflet-left');
+            var credit = map.attributionControl.getContainer();
+            var room = function() {
+                if (corner) { corner.style.marginBottom = credit.offsetHeight + 'px'; }
+            };
+            room();
+            map.on('resize', room);
             {% if this.notice %}
             var box = L.control({position: 'topright'});
             box.onAdd = function() {
@@ -172,7 +181,7 @@ def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: st
              height: str | int = "100%", legend_room: int = 0) -> folium.Map:
     """An empty folium map whose scripts and styles are served by the app itself, fitted
     to ``bounds`` (see :class:`FitBounds` for ``legend_room``)."""
-    m = folium.Map(tiles=None, control_scale=True, height=height, zoom_snap=0.25,
+    m = folium.Map(tiles=None, control_scale=False, height=height, zoom_snap=0.25,
                    prefer_canvas=False)
     LiteralFigure().add_child(m)  # the root: rendered text is never a template again
     base = f"{static_url}/{LEAFLET_DIR}"
@@ -182,9 +191,28 @@ def base_map(static_url: str, bounds: list[list[float]] | None = None, tiles: st
     if url:
         folium.TileLayer(url, attr=t(attr), name=t(label), max_zoom=19).add_to(m)
     m.get_root().header.add_child(folium.Element(NARROW_CSS))
+    ScaleBar().add_to(m)
     if bounds:
         FitBounds(bounds, legend_room).add_to(m)
     return m
+
+
+class ScaleBar(MacroElement):
+    """Leaflet's metric scale bar at the top left, under the zoom buttons: at the bottom
+    (folium's place) the attribution line, which wraps on narrow maps, covered it."""
+
+    _template = SCRIPTS.from_string(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({position: 'topleft', imperial: false})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ScaleBar"
 
 
 
