@@ -80,6 +80,11 @@ def test_action_page_has_no_serious_axe_violations(browser, official_server):  #
         s.page.goto(official_server + f"/actie?id={HEAT}")
         page_text(s.page, "industriële restwarmte", "Opvolging", "Gekoppelde indicatoren")
         assert rendered(s.page) == 1  # only the action's own map is mounted
+        # reached by link only: the sidebar menu does not list it
+        nav = s.page.locator('[data-testid="stSidebarNav"] a')
+        assert nav.count() > 5
+        assert not [h for h in nav.evaluate_all("as => as.map(a => a.href)")
+                    if h.rstrip("/").endswith("/actie")]
         frame = _map_frames(s.page, 1)[0]
         assert [a["id"] for a in frame.evaluate(ACTION_FEATURES) if a["drawn"]] == [HEAT]
         show_everything(s.page)

@@ -3,7 +3,8 @@
 ``page_specs`` is pure (testable): section → (key, title, url_path), the key a file in
 ``app_pages/`` or ``speerpunt_<n>`` for a spearhead page (a function, one per spearhead of
 the catalog); ``pages`` turns it into ``st.Page`` objects. In public mode the editor pages
-are not listed at all, so no URL reaches them.
+are not listed at all, so no URL reaches them. ``hidden_specs`` are pages reached by link
+only (an action's page): registered with ``st.navigation`` but not shown in its menu.
 """
 
 from __future__ import annotations
@@ -19,8 +20,14 @@ from ..settings import PROJECT_ROOT, Settings, load_settings
 PAGES = PROJECT_ROOT / "app_pages"
 DEFAULT_PAGE = "home.py"
 SPEARHEAD_KEY = "speerpunt_{n}"  # the page key of spearhead n (one page per spearhead)
-# Pages reached by link only (not in the sidebar menu): one action of the note.
+# Pages reached by link only (not in the sidebar menu, not in page_specs' sections):
+# one action of the note, /actie?id=a5.3.07.
 HIDDEN = frozenset({"actie.py"})
+
+
+def hidden_specs() -> list[tuple[str, str, str]]:
+    """(key, title, url_path) of the pages reached by link only."""
+    return [("actie.py", t("Actie"), "actie")]
 
 
 def _spearhead_names(settings: Settings) -> dict[int, str]:
@@ -38,8 +45,7 @@ def page_specs(settings: Settings) -> dict[str, list[tuple[str, str, str | None]
         t("Speerpunten"): [
             (SPEARHEAD_KEY.format(n=i),
              f"{i}. {i18n.content('spearhead', i, 'name', names.get(i, t('Speerpunt')))}",
-             f"speerpunt-{i}") for i in sorted(names)]
-        + [("actie.py", t("Actie"), "actie")],
+             f"speerpunt-{i}") for i in sorted(names)],
         t("Vergaderingen"): [("presentation.py", t("Presentatie"), "presentatie"),
                              ("changes.py", t("Wat is er veranderd?"), "wijzigingen")],
         t("Verder kijken"): [("sdg.py", t("Duurzame ontwikkelingsdoelen (SDG's)"),
@@ -83,14 +89,15 @@ def _page(key: str, title: str, url: str | None):
 def pages() -> list:
     """One flat list: Streamlit's sectioned sidebar puts <li> items inside <div>s in the
     <ul> (axe: list/listitem, serious); the flat menu is a valid list inside <nav>."""
-    return [_page(key, title, url) for entries in page_specs(load_settings()).values()
-            for key, title, url in entries]
+    return [*(_page(key, title, url) for entries in page_specs(load_settings()).values()
+              for key, title, url in entries),
+            *(_page(key, title, url) for key, title, url in hidden_specs())]
 
 
 def page(key: str):
     """The page object of one page key (``home.py``, ``speerpunt_5``, …) for
     ``st.page_link``; None when the configuration does not list it."""
-    for entries in page_specs(load_settings()).values():
+    for entries in [*page_specs(load_settings()).values(), hidden_specs()]:
         for k, title, url in entries:
             if k == key:
                 return _page(k, title, url)
