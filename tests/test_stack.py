@@ -141,6 +141,36 @@ def test_the_board_opens_through_the_proxy_in_chromium(running):
     assert hosts and hosts <= LOCAL, hosts
 
 
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+def test_a_shared_deep_link_opens_its_page_on_a_fresh_replica(running):
+    """The first request a new replica ever gets is a shared presentation link: it opens
+    that page, not "Page not found" and the home page (issue 15, point 5)."""
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import CHROMIUM_ARGS
+
+    replica = stack.start_streamlit("fresh", stack.free_port(), stack.replica_env(
+        running.root), running.root / "logs" / "fresh.log")
+    try:
+        stack.wait_healthy([replica])
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                        args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(replica.base + "/presentatie?presentatie=1&sp=5")
+                page.get_by_text("Speerpunt 5").first.wait_for(timeout=60_000)
+                page.wait_for_timeout(1500)  # a late "not found" dialog would be shown
+                text = page.locator("body").inner_text()
+                assert "scherm 1 van" in text, text[:500]
+                assert "not found" not in text.lower() and "niet gevonden" not in text
+                assert urlparse(page.url).path == "/presentatie"
+            finally:
+                browser.close()
+    finally:
+        stack.stop(replica)
+
+
 _LAYOUT = """() => {
     const r = s => { const e = document.querySelector(s);
                      return e ? e.getBoundingClientRect().toJSON() : null; };
