@@ -94,3 +94,25 @@ def test_action_page_has_no_serious_axe_violations(browser, official_server):  #
         assert not failing, "\n".join(failing)
         assert s.page.evaluate("() => document.documentElement.lang") == "nl"
         assert not s.errors, s.errors
+
+
+def test_title_link_opens_the_action_page(browser, official_server):  # noqa: F811
+    """The list's title links are relative (``actie?id=…``): from /speerpunt-5 they reach
+    the action page of the same server, in this tab or a new one."""
+    with session(browser) as s:
+        _warm(s, official_server)
+        s.page.goto(official_server + "/speerpunt-5")
+        page_text(s.page, "Acties", "industriële restwarmte")
+        link = s.page.locator(f'a[href*="actie?id={HEAT}"]').first
+        href = link.get_attribute("href")
+        assert href.startswith("actie?id=") or "/actie?id=" in href, href
+        link.scroll_into_view_if_needed()
+        s.page.screenshot(path="/tmp/actx/speerpunt5.png", full_page=False)
+        pages_before = len(s.page.context.pages)
+        link.click()
+        s.page.wait_for_timeout(1000)
+        target = (s.page.context.pages[-1] if len(s.page.context.pages) > pages_before
+                  else s.page)
+        page_text(target, "Opvolging", "38GWh")
+        assert f"/actie?id={HEAT}" in target.url
+        assert not s.errors, s.errors
