@@ -237,6 +237,16 @@ def test_formula_text_stays_text(editor_env):
     column = list(sheet.HEADER).index("dienst") + 1
     cell = next(r[column - 1] for r in again.iter_rows(min_row=2) if r[0].value == ACTION)
     assert cell.value == link and cell.data_type == "s"
+    # typed as Excel does (a formula cell, no cached value): its text, not an empty cell
+    other = '=HYPERLINK("https://example.org","site")'
+    data = _edit(_download(editor_env), {"a1.1.02": {"contact": other}}, text=False)
+    assert openpyxl.load_workbook(io.BytesIO(data))[sheet.SHEET].cell(
+        3, list(sheet.HEADER).index("contact") + 1).data_type == "f"
+    with Store(editor_env.db_path) as s:
+        checked = sheet.read(data, "acties.xlsx", edit.Context(s))
+        assert checked.ok, checked.problems
+        assert checked.changes[["action_id", "field", "after"]].values.tolist() == \
+            [["a1.1.02", "contact", other]]
 
 
 def test_disguised_file_gets_a_clear_message(editor_env):

@@ -124,16 +124,43 @@ def read(data: bytes, file: str, ctx: edit.Context, today=None) -> edit.Checked:
         body = grid.body(header_at, [n or f"_{i}" for i, n in enumerate(names)])
     except InputError as exc:
         return _refused(file, exc.problems)
+    records = body.to_dict("records")
+    formulas = (_formulas(data, grid.sheet, max((int(r["_row"]) for r in records), default=0),
+                          len(names)) if file.lower().endswith(".xlsx") else {})
     rows = []
-    for record in body.to_dict("records"):
-        cells = {n: str(record.get(i, "") or "").strip() for i, n in enumerate(names)
-                 if n in READ}
+    for record in records:
+        cells = {n: str(formulas.get((int(record["_row"]), i), record.get(i, "")) or "")
+                 .strip() for i, n in enumerate(names) if n in READ}
         if not any(cells.values()):
             continue  # an empty line
         rows.append((int(record["_row"]), cells))
     checked = edit.check(rows, file, ctx, today)
     checked.sha256 = bytes_sha256(data)
     return checked
+
+
+def _formulas(data: bytes, sheet: str | None, last_row: int, width: int
+              ) -> dict[tuple[int, int], str]:
+    """The formulas of the sheet by (row number, column index): a cell the coordinator
+    typed as "=HYPERLINK(…)" is a formula to Excel, whose cached value (or nothing, in a
+    file written without one) is all the bounded reader sees. Its text is the value, kept
+    as text (never evaluated). Bounded: the rows and columns :func:`read_grid` accepted."""
+    import openpyxl
+
+    if not last_row or not width:
+        return {}
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
+        out = {}
+        for r, row in enumerate(ws.iter_rows(min_row=1, max_row=last_row, max_col=width),
+                                start=1):
+            for c, cell in enumerate(row):
+                if getattr(cell, "data_type", None) == "f" and isinstance(cell.value, str):
+                    out[(r, c)] = cell.value
+        return out
+    finally:
+        wb.close()
 
 
 def _names(row: list[str]) -> list[str]:
