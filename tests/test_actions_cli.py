@@ -104,6 +104,12 @@ def test_export_edit_dry_run_load_status_undo(built_copy, clean_env, monkeypatch
     with Store(built_copy.db_path) as s:
         assert s.table_checksums() == sums
 
+    # a later change of the same action blocks undoing the earlier one
+    assert cli.main(["actions", "status", "a1.1.01", "afgerond", "--comment", "Klaar"]) == 0
+    later = capsys.readouterr().out.split("Opgeslagen als ")[1].split(":")[0]
+    assert cli.main(["undo", batch_id]) == 2
+    assert later in capsys.readouterr().err
+    assert cli.main(["undo", later]) == 0
     # undo both batches (newest first) through the existing undo command
     assert cli.main(["undo", status_batch]) == 0
     assert cli.main(["undo", batch_id]) == 0

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.actions import edit, model, sheet
 from dashboard.board import Board
+from dashboard.settings import PROJECT_ROOT
 from dashboard.store import Store
 
 from .conftest import PASSWORD, run_app
@@ -260,3 +261,15 @@ def test_disguised_file_gets_a_clear_message(editor_env):
         assert s.table_checksums() == before
     # the statuses' words in every language are accepted (the sheet is Dutch)
     assert model.parse_status("in progress") == model.parse_status("in uitvoering")
+
+
+def test_public_mode_offers_no_action_editing(editor_env, monkeypatch):
+    monkeypatch.setenv("PUBLIC_MODE", "1")
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    at.switch_page("app_pages/load.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.get("file_uploader") and not at.get("download_button")
+    assert not [r for r in at.radio if r.key in {"load_kind", "actions_mode"}]
+    assert not [b for b in at.button if b.label in {"Wijziging opslaan",
+                                                    "Wijzigingen opslaan"}]
