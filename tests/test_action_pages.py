@@ -181,3 +181,23 @@ def test_district_profile_lists_its_actions(env):
     md = [m.value for m in at.markdown]
     i = md.index("**Acties in dit gebied**")
     assert f"actie?id={HEAT}" in md[i + 1] and f"actie?id={SOUTH}" not in md[i + 1]
+
+
+def test_action_page_in_english(env):
+    at = run_app("actie", {"id": HEAT, "taal": "en"})
+    assert at.title[0].value != HEAT_TITLE  # the action's title in English
+    body = texts(at)
+    assert "not yet assessed" in body.lower()  # the status words of actions.model
+
+
+def test_text_from_an_update_and_a_service_stays_text(env):
+    set_status(Store(env.db_path), HEAT, "in uitvoering", "zie [hier](https://voorbeeld.be) | x",
+               dt.date(2026, 2, 2), "test", service="Dienst *Milieu* | Klimaat")
+    at = run_app("speerpunt-5")
+    row = next(line for line in action_list(at).splitlines() if f"id={HEAT}" in line)
+    assert "Dienst \\*Milieu\\* \\| Klimaat" in row
+    assert row.count(" | ") == 3  # four cells: the service's pipe did not add one
+    page = run_app("actie", {"id": HEAT})
+    body = texts(page)
+    assert "\\[hier\\](https\\:" in body or "\\[hier\\]" in body
+    assert "](https://voorbeeld.be)" not in body
