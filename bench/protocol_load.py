@@ -354,11 +354,12 @@ def _latency_cell(lat: dict, kind: str, with_max: bool = True) -> str:
     return f"{v['p50']:.2f} / {v['p95']:.2f}" + (f" / {v['max']:.2f}" if with_max else "")
 
 
-def write_doc(path: Path, block: str) -> None:
+def write_doc(path: Path, block: str, markers: tuple[str, str] = MARKERS) -> None:
+    """Put ``block`` between the markers of ``path`` (appended when they are missing)."""
     text = path.read_text() if path.exists() else ""
-    if MARKERS[0] in text and MARKERS[1] in text:
-        head, rest = text.split(MARKERS[0], 1)
-        text = head + block + rest.split(MARKERS[1], 1)[1]
+    if markers[0] in text and markers[1] in text:
+        head, rest = text.split(markers[0], 1)
+        text = head + block + rest.split(markers[1], 1)[1]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     path.write_text(text)

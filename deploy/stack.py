@@ -186,9 +186,9 @@ def _start(name: str, args: list[str], env: dict[str, str], log: Path, base: str
 
 
 def start_streamlit(name: str, port: int, env: dict[str, str], log: Path,
-                    extra: list[str] = ()) -> Process:
+                    extra: list[str] = (), app: str | Path = "app.py") -> Process:
     base = f"http://127.0.0.1:{port}"
-    return _start(name, [sys.executable, "-m", "streamlit", "run", "app.py",
+    return _start(name, [sys.executable, "-m", "streamlit", "run", str(app),
                          *streamlit_options(), "--server.port", str(port),
                          "--server.address", "127.0.0.1", "--server.headless", "true",
                          *extra], env, log, base)
@@ -233,12 +233,16 @@ def prepare(root: Path) -> None:
 @contextmanager
 def running(root: Path, replicas: int = 2, port: int | None = None,
             editor: bool = True, replica_ports: list[int] | None = None,
-            streamlit_extra: list[str] = ()):
-    """Start the stack under ``root``; stop every process on exit."""
+            streamlit_extra: list[str] = (), app: str | Path = "app.py",
+            prepare_data: bool = True):
+    """Start the stack under ``root``; stop every process on exit. ``app``: the script the
+    replicas run (the benchmarks' minimal page); ``prepare_data=False`` skips the build
+    and publish (an app that reads no data)."""
     if NGINX is None:
         raise RuntimeError("nginx not installed (apt-get install -y nginx)")
     root = Path(root)
-    prepare(root)
+    if prepare_data:
+        prepare(root)
     ports = replica_ports or [free_port() for _ in range(replicas)]
     editor_port, port = free_port(), port or free_port()
     editor_listen = free_port()
@@ -247,7 +251,7 @@ def running(root: Path, replicas: int = 2, port: int | None = None,
         for i, p in enumerate(ports, start=1):
             stack.replicas.append(start_streamlit(
                 f"replica-{i}", p, replica_env(root), root / "logs" / f"replica-{i}.log",
-                list(streamlit_extra)))
+                list(streamlit_extra), app))
         if editor:
             stack.editor = start_streamlit("editor", editor_port, editor_env(root),
                                            root / "logs" / "editor.log",

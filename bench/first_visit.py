@@ -1,0 +1,199 @@
+"""One visitor at a time, in a real browser, through the production stack: what a first
+visit to ``/speerpunt-5`` costs on the wire and in the browser, against a minimal
+Streamlit page measured the same way in the same run.
+
+    python bench/first_visit.py [--runs 3] [--path /speerpunt-5] [--out FILE]
+
+Method
+------
+- **Stacks.** ``deploy/stack.py`` with one public replica behind nginx (gzip, caching
+  headers as deployed), once for the board and once for a minimal Streamlit app (a title
+  and one line of text, ``MINIMAL`` below) started the same way: the floor every
+  Streamlit page pays.
+- **A visit** launches a fresh headless Debian chromium (the flags of the browser tests),
+  opens one context (empty HTTP cache) and a CDP session with ``Network`` enabled, goes
+  to the page and waits until the run is over and every map component has drawn its
+  polygons, unchanged for 1.5 s (``tests/browserkit.rendered``). Measured:
+  - **bytes on the wire**: the sum of ``encodedDataLength`` of every finished response
+    (headers and compressed bodies, as received; the page and same-origin frames);
+  - **requests**: responses received;
+  - **browser CPU**: utime + stime of every chromium process (``/proc``), from before the
+    navigation to the end;
+  - **first map / all maps**: seconds from ``goto`` until the first map frame and until
+    every map frame has ``path.leaflet-interactive`` elements (polled every 100 ms).
+  - **returning visitor**: the same context opens the page again (its HTTP cache warm):
+    bytes and requests of that second visit.
+- Runs alternate minimal page and board (``--runs`` each); medians are reported, with
+  the ratios board / minimal. The machine's load average is recorded before and after.
+
+A benchmark, not a test: nothing is asserted. ``--out`` writes the table between
+``<!-- first-visit:start -->`` and ``<!-- first-visit:end -->``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+
+from protocol_load import loadavg, write_doc  # noqa: E402
+
+from deploy import stack as stack_mod  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+MARKERS = ("<!-- first-visit:start -->", "<!-- first-visit:end -->")
+MINIMAL = '''import streamlit as st
+
+st.title("Kortrijk 2040")
+st.write("Een minimale Streamlit-pagina: de ondergrens van elke pagina.")
+'''
+_MAPS = """() => [...document.querySelectorAll('iframe[title*="streamlit_folium"]')]
+    .map(f => { try { return f.contentDocument.querySelectorAll(
+        'path.leaflet-interactive').length > 0; } catch (e) { return false; } })"""
+
+
+def _chromium_cpu() -> float:
+    import os
+
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"chromium" in cmd.split(b"\0", 1)[0] and int(entry.name) != os.getpid():
+            total += _own_cpu(int(entry.name))
+    return total
+
+
+def _own_cpu(pid: int) -> float:
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def visit(playwright, url: str, maps_expected: bool) -> dict:
+    sys.path.insert(0, str(PROJECT_ROOT))
+    from tests import browserkit
+
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=ARGS)
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        sizes: dict[str, float] = {}
+        cdp.on("Network.loadingFinished",
+               lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
+        cpu0 = _chromium_cpu()
+        start = time.perf_counter()
+        page.goto(url, wait_until="commit")
+        first = done = None
+        deadline = start + 120
+        while time.perf_counter() < deadline:
+            drawn = page.evaluate(_MAPS) if maps_expected else []
+            now = time.perf_counter() - start
+            if drawn and any(drawn) and first is None:
+                first = now
+            if drawn and all(drawn):
+                done = now
+                break
+            if not maps_expected and page.locator("h1").count():
+                done = first = now
+                break
+            page.wait_for_timeout(100)
+        browserkit.rendered(page, timeout=120)
+        out = {"bytes": sum(sizes.values()), "requests": len(sizes),
+               "cpu_s": _chromium_cpu() - cpu0, "first_map_s": first, "all_maps_s": done}
+        sizes.clear()
+        page.goto(url, wait_until="commit")
+        browserkit.rendered(page, timeout=120)
+        out.update({"return_bytes": sum(sizes.values()), "return_requests": len(sizes)})
+        return out
+    finally:
+        browser.close()
+
+
+def _median(rows: list[dict], key: str) -> float | None:
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def render(board: list[dict], minimal: list[dict], path: str, load: tuple[str, str],
+           runs: int) -> str:
+    def row(name: str, rows: list[dict]) -> str:
+        m = {k: _median(rows, k) for k in rows[0]}
+        def t(v: float | None) -> str:
+            return "–" if v is None else f"{v:.2f}"
+        return (f"| {name} | {m['bytes'] / 1e6:.2f} | {m['requests']:.0f} | "
+                f"{m['cpu_s']:.2f} | {t(m['first_map_s'])} | {t(m['all_maps_s'])} | "
+                f"{m['return_bytes'] / 1e3:.0f} | {m['return_requests']:.0f} |")
+    b = {k: _median(board, k) for k in board[0]}
+    mi = {k: _median(minimal, k) for k in minimal[0]}
+    return "\n".join([
+        MARKERS[0], "",
+        f"`python bench/first_visit.py --runs {runs} --path {path}`, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average "
+        f"{load[0]} before, {load[1]} after. Medians of {runs} visits each, through "
+        "nginx (gzip) in front of one replica; fresh chromium per visit.", "",
+        "| page | MB on the wire | requests | browser CPU s | first map s (minimal: title) | "
+        "all maps s | "
+        "returning visitor KB | returning requests |",
+        "|---|---|---|---|---|---|---|---|",
+        row("minimal Streamlit page", minimal), row(f"`{path}`", board), "",
+        f"Ratios to the minimal page: bytes {b['bytes'] / mi['bytes']:.2f}×, browser CPU "
+        f"{b['cpu_s'] / mi['cpu_s']:.2f}×.", "", MARKERS[1]])
+
+
+def main(argv: list[str] | None = None) -> int:
+    from playwright.sync_api import sync_playwright
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--path", default="/speerpunt-5")
+    ap.add_argument("--root", default="/tmp/board-first-visit")
+    ap.add_argument("--out")
+    ap.add_argument("--json")
+    args = ap.parse_args(argv)
+    root = Path(args.root)
+    root.mkdir(parents=True, exist_ok=True)
+    minimal_app = root / "minimal_app.py"
+    minimal_app.write_text(MINIMAL)
+    load_before = loadavg()
+    board, minimal = [], []
+    with stack_mod.running(root, 1, editor=False) as s, \
+            stack_mod.running(root / "minimal", 1, editor=False, app=minimal_app,
+                              prepare_data=False) as m, sync_playwright() as p:
+        visit(p, s.base + args.path, True)  # warm the replica's caches (not counted)
+        visit(p, m.base + "/", False)
+        for _ in range(args.runs):
+            minimal.append(visit(p, m.base + "/", False))
+            board.append(visit(p, s.base + args.path, True))
+    block = render(board, minimal, args.path, (load_before, loadavg()), args.runs)
+    print(json.dumps({"board": board, "minimal": minimal}, indent=1))
+    print(block)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"board": board, "minimal": minimal}))
+    if args.out:
+        write_doc(Path(args.out), block, MARKERS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
