@@ -86,11 +86,12 @@ class Context:
         states = store.action_states()
         self.current = {r["action_id"]: {c: _plain(r[c]) for c in ACTION_STATE_COLUMNS}
                         for r in states.to_dict("records")}
-        # The dated updates in force: a row whose update is already there (the same file
-        # loaded twice) adds none.
+        # The dated updates in force: a row whose update is already there with the same
+        # day, text and status (the same file loaded twice) adds none.
         notes = store.action_updates()
-        self.updates = {(a, _date(d), str(x)) for a, d, x in
-                        zip(notes["action_id"], notes["day"], notes["text"])}
+        self.updates = {(a, _date(d), str(x), s if isinstance(s, str) else None)
+                        for a, d, x, s in zip(notes["action_id"], notes["day"], notes["text"],
+                                              notes["status"])}
         self.indicators = set(store.indicators()["id"])
         areas = store.areas()
         areas = areas[areas["level"] != "peer"]
@@ -198,7 +199,8 @@ def check(rows: list[tuple[int | None, dict[str, str]]], file: str, ctx: Context
         note = _update(row, cells, action_id, after["status"], today, bad)
         if not row_ok:
             continue
-        if note is not None and (action_id, note["day"], note["text"]) not in ctx.updates:
+        if note is not None and (action_id, note["day"], note["text"],
+                                 note["status"]) not in ctx.updates:
             updates.append(note)
         if after != before:
             states[action_id] = after
