@@ -201,3 +201,23 @@ def test_text_from_an_update_and_a_service_stays_text(env):
     body = texts(page)
     assert "\\[hier\\](https\\:" in body or "\\[hier\\]" in body
     assert "](https://voorbeeld.be)" not in body
+
+
+@pytest.mark.parametrize("params, found", [
+    ({"id": HEAT}, HEAT), ({"id": f" {HEAT} "}, HEAT), ({"id": [HEAT]}, HEAT),
+    ({"id": "a9.9.99"}, None), ({}, None), ({"id": ""}, None)])
+def test_parse_action(params, found):
+    action_id, notice = state.parse_action(params, [HEAT, SOUTH])
+    assert action_id == found
+    assert (notice is None) == (found is not None)
+
+
+def test_parse_action_quotes_the_unknown_id_escaped():
+    _, notice = state.parse_action({"id": "[x](https://e.be)"}, [HEAT])
+    assert "\\[x\\]" in notice and "](https://e.be)" not in notice
+
+
+def test_action_link_keeps_language_and_stand():
+    assert state.action_link(HEAT) == f"actie?id={HEAT}"
+    assert state.action_link(HEAT, {"taal": "fr", "stand": "2026-03-01"}) == \
+        f"actie?id={HEAT}&taal=fr&stand=2026-03-01"

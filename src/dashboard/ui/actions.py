@@ -72,7 +72,7 @@ def _dash(value) -> str:
 def action_table(frame_: pd.DataFrame) -> str:
     """The actions as a Markdown table: title (a link to its page), status, due year and
     responsible service; every value from data escaped."""
-    head = (f"| {t('Actie')} | {t('Status')} | {t('Tegen')} | {t('Dienst')} |\n"
+    head = (f"| {t('Actie')} | {t('Status')} | {t('Einde of doeljaar')} | {t('Dienst')} |\n"
             "|---|---|---|---|\n")
     rows = []
     for r in frame_.itertuples():
@@ -119,9 +119,11 @@ def _filtered(page_key: str, spearhead_id: int, every: pd.DataFrame, v: View
     labels = model.status_labels()
     c1, c2, c3 = st.columns(3)
     statuses = c1.multiselect(t("Status"), list(portfolio.ROLLUP_ORDER),
-                              format_func=lambda k: labels[k], key=f"{page_key}_act_status")
+                              format_func=lambda k: labels[k], key=f"{page_key}_act_status",
+                              placeholder=t("Alle statussen"))
     sections = c2.multiselect(t("Onderdeel"), sorted(every["section"].dropna().unique()),
-                              key=f"{page_key}_act_section")
+                              key=f"{page_key}_act_section",
+                              placeholder=t("Alle onderdelen"))
     services = c3.multiselect(
         t("Verantwoordelijke dienst"),
         sorted({s for s in every["service"] if isinstance(s, str) and s}),
