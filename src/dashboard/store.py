@@ -941,6 +941,16 @@ class Store:
             "JOIN batch b ON b.id = u.batch_id WHERE ?::VARCHAR IS NULL OR u.action_id = ? "
             "ORDER BY u.day DESC, b.loaded_at DESC, u.action_id", [as_of, action_id, action_id])
 
+    def action_batch_counts(self) -> pd.DataFrame:
+        """Per batch that wrote action rows: how many tracked rows and updates it added
+        (what the history lists)."""
+        return self._df(
+            "SELECT b.id, (SELECT count(*) FROM action_state s WHERE s.batch_id = b.id) "
+            "AS changed, (SELECT count(*) FROM action_update u WHERE u.batch_id = b.id) "
+            "AS updates FROM batch b WHERE b.kind = 'load' AND (EXISTS (SELECT 1 FROM "
+            "action_state s WHERE s.batch_id = b.id) OR EXISTS (SELECT 1 FROM action_update "
+            "u WHERE u.batch_id = b.id)) ORDER BY b.id")
+
     def commit_actions(self, batch: dict, states: pd.DataFrame, updates: pd.DataFrame
                        ) -> dict[str, int]:
         """One transaction: a batch, the new tracked rows of the actions that changed

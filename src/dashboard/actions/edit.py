@@ -273,11 +273,7 @@ def commit(store: Store, checked: Checked, who: str) -> dict:
 def batch_counts(store: Store) -> dict[str, dict[str, int]]:
     """Per portfolio batch (an "actions-…" batch) how many actions it changed and how many
     updates it added: what the history lists ("acties: 1 gewijzigd, 1 update")."""
-    # TODO(store): a named query Store.action_batch_counts() belongs in store.py.
-    frame = store._df(
-        "SELECT b.id, (SELECT count(*) FROM action_state s WHERE s.batch_id = b.id) AS changed, "
-        "(SELECT count(*) FROM action_update u WHERE u.batch_id = b.id) AS updates "
-        "FROM batch b WHERE b.id LIKE 'actions-%'")
+    frame = store.action_batch_counts()
     return {r["id"]: {"changed": int(r["changed"]), "updates": int(r["updates"])}
             for r in frame.to_dict("records")}
 
