@@ -8,8 +8,10 @@ import datetime as dt
 import io
 import json
 import time
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from dashboard import changes
 from dashboard.actions import edit
@@ -200,3 +202,64 @@ def test_pinned_export_shows_the_old_status(built_copy):
     assert status(then) == ("in_progress", "in uitvoering")
     assert status(now) == ("done", "afgerond")
     assert json.loads(then["acties.json"])["as_of"] is not None
+
+
+# ------------------------------------------------------------------ PDF report
+CHROMIUM = Path("/usr/bin/chromium")
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium missing")
+
+
+def _assess_three(store: Store) -> None:
+    edit.set_status(store, ACTION, "in uitvoering", "gestart", DAY, "test")
+    edit.set_status(store, "a5.1.01", "in voorbereiding", "vertraagd", DAY, "test",
+                    end_year="2020")   # due before this year, not done: late
+    edit.set_status(store, "a5.1.02", "afgerond", "klaar", DAY, "test", end_year="2020")
+
+
+def test_report_html_has_the_actions_of_the_spearhead(built_copy):
+    from dashboard import report
+    from dashboard.board import Board, View
+
+    with Store(built_copy.db_path) as store:
+        _assess_three(store)
+    with Store(built_copy.db_path, read_only=True) as store:
+        board = Board(store, built_copy)
+        view = View(lang="nl")
+        part = report._action_part(board, view, 5, "Zuurstofrijke stad")
+        rollup = board.action_rollup(view, 5)
+    assert part.rollup == rollup and rollup["total"] == 55 and rollup["assessed"] == 3
+    assert part.assessed["id"].tolist() == ["a5.1.01", "a5.1.02", ACTION]  # note order
+    assert part.assessed["late"].tolist() == [True, False, False]
+    page = report.actions_html(part)
+    assert "Acties van speerpunt 5: Zuurstofrijke stad" in page
+    assert "55 acties in de nota, waarvan 3 beoordeeld, 52 nog niet beoordeeld en 1 te " \
+           "laat." in page
+    assert "<td>in uitvoering</td><td>1</td>" in page
+    assert "<td>nog niet beoordeeld</td><td>52</td>" in page
+    # Not-assessed actions are counted, not listed.
+    assert "a5.1.03" not in page and page.count("<tr><td>a5.") == 3
+
+
+@needs_chromium
+def test_pdf_contains_the_actions_section_with_counts(built_copy):
+    from pypdf import PdfReader
+
+    from dashboard import report
+    from dashboard.board import Board, View
+
+    with Store(built_copy.db_path) as store:
+        _assess_three(store)
+    with Store(built_copy.db_path, read_only=True) as store:
+        data = report.build_pdf(Board(store, built_copy), View(lang="nl"), [5])
+    reader = PdfReader(io.BytesIO(data))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert "Acties van speerpunt 5: Zuurstofrijke stad" in text
+    assert "55 acties in de nota, waarvan 3 beoordeeld, 52 nog niet beoordeeld en 1 te " \
+           "laat." in text
+    assert "in uitvoering 1" in text and "nog niet beoordeeld 52" in text
+    for action in ("a5.1.01", "a5.1.02", ACTION):
+        assert action in text
+    assert "a5.1.03" not in text
+    top = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert top[0] == "Speerpunt 5: Zuurstofrijke stad"
+    assert "Actiesvanspeerpunt5:Zuurstofrijkestad" in ["".join(x.split()) for x in top]

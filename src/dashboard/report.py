@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -122,6 +122,16 @@ class Section:
 
 
 @dataclass
+class ActionPart:
+    """A spearhead's actions in the report: the board's roll-up and the assessed ones."""
+    spearhead_id: int
+    name: str
+    rollup: dict                  # Board.action_rollup: total, counts, late, assessed
+    labels: dict[str, str]        # status key → its words in the report's language
+    assessed: pd.DataFrame        # id, title, status_label, due_year, late (note order)
+
+
+@dataclass
 class Report:
     title: str
     subtitle: str
@@ -129,6 +139,7 @@ class Report:
     counts: dict
     sections: list[Section]
     attribution: str
+    actions: list[ActionPart] = field(default_factory=list)
 
 
 def collect(board: Board, view: View, spearhead_ids: list[int] | None) -> Report:
@@ -161,13 +172,67 @@ def collect(board: Board, view: View, spearhead_ids: list[int] | None) -> Report
         else:
             title = t("Alle speerpunten")
         moment = i18n.fmt_date(view.as_of or clock.now_local())
+        shown = spearhead_ids or [int(i) for i in board.spearheads(view)["id"]]
         return Report(
+            actions=[p for p in (_action_part(board, view, sp, names.get(sp, ""))
+                                 for sp in shown) if p is not None],
             title=title,
             subtitle=t("{city} 2040 – monitoringsbord", city=board.settings.city.name),
             moment=moment,
             counts=statuses.loc[inds["id"], "status"].value_counts().to_dict(),
             sections=sections,
             attribution=board.manifest.get("attribution", ""))
+
+
+def _action_part(board: Board, view: View, spearhead_id: int, name: str
+                 ) -> ActionPart | None:
+    """A spearhead's actions as the board assembles them (None: it has none)."""
+    from .actions import model
+
+    frame = board.actions(view, spearhead_id)
+    if frame.empty:
+        return None
+    assessed = frame[frame["status"].map(lambda s: isinstance(s, str) and bool(s))]
+    return ActionPart(spearhead_id, name, board.action_rollup(view, spearhead_id),
+                      model.status_labels(),
+                      assessed[["id", "title", "status_label", "due_year", "late"]]
+                      .reset_index(drop=True))
+
+
+def actions_html(part: ActionPart) -> str:
+    """A spearhead's action section: counts per status (never a bare percentage), the
+    late ones, and the list of assessed actions with late ones marked."""
+    from .actions import portfolio
+
+    e = html.escape
+    roll = part.rollup
+    summary = tn("{n} actie in de nota, waarvan {assessed} beoordeeld, {open} nog niet "
+                 "beoordeeld en {late} te laat.",
+                 "{n} acties in de nota, waarvan {assessed} beoordeeld, {open} nog niet "
+                 "beoordeeld en {late} te laat.", roll["total"], assessed=roll["assessed"],
+                 open=roll["total"] - roll["assessed"], late=roll["late"])
+    counts = "".join(f"<tr><td>{e(part.labels[k])}</td><td>{int(roll['counts'][k])}</td></tr>"
+                     for k in portfolio.ROLLUP_ORDER)
+    out = [f'<div class="section actions" id="acties-{int(part.spearhead_id)}">',
+           f"<h1>{e(t('Acties van speerpunt {n}: {name}', n=part.spearhead_id, name=part.name))}"
+           "</h1>",
+           f"<p>{e(summary)}</p>",
+           f"<table><tr><th>{e(t('Status'))}</th><th>{e(t('Aantal'))}</th></tr>{counts}"
+           f"<tr><td>{e(t('te laat'))}</td><td>{int(roll['late'])}</td></tr></table>"]
+    if part.assessed.empty:
+        out.append(f"<p>{e(t('Nog geen enkele actie van dit speerpunt is beoordeeld.'))}</p>")
+    else:
+        rows = "".join(
+            f"<tr><td>{e(str(r.id))}</td><td>{e(str(r.title))}</td>"
+            f"<td>{e(str(r.status_label))}</td>"
+            f"<td>{'' if pd.isna(r.due_year) else int(r.due_year)}</td>"
+            f"<td>{e(t('te laat')) if r.late else ''}</td></tr>"
+            for r in part.assessed.itertuples())
+        out.append(f"<table><tr><th>{e(t('Actie'))}</th><th>{e(t('Titel'))}</th>"
+                   f"<th>{e(t('Status'))}</th><th>{e(t('Tegen'))}</th>"
+                   f"<th>{e(t('Te laat'))}</th></tr>{rows}</table>")
+    out.append("</div>")
+    return "".join(out)
 
 
 # ------------------------------------------------------------------------- report HTML
@@ -183,6 +248,7 @@ td, th {border: 1px solid #999; padding: 2pt 6pt; text-align: left;}
 img.map {width: 100%; max-width: 170mm; border: 1px solid #999;}
 .illustratief {background: #fff3cd; border: 1px solid #8a6d00; padding: 1pt 4pt;}
 .chart {width: 170mm; height: 80mm;}
+.actions h1 {font-size: 17pt;} .actions td:first-child {white-space: nowrap;}
 """
 
 
@@ -242,6 +308,7 @@ def report_html(report: Report, map_images: dict[str, str]) -> str:
                          f"<p class=\"meta\">{e(s.map_caption)} {e(report.attribution)}</p>")
         parts.append(f"<p class=\"meta\">{e(t('Bron: {source}', source=st_['source']))}</p>")
         parts.append("</div>")
+    parts.extend(actions_html(p) for p in report.actions)
     parts.append("</body></html>")
     return "".join(parts)
 
