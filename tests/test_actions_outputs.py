@@ -263,3 +263,50 @@ def test_pdf_contains_the_actions_section_with_counts(built_copy):
     top = [item.title for item in reader.outline if not isinstance(item, list)]
     assert top[0] == "Speerpunt 5: Zuurstofrijke stad"
     assert "Actiesvanspeerpunt5:Zuurstofrijkestad" in ["".join(x.split()) for x in top]
+
+
+# ------------------------------------------------------------------ presentation
+def _texts(at) -> str:
+    parts = [e.value for e in at.title] + [e.value for e in at.markdown]
+    parts += [e.value for e in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_presentation_steps_through_the_actions(built_copy, clean_env, monkeypatch):
+    _use(built_copy, monkeypatch)
+    with Store(built_copy.db_path) as store:
+        edit.set_status(store, "a5.1.01", "in uitvoering", "gestart", DAY, "test",
+                        end_year="2020")
+        n_ind = len(store.indicators(5))
+    total = n_ind + 1 + 7  # 55 actions: the roll-up, then 7 screens of at most 8
+    params = {"presentatie": "1", "sp": "5"}
+    at = run_app("app_pages/presentation.py", params | {"stap": str(n_ind)})
+    assert f"scherm {n_ind} van {total}" in _texts(at)
+    assert at.title[0].value != "Acties van het speerpunt"  # the last indicator
+    [b for b in at.button if b.key == "pres_next"][0].click().run()
+    assert at.query_params["stap"] in (str(n_ind + 1), [str(n_ind + 1)])
+    assert at.title[0].value == "Acties van het speerpunt"
+    text = _texts(at)
+    assert "**55** acties in de nota, waarvan **1** beoordeeld." in text
+    assert "- in uitvoering: **1**" in text and "- nog niet beoordeeld: **54**" in text
+    assert "**1** actie is te laat." in text
+    [b for b in at.button if b.key == "pres_next"][0].click().run()
+    assert at.title[0].value == "Acties (1 van 7)"
+    listed = [m.value for m in at.markdown if "- a5." in m.value][0]
+    assert listed.count("\n- a5.") == 7  # 8 lines
+    assert "- a5.1.01 " in listed and "**in uitvoering** · **te laat**" in listed
+    assert "**nog niet beoordeeld**" in listed
+    # The shared link opens the same screen; beyond the last it stops at the last.
+    at = run_app("app_pages/presentation.py", params | {"stap": str(n_ind + 3)})
+    assert at.title[0].value == "Acties (2 van 7)"
+    assert "a5.1.01" not in _texts(at)
+    at = run_app("app_pages/presentation.py", params | {"stap": "999"})
+    assert at.title[0].value == "Acties (7 van 7)"
+    assert f"scherm {total} van {total}" in _texts(at)
+    assert [b for b in at.button if b.key == "pres_next"][0].disabled
+    # Chosen indicators (``ind``) show those only, no action screens.
+    with Store(built_copy.db_path, read_only=True) as store:
+        first = store.indicators(5)["id"].iloc[0]
+    at = run_app("app_pages/presentation.py", {"presentatie": "1", "ind": first,
+                                                "stap": "5"})
+    assert "scherm 1 van 1" in _texts(at)

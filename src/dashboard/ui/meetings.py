@@ -4,7 +4,10 @@ Presentation: ``/presentatie?presentatie=1&sp=5`` (or ``ind=a,b,c``) shows one i
 per screen (name, status as icon + word, latest value, goal, chart, map where the
 indicator is known per district, source). The arrow keys (buttons with keyboard shortcuts)
 step through; ``stap`` keeps the position in the URL; ``stand`` pins the data and
-``taal`` the language, so the link reproduces the screen.
+``taal`` the language, so the link reproduces the screen. A spearhead's presentation
+(``sp``) continues after its indicators with its actions: one screen with the roll-up
+(counts per status, late ones), then the actions with their status,
+:data:`ACTIONS_PER_STEP` per screen; ``stap`` counts those screens too.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from ..tables import format_number
 STEP_PARAM = state.PRESENTATION_PARAMS["step"]
 SPEARHEAD_PARAM = state.PRESENTATION_PARAMS["spearhead"]
 INDICATORS_PARAM = state.PRESENTATION_PARAMS["indicators"]
+ACTIONS_PER_STEP = 8
 
 PRESENTATION_CSS = """
 <style>
@@ -64,12 +68,78 @@ def presentation_page() -> None:
     shown = _screens(version)
     for notice in shown.notices:
         st.warning(notice)
-    if not shown.indicators:
+    actions = _actions(version, shown)
+    pages = action_steps(len(actions))
+    total = len(shown.indicators) + pages
+    if total == 0:
         st.error(t("Niets te tonen: geen indicatoren gekozen."))
         return
-    _screen(version, shown.indicators[shown.step - 1], _title(version, shown), shown.step,
-            len(shown.indicators))
-    _controls(shown.step, len(shown.indicators))
+    step = _step(shown, total)
+    title = _title(version, shown)
+    if step <= len(shown.indicators):
+        _screen(version, shown.indicators[step - 1], title, step, total)
+    else:
+        _action_screen(version, shown.spearhead, actions, step - len(shown.indicators),
+                       title, step, total)
+    _controls(step, total)
+
+
+def action_steps(n_actions: int) -> int:
+    """Screens of a spearhead's actions: the roll-up, then the list in pages (0 without
+    actions)."""
+    return 0 if n_actions == 0 else 1 + -(-n_actions // ACTIONS_PER_STEP)
+
+
+def _actions(version, shown: state.PresentationState) -> pd.DataFrame:
+    """The spearhead's actions as the board assembles them (none for chosen
+    indicators: ``ind`` shows exactly those)."""
+    if shown.spearhead is None:
+        return pd.DataFrame()
+    return appstate.board().actions(version, shown.spearhead)
+
+
+def _step(shown: state.PresentationState, total: int) -> int:
+    """``stap`` over every screen: state.py clamps it to the indicator screens, so a step
+    beyond them (an action screen) is read here, clamped to ``total``."""
+    if total <= len(shown.indicators) or shown.step < len(shown.indicators):
+        return shown.step
+    try:
+        raw = int(str(st.query_params.get(STEP_PARAM) or shown.step))
+    except ValueError:
+        return shown.step
+    return min(max(raw, 1), total)
+
+
+def _action_screen(version, spearhead: int, actions: pd.DataFrame, k: int, title: str,
+                   step: int, total: int) -> None:
+    """Action screen ``k`` of a spearhead (1: the roll-up; then the list, paged)."""
+    from ..actions import model, portfolio
+
+    pinned = appstate.as_of()
+    st.caption(f"{title} · " + t("scherm {step} van {total}", step=step, total=total)
+               + (" · " + t("stand op {moment}", moment=i18n.fmt_date(pinned))
+                  if pinned else ""))
+    roll = appstate.board().action_rollup(version, spearhead)
+    if k == 1:
+        st.title(t("Acties van het speerpunt"))
+        labels = model.status_labels()
+        st.markdown(tn("**{n}** actie in de nota, waarvan **{assessed}** beoordeeld.",
+                       "**{n}** acties in de nota, waarvan **{assessed}** beoordeeld.",
+                       roll["total"], assessed=roll["assessed"]))
+        st.markdown("\n".join(f"- {md(labels[key])}: **{roll['counts'][key]}**"
+                              for key in portfolio.ROLLUP_ORDER))
+        st.markdown(tn("**{n}** actie is te laat.", "**{n}** acties zijn te laat.",
+                       roll["late"]))
+        return
+    page = k - 1
+    pages = -(-len(actions) // ACTIONS_PER_STEP)
+    chunk = actions.iloc[(page - 1) * ACTIONS_PER_STEP:page * ACTIONS_PER_STEP]
+    st.title(t("Acties ({page} van {pages})", page=page, pages=pages))
+    lines = []
+    for r in chunk.itertuples():
+        late = " · **" + t("te laat") + "**" if r.late else ""
+        lines.append(f"- {md(r.id)} {md(r.title)}: **{md(r.status_label)}**{late}")
+    st.markdown("\n".join(lines))
 
 
 def _go(step: int) -> None:
