@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import maps, state
-from . import appstate, frame, mapview, navigation
+from . import appstate, frame, mapview, navigation, widgets
 from ..actions import model, portfolio
 from ..board import View
 from ..board.mapdata import action_markers
@@ -136,12 +136,14 @@ def _filtered(page_key: str, spearhead_id: int, every: pd.DataFrame, v: View
                     key=lambda i: names.get(i, i))
     indicator = c4.selectbox(t("Gekoppelde indicator"), [None, *linked],
                              format_func=lambda i: t("alle") if i is None
-                             else names.get(i, i), key=f"{page_key}_act_indicator")
+                             else names.get(i, i), key=f"{page_key}_act_indicator",
+                             placeholder=widgets.choose())
     wijken = appstate.geometry("wijk")
     wijk_names = dict(zip(wijken["code"], wijken["name"]))
     district = c5.selectbox(t("Wijk"), [None, *sorted(wijk_names, key=wijk_names.get)],
                             format_func=lambda c: t("alle") if c is None else wijk_names[c],
-                            key=f"{page_key}_act_district")
+                            key=f"{page_key}_act_district",
+                            placeholder=widgets.choose())
     shown = portfolio.filter_actions(every, statuses=statuses, sections=sections,
                                      services=services, indicator=indicator)
     if district:

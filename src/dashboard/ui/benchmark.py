@@ -158,7 +158,8 @@ def _choose_indicator(tab: pd.DataFrame) -> str:
             st.toast(n)
     if st.session_state.get(SELECT_KEY) not in ids:
         st.session_state[SELECT_KEY] = ids[0]
-    chosen = st.selectbox(t("Indicator"), ids, format_func=lambda i: names[i], key=SELECT_KEY)
+    chosen = st.selectbox(t("Indicator"), ids, format_func=lambda i: names[i], key=SELECT_KEY,
+                          placeholder=widgets.choose())
     frame.write_params({state.PARAMS["indicator"]: chosen})
     return chosen
 

@@ -14,7 +14,7 @@ from streamlit_folium import st_folium
 from .. import auth, clock, i18n, loads, maps, safety
 from ..actions import edit, model, sheet
 from ..errors import InputError
-from . import appstate, calendar
+from . import appstate, calendar, widgets
 from ..errors import StoreWriteError
 from ..i18n import t, tn
 from ..tables import batch_kind_label
@@ -169,7 +169,8 @@ def load_page() -> None:
     if kind == "measurements":
         indicator = st.selectbox(t("Indicator (leeg: de kolom 'indicator' in het bestand)"),
                                  [None, *inds["id"]], format_func=lambda i: "—" if i is None
-                                 else f"{names[i]} ({i})")
+                                 else f"{names[i]} ({i})",
+                                 placeholder=widgets.choose())
         if indicator:
             # The template carries the catalog's (Dutch) unit: that is what validation expects.
             ind = a.store.indicator(indicator)
@@ -180,13 +181,15 @@ def load_page() -> None:
         saved = loads.list_mappings(loads.mapping_dir(a.settings))
         mapping_name = st.selectbox(t("Bewaarde kolomindeling"), [None, *saved],
                                     format_func=lambda n: t("— herkennen uit het bestand")
-                                    if n is None else n, key="mapping_name")
+                                    if n is None else n, key="mapping_name",
+                                    placeholder=widgets.choose())
         sheet = st.text_input(t("Werkblad (alleen voor .xlsx; leeg = het eerste)")) or None
         upload = st.file_uploader(t("Bestand"), type=["csv", "xlsx"],
                                   key="upload_measurements")
         layer = None
     else:
-        layer = st.selectbox(t("Laag"), list(loads.LAYERS), format_func=_layer_label)
+        layer = st.selectbox(t("Laag"), list(loads.LAYERS), format_func=_layer_label,
+                             placeholder=widgets.choose())
         upload = st.file_uploader(t("Bestand (GeoJSON, gezipte Shapefile of GeoPackage)"),
                                   type=["geojson", "json", "zip", "gpkg"], key="upload_layer")
         indicator = sheet = None
@@ -325,9 +328,11 @@ def _mapping_block(data: bytes, file: str, store, indicator: str | None, sheet: 
         with cells[n % 4]:
             chosen[role] = st.selectbox(t(ROLE_LABEL[role]), options, key=f"map_{role}",
                                         format_func=lambda h: t("— niet gebruikt") if h == ""
-                                        else h)
+                                        else h,
+                                        placeholder=widgets.choose())
     wide = st.selectbox(t("Breed formaat"), list(columns.WIDE_KINDS), key="map_wide",
-                        format_func=lambda k: t(WIDE_LABEL[k]))
+                        format_func=lambda k: t(WIDE_LABEL[k]),
+                        placeholder=widgets.choose())
     if res.wide == wide and res.wide != "none" and res.wide_columns:
         st.caption(t("Kolommen die rijen worden: {columns}", columns=safety.markdown_text(
             ", ".join(f"{res.label(i)} → {v}" for i, v in res.wide_columns.items()))))
@@ -467,7 +472,8 @@ def _action_form(who: str) -> None:
     with cells[1]:
         spearhead = st.selectbox(t("Speerpunt"), [None, *names], key="act_spearhead",
                                  format_func=lambda i: t("alle speerpunten") if i is None
-                                 else f"{i}. {names[i]}")
+                                 else f"{i}. {names[i]}",
+                                 placeholder=widgets.choose())
     shown = actions
     if spearhead is not None:
         shown = shown[shown["spearhead_id"] == spearhead]
@@ -479,7 +485,8 @@ def _action_form(who: str) -> None:
         return
     titles = dict(zip(shown["id"], shown["title"]))
     action_id = st.selectbox(t("Actie"), list(titles), key="act_id",
-                             format_func=lambda i: f"{i} · {titles[i]}")
+                             format_func=lambda i: f"{i} · {titles[i]}",
+                             placeholder=widgets.choose())
     row = shown[shown["id"] == action_id].iloc[0].to_dict()
     st.subheader(safety.markdown_text(f"{action_id} · {row['title']}"))
     st.caption(safety.markdown_text(row["text"]))
@@ -502,9 +509,11 @@ def _action_form(who: str) -> None:
     with st.form(f"act_form_{action_id}"):
         status = st.selectbox(t("Nieuwe status"), statuses,
                               index=statuses.index(row["status"] or ""),
-                              format_func=lambda c: model.status_label(c or None))
+                              format_func=lambda c: model.status_label(c or None),
+                              placeholder=widgets.choose())
         phase = st.selectbox(t("Fase"), phases, index=phases.index(row["phase"] or ""),
-                             format_func=lambda c: model.phase_label(c) if c else "—")
+                             format_func=lambda c: model.phase_label(c) if c else "—",
+                             placeholder=widgets.choose())
         years = st.columns(2)
         start = years[0].text_input(t("Startjaar"), _field_text("start_year",
                                                                row["start_year"]))
@@ -632,7 +641,8 @@ def history_page() -> None:
     if not undoable:
         st.info(t("Er zijn geen ladingen om ongedaan te maken."))
         return
-    choice = st.selectbox(t("Lading ongedaan maken"), undoable)
+    choice = st.selectbox(t("Lading ongedaan maken"), undoable,
+                          placeholder=widgets.choose())
     if st.button(t("Ongedaan maken"), type="primary"):
         try:
             result = a.store.undo_batch(choice)

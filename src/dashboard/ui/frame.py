@@ -15,7 +15,7 @@ import json
 import streamlit as st
 
 from .. import clock, i18n, state
-from . import appstate
+from . import appstate, widgets
 from ..i18n import t
 
 LANG_PARAM = state.GLOBAL_PARAMS["lang"]
@@ -158,7 +158,8 @@ def sidebar() -> None:
     st.session_state["_lang_widget"] = lang
     st.sidebar.selectbox("Taal · Language · Langue", list(i18n.LANGUAGES),
                          format_func=i18n.LANGUAGES.get, key="_lang_widget",
-                         on_change=_on_language)
+                         on_change=_on_language,
+                         placeholder=widgets.choose())
     notice = st.session_state.pop("_frame_notice", None)
     if notice:
         st.warning(notice)

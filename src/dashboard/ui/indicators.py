@@ -19,7 +19,8 @@ def page() -> None:
                "speerpunt, met hun bron (document en hoofdstuk)."))
     names = dict(zip(summary["id"], summary["name"]))
     choice = st.selectbox(t("Speerpunt"), options=list(names),
-                          format_func=lambda i: f"{i}. {names[i]}")
+                          format_func=lambda i: f"{i}. {names[i]}",
+                          placeholder=widgets.choose())
     row = summary[summary["id"] == choice].iloc[0]
     st.markdown(widgets.sdg_badges(row["sdgs"]), unsafe_allow_html=True)
     table = tables.indicator_table(appstate.indicators(version, int(choice)),

@@ -13,7 +13,7 @@ from dataclasses import replace
 import streamlit as st
 
 from .. import i18n, opendata
-from . import appstate
+from . import appstate, widgets
 from ..board import View
 from ..i18n import t
 from .widgets import link, md
@@ -103,7 +103,8 @@ def page() -> None:
     choice = st.selectbox(
         t("Gegevens"), [WHOLE, *names], key="od_scope",
         format_func=lambda i: t("Het hele bord (alle indicatoren)") if i == WHOLE
-        else f"{names[i]} ({i})")
+        else f"{names[i]} ({i})",
+        placeholder=widgets.choose())
     indicator_id = choice or None
     labels = {"csv": t("CSV (tabel)"), "parquet": t("Parquet (tabel)"),
               "geojson": t("GeoJSON (kaartlaag)"), "zip": t("ZIP (alles, met metadata)")}

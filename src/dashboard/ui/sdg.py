@@ -103,7 +103,8 @@ def _detail(summaries, sp_names: dict) -> None:
         t("Kies een SDG"), list(by_number), key=CHOICE_KEY,
         format_func=lambda n: tn("SDG {sdg}: {name} ({n} indicator)",
                                  "SDG {sdg}: {name} ({n} indicatoren)",
-                                 by_number[n].indicator_count, sdg=n, name=sdg.sdg_name(n)))
+                                 by_number[n].indicator_count, sdg=n, name=sdg.sdg_name(n)),
+        placeholder=widgets.choose())
     st.query_params[URL_PARAM] = str(choice)
     chosen = by_number[choice]
 

@@ -130,7 +130,8 @@ def spearhead_page(spearhead_id: int) -> None:
             t("Achtergrondkaart"), list(maps.BASEMAPS), key="basemap",
             format_func=maps.basemap_label,
             help=t("Zonder internet blijft 'geen achtergrond' de enige die laadt; de gebieden "
-                   "blijven altijd leesbaar."))
+                   "blijven altijd leesbaar."),
+            placeholder=widgets.choose())
         _maps_and_profile(page_key, spearhead_id, sections, level, year, inds, tiles)
 
     with guarded("actions"):
@@ -234,7 +235,8 @@ def _area_choice(page_key: str, spearhead_id: int, area_key: str, geo, codes: li
     st.subheader(t("Gebiedsprofiel"))
     names = dict(zip(geo["code"], geo["name"]))
     choice = st.selectbox(t("Kies een gebied (of klik op de kaart)"), options=[None] + codes,
-                          format_func=lambda c: "—" if c is None else names[c], key=area_key)
+                          format_func=lambda c: "—" if c is None else names[c], key=area_key,
+                          placeholder=widgets.choose())
     if choice:
         st.query_params[state.PARAMS["area"]] = choice
     elif state.PARAMS["area"] in st.query_params:
@@ -370,7 +372,8 @@ def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
     if current not in ids:
         st.session_state[f"{page_key}_ind"] = ids[0]
     choice = st.selectbox(t("Grafiek van indicator"), ids, format_func=lambda i: names[i],
-                          key=f"{page_key}_ind")
+                          key=f"{page_key}_ind",
+                          placeholder=widgets.choose())
     st.query_params[state.PARAMS["indicator"]] = choice  # a fragment rerun updates the URL too
     version = appstate.data_version()
     with guarded(f"chart {choice}"):

@@ -163,3 +163,14 @@ def document_list(docs: list[dict]) -> str:
         lines.append(f"- {head}" + (f" ({meta})" if meta else "")
                      + (f": {md(d['description'])}" if d.get("description") else ""))
     return "\n".join(lines) if lines else t("Geen brondocumenten ingesteld.")
+
+
+def choose() -> str:
+    """The placeholder of an empty select box, in the page's language (Streamlit's own
+    reads "Choose an option" in every language)."""
+    return t("Kies een optie")
+
+
+def choose_many() -> str:
+    """The placeholder of an empty multiselect, in the page's language."""
+    return t("Kies een of meer opties")
