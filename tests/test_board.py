@@ -99,10 +99,13 @@ def test_page_presentation_pdf_and_open_data_draw_the_same_map(
         section_key, "wijk", data.year, data.scheme)
     assert member["class_breaks"] == list(data.bins)
     shown = [f["properties"] for f in geo["features"]
-             if f["properties"]["map_class"] is not None]
+             if f["properties"]["map_goal"] is not None]  # the features on the map
     assert {p["area_code"]: p["value"] for p in shown} == data.values
     palette = maps.PALETTE[-len(data.bins):]
-    assert {p["area_code"]: (palette[p["map_class"]].lower(), p["map_goal"]) for p in shown} \
+
+    def fill(p: dict) -> str:  # map_class None on the map: zero, drawn as absence
+        return maps.ZERO if p["map_class"] is None else palette[p["map_class"]]
+    assert {p["area_code"]: (fill(p).lower(), p["map_goal"]) for p in shown} \
         == {c: want[c] for c in data.values}
 
     # Screen: the page and the presentation, run as the app (AppTest), as sent to the

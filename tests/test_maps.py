@@ -99,7 +99,7 @@ def test_classify_quantiles_and_natural_breaks():
     assert nb[-1] == 100 and nb != q  # natural breaks isolate the outlier
     assert maps.classify([3, 3, 3], "quantiles") == [3.0]
     assert maps.classify([], "quantiles") == []
-    assert maps.classify([0, 1], "natural_breaks") == [0.0, 1.0]
+    assert maps.classify([0, 1, 2], "natural_breaks") == [1.0, 2.0]  # zero: no class
 
 
 def test_class_colours_follow_the_bins():
@@ -152,7 +152,7 @@ def _choropleth_classes(m) -> tuple[dict[str, str], list[list[str]]]:
 
 def test_choropleth_uses_given_bins_instead_of_classifying(wijken):
     codes = list(wijken["code"])
-    values = {c: float(i) for i, c in enumerate(codes)}  # 0..13
+    values = {c: float(i + 1) for i, c in enumerate(codes)}  # 1..14 (zero: see below)
     kwargs = dict(title="T", unit="u", fmt=lambda v: f"{v:g}", scheme="quantiles",
                   static_url="/s", attribution="a", quality="official", illustrative=False)
     # default: the classes of classify(values, scheme), as before
@@ -168,6 +168,7 @@ def test_choropleth_uses_given_bins_instead_of_classifying(wijken):
     fills, rows = _choropleth_classes(maps.choropleth(wijken, values, bins=bins, **kwargs))
     low, high = maps.PALETTE[-2:]
     assert rows == [[low, "≤ 2"], [high, "2 – 100"], [maps.NO_DATA, "geen gegevens"]]
+
     assert fills == {c: low if v <= 2 else high for c, v in values.items()}
     # an area without a value is still "no data" with given bins
     del values[codes[0]]
@@ -184,6 +185,19 @@ def test_base_layers_carry_attribution(wijken, tiles):
     assert host in page
     assert attr.split("© ")[1] in page  # the attribution (the © may be JSON-escaped)
 
+
+def test_zero_is_drawn_as_absence_with_its_own_legend_row(wijken):
+    """'No heat network here' (0) is not the lowest class: white, its own legend row,
+    the classes formed over the other values (issue 15, point 5)."""
+    codes = list(wijken["code"])
+    values = {c: (0.0 if i < 9 else float(i)) for i, c in enumerate(codes)}
+    fills, rows = _choropleth_classes(maps.choropleth(
+        wijken, values, title="T", unit="%", fmt=lambda v: f"{v:g}", scheme="quantiles",
+        static_url="/s", attribution="a", quality="official", illustrative=False))
+    assert {fills[c] for c in codes[:9]} == {maps.ZERO}
+    assert maps.ZERO not in {fills[c] for c in codes[9:]}
+    assert [maps.ZERO, "0 (geen)"] in rows
+    assert maps.classify(list(values.values()), "quantiles")[0] > 0
 
 def test_choropleth_looks_geometry_up_in_its_module(wijken, monkeypatch):
     """bench/run.py and bench/scale_bench.py build their naive maps by patching

@@ -64,9 +64,10 @@ class MapData:
     notes: dict = field(default_factory=dict)
 
     def class_of(self, code: str) -> int | None:
-        """The class index (0 = lowest) of an area's value; None without a value."""
+        """The class index (0 = lowest) of an area's value; None without a value and for
+        zero, which maps draw as absence (:data:`dashboard.maps.ZERO`)."""
         value = self.values.get(code)
-        if value is None or not self.bins:
+        if value is None or value == 0 or not self.bins:
             return None
         for i, upper in enumerate(self.bins):
             if value <= upper + 1e-12:

@@ -53,6 +53,7 @@ from .base import (
 )
 from .choropleths import (
     NO_DATA,
+    ZERO,
     PALETTE,
     SCHEMES,
     Legend,
@@ -80,7 +81,7 @@ __all__ = [
     "SCRIPTS", "FitBounds", "Legend", "LiteralFigure", "MapText", "_BRACE_REFS", "_COLOUR",
     "_EncodedGeoJson", "_JSON_STRING", "_LiteralSlot", "_POLYLINE_DECODER", "_VL_WMTS",
     "_geometry", "_inert", "_literal_json_policy", "_outline", "_tooltip_text", "area_map",
-    "base_map", "basemap_label", "choropleth", "class_colour", "classify", "highlight",
+    "ZERO", "base_map", "basemap_label", "choropleth", "class_colour", "classify", "highlight",
     "install_leaflet", "layer_preview", "legend_rows", "page_html", "polyline_geometries",
     "quality_note", "script_json", "tooltip_html",
 ]

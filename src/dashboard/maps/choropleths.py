@@ -20,15 +20,19 @@ from .polyline import GEOMETRY_ENCODINGS, _EncodedGeoJson, polyline_geometries
 # ColorBrewer YlGnBu (sequential, colour-blind safe), light → dark.
 PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
 NO_DATA = "#d9d9d9"
+# Zero ("no network here", "no charging point") is drawn as absence, not as the lowest
+# class: white, with its own legend row; classes are formed over the other values.
+ZERO = "#ffffff"
 SCHEMES = ("quantiles", "natural_breaks")
 
 
 def classify(values, scheme: str, k: int = 5) -> list[float]:
-    """Upper class bounds (mapclassify); fewer classes when there are fewer distinct values."""
+    """Upper class bounds (mapclassify) over the non-zero values (zero is drawn as
+    absence, see :data:`ZERO`); fewer classes when there are fewer distinct values."""
     import mapclassify
     import numpy as np
 
-    v = np.asarray([x for x in values if x is not None], dtype=float)
+    v = np.asarray([x for x in values if x is not None and x != 0], dtype=float)
     if v.size == 0:
         return []
     distinct = np.unique(v)
@@ -45,7 +49,11 @@ def classify(values, scheme: str, k: int = 5) -> list[float]:
 
 
 def class_colour(value: float | None, bins: list[float]) -> str:
-    if value is None or not bins:
+    if value is None:
+        return NO_DATA
+    if value == 0:
+        return ZERO
+    if not bins:
         return NO_DATA
     palette = PALETTE if len(bins) >= len(PALETTE) else PALETTE[-len(bins):]
     for i, upper in enumerate(bins):
@@ -112,13 +120,16 @@ class Legend(MacroElement):
         self.narrow = NARROW_MAP
 
 
-def legend_rows(bins: list[float], fmt) -> list[tuple[str, str]]:
+def legend_rows(bins: list[float], fmt, zero: bool = False) -> list[tuple[str, str]]:
+    """Legend rows: the classes, then "0 (geen)" when an area has zero, then no data."""
     palette = PALETTE if len(bins) >= len(PALETTE) else PALETTE[-len(bins):]
     rows, lower = [], None
     for colour, upper in zip(palette, bins):
         label = f"≤ {fmt(upper)}" if lower is None else f"{fmt(lower)} – {fmt(upper)}"
         rows.append((colour, label))
         lower = upper
+    if zero:
+        rows.append((ZERO, t("0 (geen)")))
     rows.append((NO_DATA, t("geen gegevens")))
     return rows
 
@@ -246,7 +257,8 @@ def choropleth(
     note = " · ".join(n for n in (
         t("Illustratieve cijfers") if illustrative else "",
         t("Ringen: acties van de nota, kleur naar status") if actions else "") if n)
-    Legend(f"{title} ({unit})", legend_rows(bins, fmt), note or None).add_to(m)
+    zero = any(v == 0 for v in values.values())
+    Legend(f"{title} ({unit})", legend_rows(bins, fmt, zero), note or None).add_to(m)
     MapText(attribution, quality_note(quality)).add_to(m)
     return m
 
