@@ -452,14 +452,16 @@ class Board:
     # ------------------------------------------------------------------ outputs
     def open_data(self, view: View):
         """The open-data export of the view (:class:`dashboard.opendata.Board`), the
-        board's own map of every indicator with district figures included."""
+        board's own map of every indicator with district figures and its action frame
+        (in Dutch, the export's language) included."""
         from .. import opendata
 
         def build():
             maps_ = {i: self.indicator_map(view, i)
                      for i in self.district_indicators(view)}
             return opendata.collect(self.store, self.settings, view.as_of_utc,
-                                    maps=maps_)
+                                    maps=maps_,
+                                    actions=self.actions(view.in_language("nl")))
         return self._cached(("open_data", view), build)
 
     # ------------------------------------------------------------------ benchmark group

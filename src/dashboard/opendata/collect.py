@@ -29,8 +29,8 @@ def collect(store: Store, settings: Settings, as_of: dt.datetime | None = None,
     given by a caller that already holds them (default: read from ``settings.geo_dir``);
     ``maps``: indicator id → the board's map of it (:meth:`dashboard.board.Board.
     open_data` passes them), described in each indicator's GeoJSON; ``actions``: the
-    board's action frame of the moment in Dutch (default: assembled here by the same
-    :func:`dashboard.actions.portfolio.assemble`)."""
+    board's action frame of the moment in Dutch (``Board.actions``; None or empty: the
+    export has no actions)."""
     indicators = store.indicators().reset_index(drop=True)
     areas = store.areas()[["code", "name", "level"]]
     values = store.values_at(as_of)
@@ -72,8 +72,8 @@ def collect(store: Store, settings: Settings, as_of: dt.datetime | None = None,
     records.update({ind: [every[i] for i in idx] for ind, idx in groups.items()})
     goals = store.goals()
     city = settings.city
-    if actions is None:
-        actions = _actions(store, settings, as_of)
+    if actions is not None and actions.empty:
+        actions = None
     attribution = " ".join(city.geodata.attribution.split())
     return Board(
         table=table, indicators=indicators, goals=goals,
@@ -90,22 +90,6 @@ def collect(store: Store, settings: Settings, as_of: dt.datetime | None = None,
                   for ind, g in goals.groupby("indicator_id")},
         maps=dict(maps or {}), actions=actions,
         action_source=city.documents[0].title if city.documents else "")
-
-
-def _actions(store: Store, settings: Settings, as_of: dt.datetime | None
-             ) -> pd.DataFrame | None:
-    """The actions as the board assembles them, in Dutch, as they stood at ``as_of``
-    (lateness counted from that day); None without a catalog of actions."""
-    from .. import clock
-    from ..actions import portfolio
-
-    catalog = store.actions()
-    if catalog.empty:
-        return None
-    today = (clock.to_local(as_of, settings.timezone) if as_of is not None
-             else clock.now_local(settings.timezone)).date()
-    return portfolio.assemble(catalog, store.action_states(as_of), store.areas(), today,
-                              "nl")
 
 
 def ordered_levels(levels) -> tuple[str, ...]:
