@@ -64,8 +64,12 @@ def test_presentation_steps_through_spearhead5_with_the_keyboard(tmp_path, brows
     build(settings)
     with Store(settings.db_path, read_only=True) as store:
         inds = store.indicators(5)
+        actions = int((store.actions()["spearhead_id"] == 5).sum())
+    from dashboard.ui import meetings
+
     names, levels = list(inds["name"]), [list(lv) for lv in inds["levels"]]
     n = len(names)
+    screens = n + meetings.action_steps(actions)  # the action screens come after
     with server(tmp_path) as base, session(browser) as warm:
         warm.page.goto(base + "/")
         page_text(warm.page, "Zes speerpunten")
@@ -77,7 +81,7 @@ def test_presentation_steps_through_spearhead5_with_the_keyboard(tmp_path, brows
             assert not page.locator('[data-testid="stSidebar"]').is_visible()
             for k in range(1, n + 1):
                 _wait_h1(page, names[k - 1])
-                page_text(page, SCREEN.format(k=k, n=n), "Status:", "Bron:")
+                page_text(page, SCREEN.format(k=k, n=screens), "Status:", "Bron:")
                 wait_for(page, lambda: page.locator(".js-plotly-plot").count() >= 1, 20,
                          f"the chart of screen {k}")
                 if "wijk" in levels[k - 1]:

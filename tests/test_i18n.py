@@ -306,8 +306,15 @@ def page_env(built_official, tmp_path_factory):
     mp.undo()
 
 
+def _no_placeholder(at: AppTest) -> list[str]:
+    """Select boxes and multiselects without a placeholder of ours: the browser would
+    show Streamlit's own English "Choose an option" whenever one is empty."""
+    return [w.label for w in [*at.selectbox, *at.multiselect] if not w.proto.placeholder]
+
+
 def _run_all_pages(lang: str) -> dict[str, list[str]]:
-    """Every page (the editor pages before and after login) in one session."""
+    """Every page (the editor pages before and after login) in one session; the labels
+    of widgets without a placeholder are listed under ``("placeholder", page)``."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["taal"] = lang
     at.run()  # through the router: frame.py takes the language from the URL
@@ -322,6 +329,7 @@ def _run_all_pages(lang: str) -> dict[str, list[str]]:
             at.run()
             assert not at.exception, (page, [e.value for e in at.exception])
             seen[page] = visible_strings(at)
+            seen[("placeholder", page)] = _no_placeholder(at)
             if page == "speerpunt-5":  # the district profile, tables, all charts
                 next(w for w in at.radio if w.key == "sp5_level").set_value("sector")
                 at.run()
@@ -336,6 +344,7 @@ def _run_all_pages(lang: str) -> dict[str, list[str]]:
                 at.run()
                 assert not at.exception, (page, [e.value for e in at.exception])
                 seen[page] += visible_strings(at)
+                seen[("placeholder", page)] += _no_placeholder(at)
                 at.session_state["editor_ok"] = False
     return seen
 
@@ -343,6 +352,10 @@ def _run_all_pages(lang: str) -> dict[str, list[str]]:
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_page_is_fully_translated(page_env, lang):
     seen = _run_all_pages(lang)
+    gaps = {page: labels for (kind, page), labels in
+            [(k, v) for k, v in seen.items() if isinstance(k, tuple)] if labels}
+    assert not gaps, f"Streamlit's English placeholder would show: {gaps}"
+    seen = {p: v for p, v in seen.items() if not isinstance(p, tuple)}
     assert len(seen) >= 13 and all(seen.values()), {p: len(s) for p, s in seen.items()}
     offending = dutch_detector(lang)
     bad = {page: found for page, strings in seen.items() if (found := offending(strings))}

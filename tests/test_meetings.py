@@ -141,9 +141,13 @@ def test_presentation_steps_and_pinned_link(app_env):
     with Store(app_env.db_path) as store:
         sp5 = list(store.indicators(5)["id"])
         names = dict(zip(store.indicators(5)["id"], store.indicators(5)["name"]))
+        actions = int((store.actions()["spearhead_id"] == 5).sum())
+    from dashboard.ui import meetings
+
+    screens = len(sp5) + meetings.action_steps(actions)  # indicators, then the actions
     at = run_app("app_pages/presentation.py", {"presentatie": "1", "sp": "5", "stap": "2"})
     assert at.title[0].value == names[sp5[1]]
-    assert f"scherm 2 van {len(sp5)}" in _texts(at)
+    assert f"scherm 2 van {screens}" in _texts(at)
     next_button = [b for b in at.button if b.key == "pres_next"][0]
     next_button.click().run()
     assert at.title[0].value == names[sp5[2]]

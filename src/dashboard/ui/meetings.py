@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from .. import changes, clock, i18n, overview, report, state
-from . import appstate, editor, exports, frame, mapview, spearhead
+from . import appstate, editor, exports, frame, mapview, spearhead, widgets
 from ..i18n import t, tn
 from ..safety import markdown_text as md
 from ..tables import format_number
@@ -206,12 +206,14 @@ def _chooser() -> None:
     spearheads = appstate.spearheads(version)
     names = dict(zip(spearheads["id"], spearheads["name"]))
     sp = st.selectbox(t("Speerpunt"), list(names), format_func=lambda i: f"{i}. {names[i]}",
-                      key="pres_choose_sp")
+                      key="pres_choose_sp",
+                      placeholder=widgets.choose())
     inds = appstate.indicators(version, int(sp))
     ind_names = dict(zip(inds["id"], inds["name"]))
     chosen = st.multiselect(t("Alleen deze indicatoren (leeg: alle van het speerpunt)"),
                             list(ind_names), format_func=ind_names.get,
-                            key="pres_choose_ind")
+                            key="pres_choose_ind",
+                            placeholder=widgets.choose_many())
     params = {frame.PRESENTATION_PARAM: "1", STEP_PARAM: "1", **frame.global_params()}
     if chosen:
         params[INDICATORS_PARAM] = ",".join(chosen)
@@ -259,7 +261,8 @@ def changes_page() -> None:
         (f"{r.title} ({i18n.fmt_date(r.as_of)})", r.as_of)
         for r in meetings.itertuples() if until is None or r.as_of < until]
     other = t("Andere datum …")
-    choice = st.selectbox(t("Sinds"), [o[0] for o in options] + [other], key="chg_since")
+    choice = st.selectbox(t("Sinds"), [o[0] for o in options] + [other], key="chg_since",
+                          placeholder=widgets.choose())
     if choice == other or not options:
         if not options:
             st.caption(t("Er is nog geen vergadering vastgelegd; kies een datum."))
