@@ -42,6 +42,7 @@ NGINX_CONF = PROJECT_ROOT / "deploy" / "nginx.conf"
 STREAMLIT_CONF = PROJECT_ROOT / "deploy" / "config.toml"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
                                   else None)
+BROTLI = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")
 REPLICA_PORT = 8601
 EDITOR_PORT = 8701
 HEALTH_TIMEOUT = 90.0
@@ -77,6 +78,15 @@ def nginx_config(folder: Path, listen: int, editor_listen: int, replicas: list[i
                  editor: int) -> Path:
     """``deploy/nginx.conf`` with these ports and writable paths under ``folder``."""
     text = NGINX_CONF.read_text()
+    # Debian's modules are loaded by path (the stack runs nginx with its own prefix);
+    # without the brotli module its lines go and gzip alone compresses.
+    modules = "include /etc/nginx/modules-enabled/*.conf;"
+    if BROTLI.exists():
+        text = text.replace(modules, f"load_module {BROTLI};")
+    else:
+        text = text.replace(modules, "")
+        text = "\n".join(ln for ln in text.splitlines() if not ln.endswith("# needs brotli"))
+        text += "\n"
     text = re.sub(r"^pid .*;$", f"pid {folder}/nginx.pid;", text, flags=re.M)
     text = re.sub(r"^error_log \S+", f"error_log {folder}/error.log", text, flags=re.M)
     text = re.sub(r"access_log \S+", f"access_log {folder}/access.log", text)

@@ -55,6 +55,10 @@ def test_widgets_switch_level_year_indicator_and_district(env):
     at = open_page(5)
     widget(at, "radio", "sp5_level").set_value("sector").run()
     widget(at, "select_slider", "sp5_year").set_value(2020).run()
+    assert [c.value for c in at.caption if c.value.startswith("Samenvatting:")] and \
+        not [w for w in at.radio if w.key == "sp5_laadpunten_ind"]  # one map at a time
+    widget(at, "radio", "sp5_section").set_value("laadpunten").run()
+    assert _qp(at, "kaart") == "laadpunten"
     widget(at, "radio", "sp5_laadpunten_ind").set_value("laadpunten").run()
     widget(at, "selectbox", "sp5_area").set_value("34022A051").run()
     assert not at.exception
@@ -79,6 +83,10 @@ def test_deep_link_reproduces_the_view(env):
     assert widget(at, "select_slider", "sp5_year").value == 2020
     assert widget(at, "selectbox", "sp5_area").value == "34022A051"
     assert widget(at, "selectbox", "sp5_ind").value == "laadpunten_per_100_inw"
+    # the map shown is the linked indicator's section, and the link says so
+    assert widget(at, "radio", "sp5_section").value == "laadpunten"
+    assert _qp(at, "kaart") == "laadpunten"
+    assert len([c for c in at.caption if c.value.startswith("Samenvatting:")]) == 1
     assert "**Gentse Poort** (sector)" in all_text(at)
     assert not at.info or not any("genegeerd" in i.value for i in at.info)
     for key, value in params.items():
@@ -87,9 +95,10 @@ def test_deep_link_reproduces_the_view(env):
 
 def test_garbage_parameters_fall_back_with_a_notice(env):
     at = open_page(5, {"ind": "<script>", "niveau": "planeet", "gebied": "x'; DROP",
-                       "jaar": "abc"})
+                       "jaar": "abc", "kaart": "<b>x"})
     notices = " ".join(i.value for i in at.info)
-    for word in ("Onbekende indicator", "Onbekend niveau", "Onbekend gebied", "Ongeldig jaar"):
+    for word in ("Onbekende indicator", "Onbekend niveau", "Onbekend gebied", "Ongeldig jaar",
+                 "Onbekende kaart"):
         assert word in notices
     assert widget(at, "radio", "sp5_level").value == "wijk"
     assert widget(at, "select_slider", "sp5_year").value == 2024

@@ -16,7 +16,8 @@ from .i18n import t
 from .safety import markdown_text
 from .tables import level_name
 
-PARAMS = {"indicator": "ind", "level": "niveau", "area": "gebied", "year": "jaar"}
+PARAMS = {"indicator": "ind", "level": "niveau", "area": "gebied", "year": "jaar",
+          "section": "kaart"}
 # Parameters that hold for every page of a session (kept when a page rewrites its URL).
 GLOBAL_PARAMS = {"lang": "taal", "as_of": "stand"}
 LEVEL_CHOICES = ("wijk", "sector", "deelgemeente")
@@ -31,10 +32,13 @@ class ViewState:
     level: str = "wijk"
     area: str | None = None
     year: int | None = None
+    section: str | None = None  # the map section shown (one at a time)
     notices: list[str] = field(default_factory=list)
 
     def to_params(self) -> dict[str, str]:
         out = {PARAMS["level"]: self.level}
+        if self.section:
+            out[PARAMS["section"]] = self.section
         if self.indicator:
             out[PARAMS["indicator"]] = self.indicator
         if self.area:
@@ -49,9 +53,13 @@ def _get(params: Mapping[str, str], key: str) -> str | None:
 
 
 def parse(params: Mapping[str, str], *, indicators: Sequence[str], areas_by_level:
-          Mapping[str, Sequence[str]], years: Sequence[int], default_indicator: str | None
-          ) -> ViewState:
-    """Validate every parameter; unknown values fall back to defaults with a notice."""
+          Mapping[str, Sequence[str]], years: Sequence[int], default_indicator: str | None,
+          sections: Mapping[str, Sequence[str]] | None = None) -> ViewState:
+    """Validate every parameter; unknown values fall back to defaults with a notice.
+
+    ``sections``: map section key → its indicators, in page order. The section shown is
+    ``kaart`` when it names one, else the section of the linked indicator (``ind``),
+    else the first."""
     state = ViewState(indicator=default_indicator)
     raw = _get(params, "indicator")
     if raw is not None:
@@ -86,6 +94,17 @@ def parse(params: Mapping[str, str], *, indicators: Sequence[str], areas_by_leve
         else:
             state.notices.append(t("Ongeldig jaar '{value}' genegeerd; toon het laatste jaar.",
                                    value=markdown_text(raw)))
+    if sections:
+        raw = _get(params, "section")
+        if raw is not None and raw in sections:
+            state.section = raw
+        else:
+            if raw is not None:
+                state.notices.append(t("Onbekende kaart '{value}' genegeerd.",
+                                       value=markdown_text(raw)))
+            linked = _get(params, "indicator")
+            state.section = next((k for k, inds in sections.items() if linked in inds),
+                                 next(iter(sections)))
     return state
 
 

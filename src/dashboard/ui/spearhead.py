@@ -69,6 +69,8 @@ def _init_from_url(page_key: str, view: state.ViewState) -> None:
         st.session_state[f"{page_key}_ind"] = view.indicator
     if view.area:
         st.session_state[f"{page_key}_area"] = view.area
+    if view.section:
+        st.session_state[f"{page_key}_section"] = view.section
     for n in view.notices:
         st.toast(n)
     st.session_state[f"{page_key}_notices"] = view.notices
@@ -99,9 +101,11 @@ def spearhead_page(spearhead_id: int) -> None:
                       for lv in state.LEVEL_CHOICES}
     years = sorted({int(y) for i in district_ids
                     for y in appstate.measurements(version, i, "wijk")["period"]})
+    sections = appstate.map_sections(spearhead_id)
     view = state.parse(st.query_params, indicators=list(inds["id"]),
                        areas_by_level=areas_by_level, years=years,
-                       default_indicator=str(inds["id"].iloc[0]) if len(inds) else None)
+                       default_indicator=str(inds["id"].iloc[0]) if len(inds) else None,
+                       sections={sec.key: sec.indicators for sec in sections})
     _init_from_url(page_key, view)
     for n in st.session_state.get(f"{page_key}_notices", []):
         st.info(n)
@@ -112,7 +116,6 @@ def spearhead_page(spearhead_id: int) -> None:
     _spotlights(version, spearhead_id, inds)
 
     st.header(t("Kaarten per gebied"))
-    sections = appstate.map_sections(spearhead_id)
     if not sections:
         st.info(t("De indicatoren van dit speerpunt zijn **alleen gekend voor de hele stad**; "
                   "er is geen kaart per wijk of sector."))
@@ -201,7 +204,9 @@ def _status_summary(statuses: pd.DataFrame) -> None:
 @st.fragment
 def _maps_and_profile(page_key: str, spearhead_id: int, sections: list[MapSection],
                       level: str, year: int | None, inds: pd.DataFrame, tiles: str) -> None:
-    """All maps of the page plus the district profile: a click reruns only this part."""
+    """The chosen map section (one map mounted: every map is its own component frame
+    with its own Leaflet) plus the district profile: a click or a switch of map reruns
+    only this part."""
     version = appstate.data_version()
     area_key = f"{page_key}_area"
     selected = st.session_state.get(area_key)
@@ -210,18 +215,26 @@ def _maps_and_profile(page_key: str, spearhead_id: int, sections: list[MapSectio
     if selected not in codes:
         selected = None
         st.session_state[area_key] = None
+    by_key = {sec.key: sec for sec in sections}
+    section_key = f"{page_key}_section"
+    if st.session_state.get(section_key) not in by_key:
+        st.session_state[section_key] = sections[0].key
+    if len(sections) > 1:
+        st.radio(t("Kaart"), list(by_key), key=section_key, horizontal=True,
+                 format_func=lambda k: md(by_key[k].title))
+        st.query_params[state.PARAMS["section"]] = st.session_state[section_key]
+    section = by_key[st.session_state[section_key]]
     clicked = None
-    for section in sections:
-        result = None
-        with guarded(f"map section {section.key}"):
-            result = _map_section(page_key, section, level, year, inds, selected, version,
-                                  tiles)
-        drawing = (result or {}).get("last_active_drawing") or {}
-        code = (drawing.get("properties") or {}).get("code")
-        last_key = f"{page_key}_{section.key}_lastclick"
-        if code and code in codes and st.session_state.get(last_key) != code:
-            st.session_state[last_key] = code
-            clicked = code
+    result = None
+    with guarded(f"map section {section.key}"):
+        result = _map_section(page_key, section, level, year, inds, selected, version,
+                              tiles)
+    drawing = (result or {}).get("last_active_drawing") or {}
+    code = (drawing.get("properties") or {}).get("code")
+    last_key = f"{page_key}_{section.key}_lastclick"
+    if code and code in codes and st.session_state.get(last_key) != code:
+        st.session_state[last_key] = code
+        clicked = code
     if clicked and clicked != selected:
         st.session_state[area_key] = clicked
         st.rerun(scope="fragment")
@@ -401,10 +414,13 @@ def _chart_detail(page_key: str, version: str, choice: str, names: dict,
         st.caption(md(line))
     st.caption(t("{definition} Bron: {source}.", definition=md(ind["definition"]),
                  source=md(row["source"])))
-    st.plotly_chart(indicator_chart(version, choice), key=f"{page_key}_chart",
-                    config=exports.chart_config(names[choice]))
-    st.caption(t("Trend: rechte lijn door de laatste {n} gemeten punten, doorgetrokken tot het "
-                 "doeljaar; geen voorspelling.", n=FORECAST_POINTS))
+    # The chart on request: plotly's bundle (1.4 MB compressed) loads only when a chart
+    # is shown, not on every first visit.
+    if st.toggle(t("Toon de grafiek"), key=f"{page_key}_chart_on"):
+        st.plotly_chart(indicator_chart(version, choice), key=f"{page_key}_chart",
+                        config=exports.chart_config(names[choice]))
+        st.caption(t("Trend: rechte lijn door de laatste {n} gemeten punten, doorgetrokken "
+                     "tot het doeljaar; geen voorspelling.", n=FORECAST_POINTS))
     exports.chart_data(version, choice, key=f"{page_key}_chart_data")
 
 
@@ -425,5 +441,6 @@ def _write_url(page_key: str, district_ids: list[str]) -> None:
         level=st.session_state.get(f"{page_key}_level", "wijk"),
         area=st.session_state.get(f"{page_key}_area"),
         year=st.session_state.get(f"{page_key}_year") if district_ids else None,
+        section=st.session_state.get(f"{page_key}_section"),
     )
     frame.write_params(view.to_params())
