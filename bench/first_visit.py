@@ -135,8 +135,22 @@ def _median(rows: list[dict], key: str) -> float | None:
     return statistics.median(values) if values else None
 
 
+def _worktree(rev: str, root: Path) -> Path:
+    """A git worktree of ``rev`` under ``root`` (made once), with Leaflet in its static/."""
+    import shutil
+    import subprocess
+
+    target = root / f"worktree-{rev}"
+    if not target.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(target), rev],
+                       cwd=PROJECT_ROOT, check=True, capture_output=True)
+    if (PROJECT_ROOT / "static").exists() and not (target / "static").exists():
+        shutil.copytree(PROJECT_ROOT / "static", target / "static")
+    return target
+
+
 def render(board: list[dict], minimal: list[dict], path: str, load: tuple[str, str],
-           runs: int) -> str:
+           runs: int, before: list[dict] = (), before_rev: str | None = None) -> str:
     def row(name: str, rows: list[dict]) -> str:
         m = {k: _median(rows, k) for k in rows[0]}
         def t(v: float | None) -> str:
@@ -151,12 +165,15 @@ def render(board: list[dict], minimal: list[dict], path: str, load: tuple[str, s
         f"`python bench/first_visit.py --runs {runs} --path {path}`, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average "
         f"{load[0]} before, {load[1]} after. Medians of {runs} visits each, through "
-        "nginx (gzip) in front of one replica; fresh chromium per visit.", "",
+        "nginx (brotli where the browser takes it, else gzip) in front of one replica; fresh "
+        "chromium per visit.", "",
         "| page | MB on the wire | requests | browser CPU s | first map s (minimal: title) | "
         "all maps s | "
         "returning visitor KB | returning requests |",
         "|---|---|---|---|---|---|---|---|",
-        row("minimal Streamlit page", minimal), row(f"`{path}`", board), "",
+        row("minimal Streamlit page", minimal),
+        *([row(f"`{path}` before (`{before_rev}`)", before)] if before else []),
+        row(f"`{path}`", board), "",
         f"Ratios to the minimal page: bytes {b['bytes'] / mi['bytes']:.2f}×, browser CPU "
         f"{b['cpu_s'] / mi['cpu_s']:.2f}×.", "", MARKERS[1]])
 
@@ -168,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--path", default="/speerpunt-5")
     ap.add_argument("--root", default="/tmp/board-first-visit")
+    ap.add_argument("--before", help="also measure this earlier commit (a git worktree of "
+                    "it, on the same snapshot), for a before/after in one run")
     ap.add_argument("--out")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
@@ -176,20 +195,35 @@ def main(argv: list[str] | None = None) -> int:
     minimal_app = root / "minimal_app.py"
     minimal_app.write_text(MINIMAL)
     load_before = loadavg()
-    board, minimal = [], []
+    board, minimal, before = [], [], []
+    old = _worktree(args.before, root) if args.before else None
     with stack_mod.running(root, 1, editor=False) as s, \
             stack_mod.running(root / "minimal", 1, editor=False, app=minimal_app,
                               prepare_data=False) as m, sync_playwright() as p:
-        visit(p, s.base + args.path, True)  # warm the replica's caches (not counted)
-        visit(p, m.base + "/", False)
-        for _ in range(args.runs):
-            minimal.append(visit(p, m.base + "/", False))
-            board.append(visit(p, s.base + args.path, True))
-    block = render(board, minimal, args.path, (load_before, loadavg()), args.runs)
-    print(json.dumps({"board": board, "minimal": minimal}, indent=1))
+        stacks = [(s.base, board, True), (m.base, minimal, False)]
+        if old is not None:
+            (root / "old").mkdir(exist_ok=True)
+            (root / "old" / "snapshots").unlink(missing_ok=True)
+            (root / "old" / "snapshots").symlink_to(root / "snapshots")
+            o = stack_mod.running(root / "old", 1, editor=False, prepare_data=False,
+                                  project=old)
+            stacks.append((o.__enter__().base, before, True))
+        try:
+            for base, _, maps in stacks:  # warm each replica's caches (not counted)
+                visit(p, base + (args.path if maps else "/"), maps)
+            for _ in range(args.runs):
+                for base, rows, maps in stacks:
+                    rows.append(visit(p, base + (args.path if maps else "/"), maps))
+        finally:
+            if old is not None:
+                o.__exit__(None, None, None)
+    block = render(board, minimal, args.path, (load_before, loadavg()), args.runs,
+                   before, args.before)
+    print(json.dumps({"board": board, "minimal": minimal, "before": before}, indent=1))
     print(block)
     if args.json:
-        Path(args.json).write_text(json.dumps({"board": board, "minimal": minimal}))
+        Path(args.json).write_text(json.dumps({"board": board, "minimal": minimal,
+                                               "before": before}))
     if args.out:
         write_doc(Path(args.out), block, MARKERS)
     return 0

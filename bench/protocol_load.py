@@ -15,7 +15,7 @@ Method
 2. **A visitor** is an asyncio task: ``GET /`` through the proxy (gets its routing cookie,
    as a browser would), opens ``/_stcore/stream`` with that cookie and the ``streamlit``
    subprotocol, sends a ``BackMsg.rerun_script`` for page ``speerpunt-5`` (the page's
-   first run: *open*) and reads ``ForwardMsg``\\ s until ``script_finished``. From the
+   first run: *open*; ``?kaart=ontharding``, the unsealing map) and reads ``ForwardMsg``\\ s until ``script_finished``. From the
    deltas it learns the page's widgets (id, options, fragment). Then, at a person's pace
    (a think time drawn uniformly from ``--think`` seconds, seeded per visitor), it
    alternates **district** switches (the "Kies een gebied" select box: the next wijk) and
@@ -62,6 +62,9 @@ from stats import pct  # noqa: E402
 from deploy import stack as stack_mod  # noqa: E402
 
 PAGE = "speerpunt-5"
+# The unsealing map (its indicator radio is the indicator switch): one map section is
+# mounted at a time, chosen by the link's ``kaart``.
+QUERY = "kaart=ontharding"
 DISTRICT_KEY = "sp5_area"
 INDICATOR_KEY = "sp5_ontharding_ind"
 MARKERS = ("<!-- protocol-load:start -->", "<!-- protocol-load:end -->")
@@ -130,6 +133,7 @@ def _state(page: str, widget: Widget | None = None, value: str | None = None):
 
     state = ClientState()
     state.page_name = page
+    state.query_string = QUERY
     if widget is not None:
         w = state.widget_states.widgets.add()
         w.id = widget.id

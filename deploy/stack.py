@@ -185,23 +185,28 @@ def replica_env(root: Path) -> dict[str, str]:
     return env
 
 
-def _start(name: str, args: list[str], env: dict[str, str], log: Path, base: str
-           ) -> Process:
+def _start(name: str, args: list[str], env: dict[str, str], log: Path, base: str,
+           cwd: Path = PROJECT_ROOT) -> Process:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        proc = subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=out,
+        proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     return Process(name, proc, base, log)
 
 
 def start_streamlit(name: str, port: int, env: dict[str, str], log: Path,
-                    extra: list[str] = (), app: str | Path = "app.py") -> Process:
+                    extra: list[str] = (), app: str | Path = "app.py",
+                    project: Path = PROJECT_ROOT) -> Process:
+    """``project``: the checkout to run (the benchmarks compare an earlier commit's
+    worktree with this one on the same snapshot)."""
     base = f"http://127.0.0.1:{port}"
+    env = {**env, "PYTHONPATH": str(project / "src"),
+           "DASHBOARD_STATIC_DIR": str(project / "static")}
     return _start(name, [sys.executable, "-m", "streamlit", "run", str(app),
                          *streamlit_options(), "--server.port", str(port),
                          "--server.address", "127.0.0.1", "--server.headless", "true",
-                         *extra], env, log, base)
+                         *extra], env, log, base, cwd=project)
 
 
 def wait_healthy(processes: list[Process], timeout: float = HEALTH_TIMEOUT) -> None:
@@ -244,7 +249,7 @@ def prepare(root: Path) -> None:
 def running(root: Path, replicas: int = 2, port: int | None = None,
             editor: bool = True, replica_ports: list[int] | None = None,
             streamlit_extra: list[str] = (), app: str | Path = "app.py",
-            prepare_data: bool = True):
+            prepare_data: bool = True, project: Path = PROJECT_ROOT):
     """Start the stack under ``root``; stop every process on exit. ``app``: the script the
     replicas run (the benchmarks' minimal page); ``prepare_data=False`` skips the build
     and publish (an app that reads no data)."""
@@ -261,7 +266,7 @@ def running(root: Path, replicas: int = 2, port: int | None = None,
         for i, p in enumerate(ports, start=1):
             stack.replicas.append(start_streamlit(
                 f"replica-{i}", p, replica_env(root), root / "logs" / f"replica-{i}.log",
-                list(streamlit_extra), app))
+                list(streamlit_extra), app, project))
         if editor:
             stack.editor = start_streamlit("editor", editor_port, editor_env(root),
                                            root / "logs" / "editor.log",

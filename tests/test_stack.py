@@ -64,6 +64,10 @@ def test_compression_cache_and_security_headers(running):
     assert status == 200 and headers["Content-Encoding"] == "gzip"
     assert "immutable" in headers["Cache-Control"] and "max-age=31536000" in \
         headers["Cache-Control"]
+    if stack.BROTLI.exists():  # Debian's module installed (.ci/run installs it): brotli
+        status, headers, _ = _get(f"{running.base}/{assets[0]}",
+                                  {"Accept-Encoding": "br, gzip"})
+        assert status == 200 and headers["Content-Encoding"] == "br"
 
 
 def test_the_public_side_refuses_uploads(running):
