@@ -270,6 +270,11 @@ def _cmd_actions_load(args: argparse.Namespace) -> int:
         except StoreWriteError as exc:
             print(f"Fout: {exc}", file=sys.stderr)
             return 4
+    return _saved(result)
+
+
+def _saved(result: dict) -> int:
+    """Print what an action change set wrote and how to undo it."""
     print(i18n.t("Opgeslagen als {batch}: {changed} acties gewijzigd, {updates} updates "
                  "(ongedaan maken: python -m dashboard undo {batch}).",
                  batch=result["batch_id"], changed=result["changed"],
@@ -306,11 +311,7 @@ def _cmd_actions_status(args: argparse.Namespace) -> int:
     if not result["batch_id"]:
         print(i18n.t("Geen wijzigingen; niets geschreven."))
         return 0
-    print(i18n.t("Opgeslagen als {batch}: {changed} acties gewijzigd, {updates} updates "
-                 "(ongedaan maken: python -m dashboard undo {batch}).",
-                 batch=result["batch_id"], changed=result["changed"],
-                 updates=result["updates"]))
-    return 0
+    return _saved(result)
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from ..i18n import language, t
 from ..safety import csv_cell
 from .collect import _dumps, geometry_json
-from .schema import CSV_DIALECT, FORMATS, Board, _iso
+from .schema import CSV_DIALECT, FORMATS, Board, _iso, frictionless_schema
 
 ACTIONS_NAME = "acties"
 
@@ -203,21 +203,8 @@ def action_files(board: Board) -> dict[str, bytes]:
 def actions_schema() -> dict:
     from ..actions import model
 
-    fields = []
-    for name, kind, _, required, description in ACTION_FIELDS:
-        f: dict = {"name": name, "type": kind, "description": description}
-        constraints: dict = {"required": True} if required else {}
-        if name == "status":
-            constraints["enum"] = list(model.STATUSES)
-        if name == "phase":
-            constraints["enum"] = list(model.PHASES)
-        if kind == "boolean":
-            f["trueValues"], f["falseValues"] = ["true"], ["false"]
-        if constraints:
-            f["constraints"] = constraints
-        fields.append(f)
-    return {"$schema": "https://datapackage.org/profiles/2.0/tableschema.json",
-            "fields": fields, "primaryKey": ["id"], "missingValues": [""]}
+    return frictionless_schema(ACTION_FIELDS, {"status": list(model.STATUSES),
+                                               "phase": list(model.PHASES)}, ["id"])
 
 
 def actions_metadata(board: Board, files: dict[str, bytes], licenses: list[dict],

@@ -16,25 +16,13 @@ from .collect import _dumps
 from .formats import _indicator, csv_bytes, geojson_bytes, parquet_bytes, records
 from .schema import (BOARD_NAME, CSV_DIALECT, FIELDS, FORMATS, GEOMETRY_QUALITY_MEANING,
                      ILLUSTRATIVE_MEANING, INDICATOR_DIR, LEVEL_ORDER, PRIMARY_KEY, Board,
-                     _iso)
+                     _iso, frictionless_schema)
 
 
 # --------------------------------------------------------------------------- metadata
 def table_schema(levels: tuple[str, ...] = LEVEL_ORDER) -> dict:
     """The tidy table's Frictionless Table Schema (``levels``: the allowed levels)."""
-    fields = []
-    for name, kind, _, required, description in FIELDS:
-        f: dict = {"name": name, "type": kind, "description": description}
-        constraints: dict = {"required": True} if required else {}
-        if name == "level":
-            constraints["enum"] = list(levels)
-        if kind == "boolean":
-            f["trueValues"], f["falseValues"] = ["true"], ["false"]
-        if constraints:
-            f["constraints"] = constraints
-        fields.append(f)
-    return {"$schema": "https://datapackage.org/profiles/2.0/tableschema.json",
-            "fields": fields, "primaryKey": PRIMARY_KEY, "missingValues": [""]}
+    return frictionless_schema(FIELDS, {"level": list(levels)}, PRIMARY_KEY)
 
 
 def _licenses(board: Board) -> list[dict]:

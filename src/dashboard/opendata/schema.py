@@ -119,3 +119,21 @@ class Board:
 def _iso(moment: dt.datetime | None) -> str | None:
     """A naive UTC moment as ISO 8601 with ``Z``."""
     return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def frictionless_schema(fields, enums: dict[str, list[str]], primary_key: list[str]) -> dict:
+    """A Frictionless Table Schema from (name, type, _, required, description) rows;
+    ``enums``: field name → the allowed values."""
+    out = []
+    for name, kind, _, required, description in fields:
+        f: dict = {"name": name, "type": kind, "description": description}
+        constraints: dict = {"required": True} if required else {}
+        if name in enums:
+            constraints["enum"] = list(enums[name])
+        if kind == "boolean":
+            f["trueValues"], f["falseValues"] = ["true"], ["false"]
+        if constraints:
+            f["constraints"] = constraints
+        out.append(f)
+    return {"$schema": "https://datapackage.org/profiles/2.0/tableschema.json",
+            "fields": out, "primaryKey": list(primary_key), "missingValues": [""]}
