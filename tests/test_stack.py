@@ -175,6 +175,59 @@ def test_a_shared_deep_link_opens_its_page_on_a_fresh_replica(running):
         stack.stop(replica)
 
 
+def test_a_published_snapshot_reaches_an_open_session_without_an_error(running):
+    """The editor publishes a new snapshot while a visitor's session is open on a replica:
+    the same session's next run shows the new data, with no error (issue 15, point 4)."""
+    import datetime as dt
+
+    from bench import protocol_load
+
+    from dashboard.actions import edit
+    from dashboard.store import Store
+
+    async def session() -> tuple[bytes, bytes, list[str]]:
+        import websockets
+
+        cookie = _route(_get(running.base + "/")[1])
+        uri = running.base.replace("http://", "ws://") + "/_stcore/stream"
+        errors: list[str] = []
+        async with websockets.connect(uri, subprotocols=["streamlit"], max_size=None,
+                                      additional_headers={"Cookie": cookie}) as ws:
+            first = await _recorded_run(protocol_load, ws, errors)
+            with Store(running.root / "editor" / "dashboard.duckdb") as store:
+                edit.set_status(store, "a5.3.07", "afgerond", "opgeleverd",
+                                dt.date(2026, 11, 30), "test")
+            await asyncio.to_thread(running.publish)
+            second = await _recorded_run(protocol_load, ws, errors)
+        return first, second, errors
+
+    first, second, errors = asyncio.run(session())
+    assert not errors, errors
+    assert b"0 afgerond" in first and b"1 afgerond" not in first
+    assert b"1 afgerond" in second
+
+
+async def _recorded_run(protocol_load, ws, errors: list[str]) -> bytes:
+    """One full run of the spearhead-5 page on an open socket: every message's bytes."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = BackMsg()
+    msg.rerun_script.CopyFrom(protocol_load._state(protocol_load.PAGE))
+    await ws.send(msg.SerializeToString())
+    seen = b""
+    while True:
+        data = await asyncio.wait_for(ws.recv(), 120)
+        seen += data
+        fm = ForwardMsg()
+        fm.ParseFromString(data)
+        if fm.WhichOneof("type") == "delta" and \
+                fm.delta.new_element.WhichOneof("type") == "exception":
+            errors.append(fm.delta.new_element.exception.message)
+        if fm.WhichOneof("type") == "script_finished":
+            return seen
+
+
 _LAYOUT = """() => {
     const r = s => { const e = document.querySelector(s);
                      return e ? e.getBoundingClientRect().toJSON() : null; };
