@@ -43,7 +43,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 
-from protocol_load import loadavg, write_doc  # noqa: E402
+from protocol_load import loadavg, process_cpu_s, write_doc  # noqa: E402
 
 from deploy import stack as stack_mod  # noqa: E402
 
@@ -62,8 +62,7 @@ _MAPS = """() => [...document.querySelectorAll('iframe[title*="streamlit_folium"
 
 
 def _chromium_cpu() -> float:
-    import os
-
+    """CPU seconds of every chromium process on the machine (the visit's browser)."""
     total = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -72,19 +71,9 @@ def _chromium_cpu() -> float:
             cmd = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"chromium" in cmd.split(b"\0", 1)[0] and int(entry.name) != os.getpid():
-            total += _own_cpu(int(entry.name))
+        if b"chromium" in cmd.split(b"\0", 1)[0]:
+            total += process_cpu_s(int(entry.name))
     return total
-
-
-def _own_cpu(pid: int) -> float:
-    import os
-
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def visit(playwright, url: str, maps_expected: bool) -> dict:

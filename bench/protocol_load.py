@@ -15,9 +15,10 @@ Method
 2. **A visitor** is an asyncio task: ``GET /`` through the proxy (gets its routing cookie,
    as a browser would), opens ``/_stcore/stream`` with that cookie and the ``streamlit``
    subprotocol, sends a ``BackMsg.rerun_script`` for page ``speerpunt-5`` (the page's
-   first run: *open*; ``?kaart=ontharding``, the unsealing map) and reads ``ForwardMsg``\\ s until ``script_finished``. From the
-   deltas it learns the page's widgets (id, options, fragment). Then, at a person's pace
-   (a think time drawn uniformly from ``--think`` seconds, seeded per visitor), it
+   first run: *open*; ``?kaart=ontharding``, the unsealing map) and reads
+   ``ForwardMsg``\\ s until ``script_finished``. From the deltas it learns the page's
+   widgets (id, options, fragment). Then, at a person's pace (a think time drawn
+   uniformly from ``--think`` seconds, seeded per visitor), it
    alternates **district** switches (the "Kies een gebied" select box: the next wijk) and
    **indicator** switches (the unsealing section's indicator radio), each a
    ``rerun_script`` with that widget's new value (and its fragment id when the widget is
@@ -205,16 +206,18 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
+def process_cpu_s(pid: int) -> float:
+    """utime + stime of one process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def cpu_s(pid: int) -> float:
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for p in _tree(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
+    """CPU seconds of a process and all its descendants."""
+    return sum(process_cpu_s(p) for p in _tree(pid))
 
 
 def rss_mb(pid: int) -> float:
