@@ -284,21 +284,10 @@ TABLE_DUMPS: dict[str, str] = {
     "action_state": "SELECT * FROM action_state ORDER BY ALL",
     "action_update": "SELECT * FROM action_update ORDER BY ALL",
 }
-# Constant statements that copy a fetched table (the local variable ``data``) into a table.
-INSERT_FROM_DATA: dict[str, str] = {
-    "meta": "INSERT INTO meta SELECT * FROM data",
-    "batch": "INSERT INTO batch SELECT * FROM data",
-    "spearhead": "INSERT INTO spearhead SELECT * FROM data",
-    "indicator": "INSERT INTO indicator SELECT * FROM data",
-    "goal": "INSERT INTO goal SELECT * FROM data",
-    "area": "INSERT INTO area SELECT * FROM data",
-    "measurement": "INSERT INTO measurement SELECT * FROM data",
-    "layer_feature": "INSERT INTO layer_feature SELECT * FROM data",
-    "meeting": "INSERT INTO meeting SELECT * FROM data",
-    "action": "INSERT INTO action SELECT * FROM data",
-    "action_state": "INSERT INTO action_state SELECT * FROM data",
-    "action_update": "INSERT INTO action_update SELECT * FROM data",
-}
+# The statement that copies a fetched table (the local variable ``data``) into each table
+# (table names from the constant list above, never from input).
+INSERT_FROM_DATA: dict[str, str] = {name: f"INSERT INTO {name} SELECT * FROM data"
+                                    for name in TABLE_DUMPS}
 MACROS = {"measurement_at", "layer_feature_at", "action_state_at", "action_update_at"}
 VIEWS = {"current_measurement", "current_layer_feature", "current_action_state"}
 SCHEMA_VERSION = "5"
