@@ -70,6 +70,32 @@ def _in_force(row: str, ts: str) -> str:
     return _IN_FORCE.format(row=row, ts=ts)
 
 
+def _in_batch(table: str, alias: str) -> str:
+    return (f"SELECT {alias}.* FROM {table} {alias} JOIN batch b ON b.id = {alias}.batch_id"
+            f"\n        LEFT JOIN batch r ON r.id = {alias}.replaced_by")
+
+
+def _rows_at(name: str, table: str, alias: str, partition: str | None,
+             rank: str = "row_number") -> str:
+    """A macro ``name(ts)``: the rows of ``table`` in force at ``ts``; per ``partition``
+    only those of the most recently loaded batch (``rank``: one row, or the whole batch
+    with ``dense_rank``); no partition: every row in force."""
+    sql = (f"CREATE OR REPLACE MACRO {name}(ts) AS TABLE\n    {_in_batch(table, alias)}"
+           f"\n    WHERE {_in_force(alias, 'ts')}")
+    if partition is None:
+        return sql + ";"
+    return (sql + f"\n    QUALIFY {rank}() OVER (\n        PARTITION BY {partition}"
+            "\n        ORDER BY CASE WHEN b.kind = 'load' THEN b.loaded_at"
+            f"\n                      ELSE '-infinity'::TIMESTAMP END DESC, {alias}.batch_id"
+            " DESC) = 1;")
+
+
+def _current(name: str, table: str, alias: str) -> str:
+    """A view ``name``: the rows of ``table`` in force now."""
+    return (f"CREATE OR REPLACE VIEW {name} AS\n    {_in_batch(table, alias)}"
+            f"\n    WHERE {_in_force(alias, 'NULL::TIMESTAMP')};")
+
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
@@ -213,56 +239,29 @@ CREATE TABLE IF NOT EXISTS meeting (
 -- ``_IN_FORCE`` above; base data are the catalog and the deterministic illustrative
 -- series, rebuilt from versioned files). Per key the most recently loaded row wins,
 -- which is exactly what the load rules make current.
-CREATE OR REPLACE MACRO measurement_at(ts) AS TABLE
-    SELECT m.* FROM measurement m JOIN batch b ON b.id = m.batch_id
-        LEFT JOIN batch r ON r.id = m.replaced_by
-    WHERE {in_force}
-    QUALIFY row_number() OVER (
-        PARTITION BY m.indicator_id, m.area_code, m.period
-        ORDER BY CASE WHEN b.kind = 'load' THEN b.loaded_at
-                      ELSE '-infinity'::TIMESTAMP END DESC, m.batch_id DESC) = 1;
+{measurement_at}
 -- A layer load replaces the whole layer: per layer, the features of the latest batch in
 -- force at ts.
-CREATE OR REPLACE MACRO layer_feature_at(ts) AS TABLE
-    SELECT f.* FROM layer_feature f JOIN batch b ON b.id = f.batch_id
-        LEFT JOIN batch r ON r.id = f.replaced_by
-    WHERE {in_force_f}
-    QUALIFY dense_rank() OVER (
-        PARTITION BY f.layer
-        ORDER BY CASE WHEN b.kind = 'load' THEN b.loaded_at
-                      ELSE '-infinity'::TIMESTAMP END DESC, f.batch_id DESC) = 1;
--- Per action, the tracked row of the latest batch in force at ts.
-CREATE OR REPLACE MACRO action_state_at(ts) AS TABLE
-    SELECT s.* FROM action_state s JOIN batch b ON b.id = s.batch_id
-        LEFT JOIN batch r ON r.id = s.replaced_by
-    WHERE {in_force_s}
-    QUALIFY row_number() OVER (
-        PARTITION BY s.action_id
-        ORDER BY CASE WHEN b.kind = 'load' THEN b.loaded_at
-                      ELSE '-infinity'::TIMESTAMP END DESC, s.batch_id DESC) = 1;
-CREATE OR REPLACE MACRO action_update_at(ts) AS TABLE
-    SELECT u.* FROM action_update u JOIN batch b ON b.id = u.batch_id
-        LEFT JOIN batch r ON r.id = u.replaced_by
-    WHERE {in_force_u};
+{layer_feature_at}
+-- Per action, the tracked row of the latest batch in force at ts; every update in force.
+{action_state_at}
+{action_update_at}
 -- Now: the same rule at NULL. No ranking is needed: a load marks the rows it replaces
 -- and its undo clears the marks, so at most one row per key (one batch per layer) is
 -- left (the macros rank because a past moment cannot read the cleared marks).
-CREATE OR REPLACE VIEW current_measurement AS
-    SELECT m.* FROM measurement m JOIN batch b ON b.id = m.batch_id
-        LEFT JOIN batch r ON r.id = m.replaced_by
-    WHERE {now};
-CREATE OR REPLACE VIEW current_layer_feature AS
-    SELECT f.* FROM layer_feature f JOIN batch b ON b.id = f.batch_id
-        LEFT JOIN batch r ON r.id = f.replaced_by
-    WHERE {now_f};
-CREATE OR REPLACE VIEW current_action_state AS
-    SELECT s.* FROM action_state s JOIN batch b ON b.id = s.batch_id
-        LEFT JOIN batch r ON r.id = s.replaced_by
-    WHERE {now_s};
-""".format(in_force=_in_force("m", "ts"), in_force_f=_in_force("f", "ts"),
-           in_force_s=_in_force("s", "ts"), in_force_u=_in_force("u", "ts"),
-           now=_in_force("m", "NULL::TIMESTAMP"), now_f=_in_force("f", "NULL::TIMESTAMP"),
-           now_s=_in_force("s", "NULL::TIMESTAMP"))
+{current_measurement}
+{current_layer_feature}
+{current_action_state}
+""".format(
+    measurement_at=_rows_at("measurement_at", "measurement", "m",
+                            "m.indicator_id, m.area_code, m.period"),
+    layer_feature_at=_rows_at("layer_feature_at", "layer_feature", "f", "f.layer",
+                              rank="dense_rank"),
+    action_state_at=_rows_at("action_state_at", "action_state", "s", "s.action_id"),
+    action_update_at=_rows_at("action_update_at", "action_update", "u", None),
+    current_measurement=_current("current_measurement", "measurement", "m"),
+    current_layer_feature=_current("current_layer_feature", "layer_feature", "f"),
+    current_action_state=_current("current_action_state", "action_state", "s"))
 
 # The tracked fields of an action (a row of ``action_state`` without its batch columns).
 ACTION_STATE_COLUMNS: tuple[str, ...] = (
