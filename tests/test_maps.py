@@ -243,3 +243,58 @@ def test_choropleth_precision_full_keeps_the_coordinates(wijken):
     assert rounded != full
     with pytest.raises(ValueError, match="precision"):
         maps.choropleth(wijken, {}, precision="exact", **kwargs)
+
+
+# ----------------------------------------------------------- geometry served once per level
+def _served_map(wijken, served):
+    return maps.choropleth(
+        wijken, dict.fromkeys(wijken["code"], 1.0) | {wijken["code"].iloc[0]: 5.0},
+        title="T", unit="u", fmt=str, scheme="quantiles", static_url="/app/static",
+        attribution="bron", quality="official", illustrative=False, served=served)
+
+
+def test_served_geometry_keeps_the_polygons_out_of_the_map(wijken, tmp_path):
+    """Issue 15, point 1: the app's maps carry codes, colours and tooltips; the polygons
+    are one static script per level, named after its content (so it can be cached for
+    good), loaded with the map and written once."""
+    import json
+
+    served = maps.serve(wijken, "wijk", tmp_path, "/app/static", maps._geometry)
+    assert served.url == f"/app/static/geo/{served.key}.js" and served.path.exists()
+    script = served.path.read_text(encoding="ascii")
+    body = script.split(" = ", 2)[-1].rstrip().rstrip(";")
+    shapes = json.loads(body)
+    assert set(shapes) == set(wijken["code"])
+    assert shapes[wijken["code"].iloc[0]] == json.loads(json.dumps(
+        maps._geometry(wijken.geometry.iloc[0])))
+
+    m = _served_map(wijken, served)
+    page = _html(m)
+    layer = next(c for c in m._children.values() if c._name == "GeoJson")
+    assert [f["geometry"] for f in layer.data["features"]] == [{"type": "Polygon",
+                                                                "coordinates": []}] * 14
+    assert {f["properties"]["code"] for f in layer.data["features"]} == set(wijken["code"])
+    # no coordinate of any polygon in the map: the first vertex of each is in the file only
+    for geometry in shapes.values():
+        ring = geometry["coordinates"][0]
+        vertex = ring[0] if isinstance(ring[0][0], float) else ring[0][0]
+        compact, spaced = json.dumps(vertex, separators=(",", ":")), json.dumps(vertex)
+        assert compact in script and compact not in page and spaced not in page
+    assert ("geometry_" + served.key, served.url) in m.default_js
+    assert served.url in page  # the page loads it (the PNG and PDF exports too)
+    embedded = _html(_served_map(wijken, None))
+    assert len(page) < len(embedded) - 15_000, (len(page), len(embedded))
+
+    # written once: a second call finds the file; other polygons get another name
+    before = served.path.stat().st_mtime_ns
+    assert maps.serve(wijken, "wijk", tmp_path, "/app/static", maps._geometry) == served
+    assert served.path.stat().st_mtime_ns == before
+    moved = wijken.copy()
+    moved["geometry"] = moved.geometry.translate(0.001, 0)
+    other = maps.serve(moved, "wijk", tmp_path, "/app/static", maps._geometry)
+    assert other.key != served.key and other.path.exists()
+
+
+def test_served_geometry_refuses_an_unsafe_level_name(wijken, tmp_path):
+    with pytest.raises(ValueError):
+        maps.serve(wijken, "../wijk", tmp_path, "/app/static", maps._geometry)

@@ -89,6 +89,38 @@ def test_map_png_is_drawn_offline(built_official):
     assert width == 800  # device scale factor 2
 
 
+@needs_chromium
+def test_map_png_draws_served_geometry_offline(built_official):
+    """The app's maps load their polygons from the static script of their level
+    (maps.serve): the offline PNG draws them too, from the file on disk."""
+    import io
+
+    import geopandas as gpd
+    from PIL import Image
+
+    wijken = gpd.read_parquet(built_official.geo_dir / "wijk.parquet")
+    served = maps.serve(wijken, "wijk", built_official.static_dir, built_official.static_url,
+                        maps._geometry)
+    values = dict.fromkeys(wijken["code"], 1.0) | {wijken["code"].iloc[0]: 5.0}
+
+    def class_pixels(served) -> int:
+        m = maps.choropleth(wijken, values, title="Test", unit="u", fmt=format_number,
+                            scheme="natural_breaks", static_url=built_official.static_url,
+                            attribution="A", quality="official", illustrative=False,
+                            served=served)
+        image = Image.open(io.BytesIO(report.map_png(m, built_official, width=400,
+                                                     height=300))).convert("RGB")
+        # the two classes (#2c7fb8, #253494) at fill opacity 0.75 over Leaflet's grey
+        classes = [tuple(round(0.75 * int(c[i:i + 2], 16) + 0.25 * 221) for i in (1, 3, 5))
+                   for c in ("#2c7fb8", "#253494")]
+        return sum(1 for px in image.get_flattened_data()
+                   if any(max(abs(a - b) for a, b in zip(px, c)) <= 3 for c in classes))
+
+    embedded, from_script = class_pixels(None), class_pixels(served)
+    assert embedded > 20_000, embedded  # the city fills the map
+    assert abs(from_script - embedded) < 0.02 * embedded, (from_script, embedded)
+
+
 def test_chart_and_map_tables_round_trip(built_official):
     with Store(built_official.db_path, read_only=True) as store:
         ind = store.indicator("laadpunten")

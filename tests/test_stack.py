@@ -207,6 +207,43 @@ def test_a_published_snapshot_reaches_an_open_session_without_an_error(running):
     assert b"1 afgerond" in second
 
 
+def test_the_maps_polygons_come_once_per_level_with_a_long_lifetime(running):
+    """Issue 15, point 1: a map's message carries values, not polygons; the polygons are
+    the level's static script (named after its content), which the proxy serves
+    compressed, with a year's lifetime and the server's security headers."""
+    import gzip
+
+    from bench import protocol_load
+
+    async def visit() -> tuple[bytes, list[str]]:
+        import websockets
+
+        cookie = _route(_get(running.base + "/")[1])
+        uri = running.base.replace("http://", "ws://") + "/_stcore/stream"
+        errors: list[str] = []
+        async with websockets.connect(uri, subprotocols=["streamlit"], max_size=None,
+                                      additional_headers={"Cookie": cookie}) as ws:
+            return await _recorded_run(protocol_load, ws, errors), errors
+
+    seen, errors = asyncio.run(visit())
+    assert not errors, errors
+    assert b"streamlit_folium" in seen or b"leaflet" in seen
+    assert not re.search(rb"\[\[\[\d+\.\d+, \d+\.\d+\]", seen), "polygons in the map message"
+    urls = set(re.findall(rb"/app/static/geo/[a-z0-9_]+-[0-9a-f]{16}\.js", seen))
+    assert urls
+    for url in sorted(urls):
+        status, headers, body = _get(running.base + url.decode(), {"Accept-Encoding": "gzip"})
+        assert status == 200 and headers["Content-Encoding"] == "gzip", headers
+        assert "max-age=31536000" in headers["Cache-Control"], headers
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+        assert gzip.decompress(body).startswith(b"window.DASHBOARD_GEOMETRY")
+    leaflet = re.search(rb"/app/static/leaflet-[0-9.]+/leaflet\.js", seen)
+    assert leaflet
+    status, headers, _ = _get(running.base + leaflet.group().decode())
+    assert status == 200 and "max-age=2592000" in headers["Cache-Control"], headers
+
+
 async def _recorded_run(protocol_load, ws, errors: list[str]) -> bytes:
     """One full run of the spearhead-5 page on an open socket: every message's bytes."""
     from streamlit.proto.BackMsg_pb2 import BackMsg

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
 
 from . import clock, datacalendar
 from .goaltypes import GoalSpec, derive
@@ -163,41 +164,74 @@ def district_values(measurements: pd.DataFrame, year: int | None) -> tuple[dict,
     return dict(zip(rows["area_code"], rows["value"])), year
 
 
-def district_profile(area_code: str, level_measurements: dict[str, pd.DataFrame],
-                     indicators: pd.DataFrame, goals: pd.DataFrame,
-                     district_goal: set[str]) -> pd.DataFrame:
-    """All district-level values of one area: latest value, rank among areas, status.
+@dataclass(frozen=True)
+class LevelFigures:
+    """One indicator's figures at one level, prepared once for every area's profile:
+    the latest year, each area's rank, value and flag in it, and each area's series."""
 
-    ``level_measurements``: indicator id → measurements of every area at this level.
-    Status vs the goal path only where the city goal is also a per-district goal.
-    """
-    rows = []
+    year: int
+    count: int
+    rank: dict[str, int]
+    value: dict[str, float]
+    illustrative: dict[str, bool]
+    series: dict[str, pd.DataFrame]
+
+
+def level_figures(level_measurements: dict[str, pd.DataFrame], indicators: pd.DataFrame
+                  ) -> dict[str, LevelFigures]:
+    """indicator id → :class:`LevelFigures` (indicators without figures left out).
+
+    Sorting and splitting each level's table once, instead of filtering it again for
+    every area a visitor opens, is what makes a district switch cheap (the boolean filters
+    on Arrow-backed columns were most of its server time)."""
     ind = indicators.set_index("id")
+    out = {}
     for indicator_id, m in level_measurements.items():
         if m.empty or indicator_id not in ind.index:
             continue
         year = int(m["period"].max())
         latest = m[m["period"] == year]
-        mine = latest[latest["area_code"] == area_code]
-        if mine.empty:
-            continue
-        value = float(mine["value"].iloc[0])
         direction = ind.loc[indicator_id, "direction"]
         ordered = latest.sort_values("value", ascending=(direction == "lower"))
-        rank = list(ordered["area_code"]).index(area_code) + 1
+        rank, value, flag = {}, {}, {}
+        for i, code in enumerate(ordered["area_code"], 1):
+            rank.setdefault(code, i)
+        # an area's value and flag: its first row of the latest year (table order)
+        for code, v, ill in zip(latest["area_code"], latest["value"], latest["illustrative"]):
+            value.setdefault(code, float(v))
+            flag.setdefault(code, bool(ill))
+        series = {code: s[["period", "value"]]
+                  for code, s in m.groupby("area_code", sort=False, observed=True)}
+        out[indicator_id] = LevelFigures(year, len(latest), rank, value, flag, series)
+    return out
+
+
+def district_profile(area_code: str, figures: dict[str, LevelFigures],
+                     indicators: pd.DataFrame, goals: pd.DataFrame,
+                     district_goal: set[str]) -> pd.DataFrame:
+    """All district-level values of one area: latest value, rank among areas, status.
+
+    ``figures``: :func:`level_figures` of every district indicator at this level.
+    Status vs the goal path only where the city goal is also a per-district goal.
+    """
+    rows = []
+    ind = indicators.set_index("id")
+    for indicator_id, f in figures.items():
+        if area_code not in f.value:
+            continue
+        direction = ind.loc[indicator_id, "direction"]
         status = "—"
         if indicator_id in district_goal:
             g = goals[goals["indicator_id"] == indicator_id]
-            series = m[m["area_code"] == area_code][["period", "value"]]
-            status = compute_status(g, series, direction).label
+            status = compute_status(g, f.series[area_code], direction).label
         rows.append({
             t("Indicator"): ind.loc[indicator_id, "name"],
-            t("Jaar"): year,
-            t("Waarde"): format_number(value),
+            t("Jaar"): f.year,
+            t("Waarde"): format_number(f.value[area_code]),
             t("Eenheid"): ind.loc[indicator_id, "unit"],
-            t("Rang"): t("{rank} van {count}", rank=rank, count=len(latest)),
+            t("Rang"): t("{rank} van {count}", rank=f.rank[area_code], count=f.count),
             t("Status t.o.v. doelpad"): status,
-            t("Illustratief"): t("ja") if bool(mine["illustrative"].iloc[0]) else t("nee"),
+            t("Illustratief"): t("ja") if f.illustrative[area_code] else t("nee"),
         })
     return pd.DataFrame(rows)
 

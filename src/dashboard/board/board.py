@@ -70,7 +70,7 @@ class Board:
     """The read side of one city's board: a store, its settings and geometry store."""
 
     def __init__(self, store: Store, settings: Settings, manifest: dict | None = None,
-                 memo_size: int = 256,
+                 memo_size: int = 1024,
                  geometry: Callable[[str], gpd.GeoDataFrame] | None = None):
         """``geometry``: level → WGS84 geometry, instead of the geometry store's simplified
         layers (the benchmarks' unsimplified polygons); None: the geometry store."""
@@ -84,6 +84,7 @@ class Board:
         self._meta_seen: tuple[tuple, dict[str, str]] | None = None
         self._geometry: dict[tuple[str, str], gpd.GeoDataFrame] = {}
         self._geometry_source = geometry
+        self._served: dict[tuple[str, str], Any] = {}
 
     # ------------------------------------------------------------------ the view
     def meta(self) -> dict[str, str]:
@@ -133,9 +134,13 @@ class Board:
             lang=view.lang))
 
     def indicator(self, view: View, indicator_id: str) -> dict | None:
-        table = self.indicators(view)
-        row = table[table["id"] == indicator_id]
-        return None if row.empty else row.iloc[0].to_dict()
+        """One indicator's catalog row (a fresh dict: callers may change it)."""
+        def build() -> dict[str, dict]:
+            table = self.indicators(view)
+            return {row["id"]: row.to_dict() for _, row in table.iterrows()}
+
+        row = self._cached(("indicator_rows", view), build).get(indicator_id)
+        return None if row is None else dict(row)
 
     def goals(self, view: View) -> pd.DataFrame:
         return self._cached(("goals", view.data), self.store.goals)
@@ -272,6 +277,19 @@ class Board:
                 if self._geometry_source is None else self._geometry_source(level))
         return found
 
+    def served(self, level: str):
+        """The level's polygons as the static script the app's maps load
+        (:func:`dashboard.maps.serve`), written once per geometry import."""
+        from .. import maps
+
+        key = (level, str(self.manifest.get("imported_at")))
+        found = self._served.get(key)
+        if found is None:
+            found = self._served[key] = maps.serve(
+                self.geometry(level), level, self.settings.static_dir,
+                self.settings.static_url, maps._geometry)
+        return found
+
     def attribution(self, view: View) -> str:
         if self.manifest.get("source") == "schematic":
             with i18n.language(view.lang):
@@ -341,9 +359,17 @@ class Board:
         return self.section_map(view, self.indicator_section(indicator_id), indicator_id,
                                 level, None)
 
-    def draw(self, data: MapData, tiles: str = "none", **builder) -> folium.Map:
-        """The folium map of ``data`` (a new object each call: callers may change it)."""
+    def draw(self, data: MapData, tiles: str = "none", *, served: bool = True,
+             **builder) -> folium.Map:
+        """The folium map of ``data`` (a new object each call: callers may change it).
+        ``served``: the polygons come from the level's static script (:meth:`served`,
+        what every output of the app draws); False embeds them (the benchmarks'
+        comparison)."""
         outlines = self.geometry("sector") if data.outline_codes else None
+        if served:
+            builder.setdefault("served", self.served(data.level))
+            if outlines is not None:
+                builder.setdefault("outlines_served", self.served("sector"))
         return mapdata.draw(data, self.geometry(data.level), outlines,
                             static_url=self.settings.static_url, tiles=tiles, **builder)
 
@@ -375,7 +401,8 @@ class Board:
         from .. import maps
 
         return maps.area_map(
-            self.geometry("wijk"), static_url=self.settings.static_url,
+            self.geometry("wijk"), served=self.served("wijk"),
+            static_url=self.settings.static_url,
             attribution=self.attribution(view), quality=self.geometry_quality("wijk"),
             tooltips=self.home_tooltips(view),
             tiles=self.settings.tiles if tiles is None else tiles)
@@ -384,13 +411,21 @@ class Board:
     def district_profile(self, view: View, spearhead_id: int, code: str, level: str
                          ) -> pd.DataFrame:
         """Every district figure of one area on a spearhead page: latest value, rank,
-        status where the city goal is a district goal too."""
-        inds = self.indicators(view, spearhead_id)
-        level_meas = {i: self.measurements(view, i, level)
-                      for i in self.district_indicators(view, spearhead_id)}
-        with i18n.language(view.lang):
-            return overview.district_profile(code, level_meas, inds, self.goals(view),
-                                             self.district_goal_indicators())
+        status where the city goal is a district goal too (once per area and view)."""
+        def build() -> pd.DataFrame:
+            figures = self._cached(
+                ("level_figures", view.data, view.as_of, spearhead_id, level),
+                lambda: overview.level_figures(
+                    {i: self.measurements(view, i, level)
+                     for i in self.district_indicators(view, spearhead_id)},
+                    self.indicators(view, spearhead_id)))
+            with i18n.language(view.lang):
+                return overview.district_profile(
+                    code, figures, self.indicators(view, spearhead_id), self.goals(view),
+                    self.district_goal_indicators())
+
+        return self._cached(("district_profile", view, view.today(), spearhead_id, code,
+                             level), build)
 
     def years(self, view: View, spearhead_id: int) -> list[int]:
         """The years with district figures of any of a spearhead's indicators."""
@@ -442,12 +477,16 @@ class Board:
         with a location inside it)."""
         from ..actions import portfolio
 
-        frame = self.actions(view, spearhead_id)
-        geo = self.geometry(level)
-        shape = geo.loc[geo["code"] == code, "geometry"]
-        mask = portfolio.in_district(frame, code, self.areas(view),
-                                     shape.iloc[0] if len(shape) else None)
-        return frame[mask].reset_index(drop=True)
+        def build() -> pd.DataFrame:
+            frame = self.actions(view, spearhead_id)
+            geo = self.geometry(level)
+            shape = geo.loc[geo["code"] == code, "geometry"]
+            mask = portfolio.in_district(frame, code, self.areas(view),
+                                         shape.iloc[0] if len(shape) else None)
+            return frame[mask].reset_index(drop=True)
+
+        return self._cached(("district_actions", view, view.today(), code, level,
+                             spearhead_id), build)
 
     # ------------------------------------------------------------------ outputs
     def open_data(self, view: View):

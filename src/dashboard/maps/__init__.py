@@ -74,6 +74,7 @@ from .polyline import (
     _EncodedGeoJson,
     polyline_geometries,
 )
+from .served import ServedGeometry, serve
 
 __all__ = [
     "BASEMAPS", "GEOMETRY_ENCODINGS", "LEAFLET_DIR", "NARROW_CSS", "NARROW_MAP", "NO_DATA",
@@ -83,5 +84,5 @@ __all__ = [
     "_geometry", "_inert", "_literal_json_policy", "_outline", "_tooltip_text", "area_map",
     "ZERO", "base_map", "basemap_label", "choropleth", "class_colour", "classify", "highlight",
     "install_leaflet", "layer_preview", "legend_rows", "page_html", "polyline_geometries",
-    "quality_note", "script_json", "tooltip_html",
+    "quality_note", "script_json", "tooltip_html", "ServedGeometry", "serve",
 ]

@@ -13,6 +13,7 @@ import html
 import re
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import folium
@@ -24,6 +25,7 @@ from shapely.geometry import mapping
 
 from ..i18n import t
 from .literal import SCRIPTS, LiteralFigure
+from .served import PLACEHOLDER, link, served_layer
 
 LEAFLET_DIR = f"leaflet-{xleaflet.VERSION}"
 # Texts in module-level tables are Dutch message ids (``lang="nl"`` keeps them Dutch at
@@ -245,11 +247,15 @@ def area_map(
     tooltips: dict[str, list[tuple[str, str]]] | None = None,
     fill: dict[str, str] | None = None,
     tiles: str = "none",
+    served=None,
 ) -> folium.Map:
     """A map of district polygons (WGS84 GeoDataFrame with code and name).
 
-    ``tooltips``: extra (label, value) lines per area code; ``fill``: colour per code.
+    ``tooltips``: extra (label, value) lines per area code; ``fill``: colour per code;
+    ``served``: the polygons' static script (:mod:`dashboard.maps.served`) instead of
+    embedded polygons.
     """
+
     minx, miny, maxx, maxy = areas.total_bounds
     m = base_map(static_url, [[miny, minx], [maxy, maxx]], tiles=tiles)
     tooltips = tooltips or {}
@@ -269,9 +275,14 @@ def area_map(
                 "tooltip": tooltip_html(name, tooltips.get(code, [])),
                 "fill": fill.get(code, "#9ecae1"),
             },
-            "geometry": mapping(shapely.set_precision(geom, 1e-5, mode="pointwise")),
+            "geometry": (PLACEHOLDER if served is not None else
+                         mapping(shapely.set_precision(geom, 1e-5, mode="pointwise"))),
         })
-    folium.GeoJson(
+    layer = folium.GeoJson
+    if served is not None:
+        link(m, served)
+        layer = partial(served_layer, served, areas.total_bounds)
+    layer(
         {"type": "FeatureCollection", "features": features},
         name="gebieden",
         style_function=lambda f: {

@@ -15,6 +15,7 @@ from ..i18n import t
 from .base import NARROW_MAP, MapText, base_map, quality_note, tooltip_html
 from .literal import SCRIPTS
 from .polyline import GEOMETRY_ENCODINGS, _EncodedGeoJson, polyline_geometries
+from .served import PLACEHOLDER, ServedGeometry, link, served_layer
 
 # ----------------------------------------------------------------------- choropleths
 # ColorBrewer YlGnBu (sequential, colour-blind safe), light → dark.
@@ -168,6 +169,8 @@ def choropleth(
     bins: list[float] | None = None,
     precision: str = "rounded",
     actions: list[dict] | None = None,
+    served: ServedGeometry | None = None,
+    outlines_served: ServedGeometry | None = None,
 ) -> folium.Map:
     """A classified choropleth (+ optional outlines, lines, sized circle markers and
     action markers).
@@ -186,6 +189,10 @@ def choropleth(
     only (the polyline encoding always rounds to 1e-5°).
     ``actions``: dicts with lat, lon, id, name, colour and tooltip lines: one ringed
     marker per located action (:func:`action_layer`).
+    ``served``: the areas' polygons as a static script (:mod:`dashboard.maps.served`, the
+    app's maps): the map then carries codes, colours and tooltips only, and
+    ``geometry_encoding`` and ``precision`` do not apply to the areas;
+    ``outlines_served``: the same for the outlines (their level's script).
     """
     if geometry_encoding not in GEOMETRY_ENCODINGS:
         raise ValueError(f"geometry_encoding must be one of {GEOMETRY_ENCODINGS}")
@@ -200,8 +207,7 @@ def choropleth(
     no_data = t("geen gegevens")
     extra_tooltip = extra_tooltip or {}
     features = []
-    geometries = (polyline_geometries(areas.geometry) if encoded
-                  else _geometries(areas.geometry, precision))
+    geometries = _layer_geometries(areas, encoded, precision, served)
     for code, name, geometry in zip(areas["code"], areas["name"], geometries):
         value = values.get(code)
         lines_ = [(label, no_data if value is None else f"{fmt(value)} {unit}")]
@@ -211,8 +217,7 @@ def choropleth(
             "properties": {"code": code, "kind": "area", "fill": class_colour(value, bins),
                            "tooltip": tooltip_html(name, lines_)},
             "geometry": geometry})
-    layer = (partial(_EncodedGeoJson, bounds=areas.total_bounds) if encoded
-             else folium.GeoJson)
+    layer = _layer(m, areas, encoded, served)
     layer(
         {"type": "FeatureCollection", "features": features}, name="gebieden",
         style_function=lambda f: {
@@ -224,7 +229,7 @@ def choropleth(
     ).add_to(m)
     if outlines is not None and len(outlines):
         _outline(m, outlines, "zones", {"color": "#D55E00", "weight": 3, "dashArray": "6 4"},
-                 encoded=encoded, precision=precision)
+                 encoded=encoded, precision=precision, served=outlines_served)
     if lines:
         folium.GeoJson(
             {"type": "FeatureCollection", "features": [
@@ -282,23 +287,49 @@ def action_layer(m: folium.Map, actions: list[dict]) -> None:
         ).add_to(m)
 
 
-def highlight(m: folium.Map, areas: gpd.GeoDataFrame) -> folium.Map:
-    """Outline the chosen area(s) on a (copied) map, without restyling the choropleth."""
+def highlight(m: folium.Map, areas: gpd.GeoDataFrame,
+              served: ServedGeometry | None = None) -> folium.Map:
+    """Outline the chosen area(s) on a (copied) map, without restyling the choropleth
+    (``served``: their level's served polygons, see :func:`choropleth`)."""
     if len(areas):
-        _outline(m, areas, "gekozen gebied", {"color": "#000000", "weight": 4})
+        _outline(m, areas, "gekozen gebied", {"color": "#000000", "weight": 4},
+                 served=served)
     return m
 
 
+def _layer_geometries(areas: gpd.GeoDataFrame, encoded: bool, precision: str,
+                      served: ServedGeometry | None) -> list:
+    """The geometries a layer embeds: placeholders when they are served, else the
+    polygons (encoded, or as GeoJSON at ``precision``)."""
+    if served is not None:
+        return [PLACEHOLDER] * len(areas)
+    return (polyline_geometries(areas.geometry) if encoded
+            else list(_geometries(areas.geometry, precision)))
+
+
+def _layer(m: folium.Map, areas: gpd.GeoDataFrame, encoded: bool,
+           served: ServedGeometry | None):
+    """The GeoJson class (with its fixed arguments) for a layer of ``areas``."""
+    if served is not None:
+        link(m, served)
+        return partial(served_layer, served, areas.total_bounds)
+    if encoded:
+        return partial(_EncodedGeoJson, bounds=areas.total_bounds)
+    return folium.GeoJson
+
+
 def _outline(m: folium.Map, areas: gpd.GeoDataFrame, name: str, style: dict,
-             encoded: bool = False, precision: str = "rounded") -> None:
+             encoded: bool = False, precision: str = "rounded",
+             served: ServedGeometry | None = None) -> None:
     """Unfilled, non-interactive outlines of some areas on top of a map."""
-    geometries = (polyline_geometries(areas.geometry) if encoded
-                  else _geometries(areas.geometry, precision))
-    layer = (partial(_EncodedGeoJson, bounds=areas.total_bounds) if encoded
-             else folium.GeoJson)
-    layer(
+    geometries = _layer_geometries(areas, encoded, precision, served)
+    # Served geometry is found by code; other outlines (a boundary) need no id.
+    ids = ([{"id": c} for c in areas["code"]] if served is not None
+           else [{}] * len(areas))
+    _layer(m, areas, encoded, served)(
         {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {}, "geometry": g} for g in geometries]},
+            {"type": "Feature", **i, "properties": {}, "geometry": g}
+            for i, g in zip(ids, geometries)]},
         name=name, interactive=False, style_function=lambda f: {"fill": False, **style},
     ).add_to(m)
 

@@ -4,9 +4,10 @@ use it."""
 
 from __future__ import annotations
 
-import folium
 import shapely
 from shapely.geometry import mapping
+
+from .served import BoundedGeoJson
 
 # ``geometry_encoding="polyline"``: the same coordinates as ``_geometry`` (rounded to 1e-5°,
 # about 1 m), but every polygon ring is written as one string in the scheme of the
@@ -113,7 +114,7 @@ def polyline_geometries(geoms, precision: int = POLYLINE_PRECISION) -> list[dict
     return out
 
 
-class _EncodedGeoJson(folium.GeoJson):
+class _EncodedGeoJson(BoundedGeoJson):
     """A folium GeoJson layer whose feature geometries are encoded polylines.
 
     Leaflet decodes each feature in the layer's ``filter`` option (see
@@ -127,9 +128,4 @@ class _EncodedGeoJson(folium.GeoJson):
 
         decoder = JsCode(_POLYLINE_DECODER % {"scale": f"1e{precision}",
                                               "alphabet": POLYLINE_ALPHABET})
-        super().__init__(data, filter=decoder, **kwargs)
-        minx, miny, maxx, maxy = (float(b) for b in bounds)
-        self._bounds = [[miny, minx], [maxy, maxx]]
-
-    def _get_self_bounds(self):
-        return self._bounds
+        super().__init__(data, bounds=bounds, filter=decoder, **kwargs)

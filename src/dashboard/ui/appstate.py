@@ -24,7 +24,7 @@ from ..board import Board, View
 from ..board.board import city_name_of, documents_of
 from ..build import build
 from ..errors import InputError
-from ..settings import Settings, env_fingerprint, load_settings
+from ..settings import Settings, current_settings, env_fingerprint
 from ..store import DatabaseBusy, Store
 
 
@@ -42,7 +42,7 @@ class App:
 
 @st.cache_resource(show_spinner=False)
 def _open(key: tuple) -> App:
-    settings = load_settings()
+    settings = current_settings()
     maps.install_leaflet(settings.static_dir)
     problems: list[str] = []
     store = Store(settings.db_path, lock_wait=settings.db_lock_wait)
@@ -69,7 +69,7 @@ def _replica(snapshot_dir: str):
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _open_snapshot(key: tuple, folder: str) -> App:
     """A public replica: the published snapshot ``folder`` (verified), read-only, no build."""
-    settings = load_settings()
+    settings = current_settings()
     maps.install_leaflet(settings.static_dir)
     replica = _replica(str(settings.snapshot_dir))
     store = replica.store_at(folder) or replica.store()
@@ -120,7 +120,7 @@ def _stop_database_busy(settings: Settings) -> None:
 
 def app() -> App:
     key = env_fingerprint()
-    settings = load_settings()
+    settings = current_settings()
     if settings.public_mode:
         _refuse_uploads()
     if settings.public_mode and settings.snapshot_dir is not None:
@@ -301,17 +301,17 @@ def spearhead_cards(v: View) -> list[dict]:
 def city_name() -> str:
     """The municipality's name from the city configuration (no database needed), in the
     current language where it has its own (Courtrai)."""
-    return city_name_of(load_settings().city, i18n.current())
+    return city_name_of(current_settings().city, i18n.current())
 
 
 def documents() -> list[dict]:
     """The configured source documents, their texts in the current language."""
-    return documents_of(load_settings().city, i18n.current())
+    return documents_of(current_settings().city, i18n.current())
 
 
 def has_district_generator() -> bool:
     """Whether the city's district series come from an illustrative generator."""
-    return bool(load_settings().city.district_generator)
+    return bool(current_settings().city.district_generator)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -19,7 +19,7 @@ from ..cityconfig import Benchmark
 from ..geodata import PEER_LEVEL
 from ..i18n import t
 from ..safety import markdown_text as md
-from ..settings import load_settings
+from ..settings import current_settings
 
 SELECT_KEY = "bench_ind"
 INIT_KEY = "_init_bench"
@@ -30,13 +30,13 @@ MAP_HEIGHT = 520
 def config() -> Benchmark:
     """The city configuration's ``benchmark`` entry (an empty group when there is none;
     read without opening the database)."""
-    return load_settings().city.benchmark or Benchmark(group="")
+    return current_settings().city.benchmark or Benchmark(group="")
 
 
 def group_name() -> str:
     """The group's name (``benchmark.group``) in the current language where it has one
     (the same content key as the navigation's page title)."""
-    return i18n.content("benchmark", load_settings().nis_code, "group",
+    return i18n.content("benchmark", current_settings().nis_code, "group",
                         config().group)
 
 

@@ -15,7 +15,7 @@ import streamlit as st
 
 from .. import i18n
 from ..i18n import t
-from ..settings import PROJECT_ROOT, Settings, load_settings
+from ..settings import PROJECT_ROOT, Settings, current_settings
 
 PAGES = PROJECT_ROOT / "app_pages"
 DEFAULT_PAGE = "home.py"
@@ -89,7 +89,7 @@ def _page(key: str, title: str, url: str | None):
 def pages() -> list:
     """One flat list: Streamlit's sectioned sidebar puts <li> items inside <div>s in the
     <ul> (axe: list/listitem, serious); the flat menu is a valid list inside <nav>."""
-    return [*(_page(key, title, url) for entries in page_specs(load_settings()).values()
+    return [*(_page(key, title, url) for entries in page_specs(current_settings()).values()
               for key, title, url in entries),
             *(_page(key, title, url) for key, title, url in hidden_specs())]
 
@@ -97,7 +97,7 @@ def pages() -> list:
 def page(key: str):
     """The page object of one page key (``home.py``, ``speerpunt_5``, …) for
     ``st.page_link``; None when the configuration does not list it."""
-    for entries in [*page_specs(load_settings()).values(), hidden_specs()]:
+    for entries in [*page_specs(current_settings()).values(), hidden_specs()]:
         for k, title, url in entries:
             if k == key:
                 return _page(k, title, url)

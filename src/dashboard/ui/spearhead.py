@@ -325,7 +325,8 @@ def _highlighted(version: View, section: MapSection, indicator_id: str, level: s
     """The section's map with the chosen area outlined (a copy; the base stays cached)."""
     m = appstate.fresh(section_map(version, section, indicator_id, level, year, tiles)[0])
     geo = appstate.geometry(level)
-    return maps.highlight(m, geo[geo["code"] == selected])
+    return maps.highlight(m, geo[geo["code"] == selected],
+                          served=appstate.board().served(level))
 
 
 def _profile(spearhead_id: int, code: str, name: str, level: str, inds: pd.DataFrame,
