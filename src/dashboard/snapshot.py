@@ -59,15 +59,31 @@ class NoSnapshot(FileNotFoundError):
 def current(snapshot_dir: Path) -> Path | None:
     """The folder ``CURRENT`` points to (not yet verified: see :func:`open_verified`), or
     None when nothing was published yet or the pointer names no snapshot folder."""
-    pointer = Path(snapshot_dir) / POINTER
+    pointer = os.path.join(snapshot_dir, POINTER)
+    # Every script run asks (several times): the pointer is read again only when the file
+    # changed (publish replaces it with a rename, so its inode changes too).
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
+        info = os.stat(pointer)
+    except FileNotFoundError:
+        return None
+    signature = (info.st_ino, info.st_mtime_ns, info.st_size)
+    seen = _POINTERS.get(pointer)
+    if seen is not None and seen[0] == signature:
+        return seen[1]
+    try:
+        name = Path(pointer).read_text(encoding="utf-8").strip()
     except (FileNotFoundError, UnicodeDecodeError):
         return None
     if not _NAME.match(name):  # an empty, garbage or tampered pointer
         return None
     folder = Path(snapshot_dir) / name
-    return folder if (folder / DATABASE).exists() else None
+    if not (folder / DATABASE).exists():
+        return None
+    _POINTERS[pointer] = (signature, folder)  # only a pointer to a real snapshot is kept
+    return folder
+
+
+_POINTERS: dict[str, tuple[tuple[int, int, int], Path]] = {}
 
 
 # ------------------------------------------------------------------ manifest and checks

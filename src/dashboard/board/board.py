@@ -81,6 +81,7 @@ class Board:
         self._memo: OrderedDict[tuple, Any] = OrderedDict()
         self._memo_size = memo_size
         self._lock = threading.Lock()
+        self._building: dict[tuple, threading.RLock] = {}
         self._meta_seen: tuple[tuple, dict[str, str]] | None = None
         self._geometry: dict[tuple[str, str], gpd.GeoDataFrame] = {}
         self._geometry_source = geometry
@@ -107,15 +108,27 @@ class Board:
         return View(self.data_version(), as_of, lang or i18n.DEFAULT)
 
     def _cached(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """``build()``'s value, made once per ``key``: sessions that ask for the same key
+        while it is being made wait for that one build (a crowd arriving on a cold
+        replica builds each part once, not once per visitor)."""
         with self._lock:
             if key in self._memo:
                 self._memo.move_to_end(key)
                 return self._memo[key]
-        value = build()
-        with self._lock:
-            self._memo[key] = value
-            while len(self._memo) > self._memo_size:
-                self._memo.popitem(last=False)
+            building = self._building.setdefault(key, threading.RLock())
+        with building:
+            with self._lock:
+                if key in self._memo:
+                    return self._memo[key]
+            try:
+                value = build()
+                with self._lock:
+                    self._memo[key] = value
+                    while len(self._memo) > self._memo_size:
+                        self._memo.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
         return value
 
     # ------------------------------------------------------------------ the catalog

@@ -38,7 +38,9 @@ def _slug(text: str) -> str:
 
 
 def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(t("CSV van deze gegevens"), report.to_csv(frame),
+    """A CSV download of ``frame``, written when the visitor clicks (Streamlit's deferred
+    data): a rerun neither formats the file nor keeps a copy per session in memory."""
+    st.download_button(t("CSV van deze gegevens"), lambda: report.to_csv(frame),
                        file_name=f"{_slug(name)}.csv", mime="text/csv", key=key,
                        help=t("De getoonde cijfers als CSV (UTF-8), te openen in Excel."))
 
