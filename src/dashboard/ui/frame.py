@@ -168,13 +168,15 @@ def sidebar() -> None:
         if moment is None:
             st.caption(t("U ziet de actuele cijfers. Pin een stand vast voor een vergadering: "
                          "de link toont dan altijd dezelfde cijfers, ook na nieuwe ladingen."))
-            today = clock.now_local().date()
-            day = st.date_input(t("Stand op datum"), value=today, max_value=today,
-                                key="_pin_day", format="DD/MM/YYYY")
-            c1, c2 = st.columns(2)
-            c1.button(t("Pin deze datum"), key="_pin_day_btn", on_click=_pin,
-                      args=(dt.datetime.combine(day, dt.time(23, 59, 59)),))
-            c2.button(t("Pin nu"), key="_pin_now_btn", on_click=_pin_now)
+            st.button(t("Pin nu"), key="_pin_now_btn", on_click=_pin_now)
+            # The date picker is its own script bundle in the browser: it is mounted only
+            # when asked for, so a first visit does not fetch it.
+            if st.toggle(t("Een eerdere datum kiezen"), key="_pin_pick"):
+                today = clock.now_local().date()
+                day = st.date_input(t("Stand op datum"), value=today, max_value=today,
+                                    key="_pin_day", format="DD/MM/YYYY")
+                st.button(t("Pin deze datum"), key="_pin_day_btn", on_click=_pin,
+                          args=(dt.datetime.combine(day, dt.time(23, 59, 59)),))
         else:
             st.button(t("Toon de actuele cijfers"), key="_unpin_btn", on_click=_pin,
                       args=(None,))

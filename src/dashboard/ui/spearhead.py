@@ -142,7 +142,7 @@ def spearhead_page(spearhead_id: int) -> None:
 
     st.header(t("Alle indicatoren"))
     with guarded("indicator table"):
-        _indicator_table(statuses)
+        _indicator_table(page_key, statuses)
     _indicator_detail(page_key, inds, goals, statuses)
     _write_url(page_key, district_ids)
 
@@ -357,8 +357,25 @@ def _profile_chart(version: str, indicator_id: str, level: str, code: str, name:
                                   title=f"{ind['name']} – {name}", height=260)
 
 
-def _indicator_table(statuses: pd.DataFrame) -> None:
+@st.fragment
+def _indicator_table(page_key: str, statuses: pd.DataFrame) -> None:
+    """Every indicator at a glance (a plain table: status, pace, last value, next figure),
+    and on request every column in the interactive table (its bundle is fetched then)."""
     ill = " " + t("(ill.)")
+    values = [("—" if pd.isna(v) else f"{format_number(v)} {u}".rstrip()) + (ill if f else "")
+              for v, u, f in zip(statuses["value"], statuses["unit"],
+                                 statuses["illustrative"])]
+    years = [("" if pd.isna(y) else str(int(y))) for y in statuses["year"]]
+    late = [overview.late_text(r) for r in statuses.to_dict("records")]
+    st.markdown(widgets.markdown_table(
+        [t("Indicator"), t("Status"), t("Tempo"), t("Laatste waarde"), t("Jaar"),
+         t("Doelen"), t("Volgend cijfer")],
+        [list(r) for r in zip(statuses["name"], statuses["status_label"],
+                              statuses["pace_label"], values, years, statuses["goals"],
+                              late)]))
+    if not st.toggle(t("Toon alle kolommen (doeltype, aanname, vergelijking, bron)"),
+                     key=f"{page_key}_all_columns"):
+        return
     table = pd.DataFrame({
         t("Indicator"): statuses["name"],
         t("Status"): statuses["status_label"],
@@ -366,8 +383,8 @@ def _indicator_table(statuses: pd.DataFrame) -> None:
         t("Laatste waarde"): [("—" if pd.isna(v) else format_number(v)) + (ill if f else "")
                               for v, f in zip(statuses["value"], statuses["illustrative"])],
         t("Eenheid"): statuses["unit"],
-        t("Jaar"): [("" if pd.isna(y) else str(int(y))) for y in statuses["year"]],
-        t("Volgend cijfer"): [overview.late_text(r) for r in statuses.to_dict("records")],
+        t("Jaar"): years,
+        t("Volgend cijfer"): late,
         t("Doeltype"): [goal_type_label(g) for g in statuses["goal_type"]],
         t("Doelen"): statuses["goals"],
         t("Aanname"): statuses["assumption"],

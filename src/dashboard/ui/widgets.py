@@ -174,3 +174,13 @@ def choose() -> str:
 def choose_many() -> str:
     """The placeholder of an empty multiselect, in the page's language."""
     return t("Kies een of meer opties")
+
+
+def markdown_table(columns: list[str], rows: list[list]) -> str:
+    """A Markdown table (an HTML ``<table>`` with header cells on screen: read by screen
+    readers as a table, printed as one, and no data-grid bundle for the browser to fetch);
+    every header and cell is escaped as literal text."""
+    head = "| " + " | ".join(md(c) for c in columns) + " |"
+    rule = "|" + "---|" * len(columns)
+    body = ["| " + " | ".join(md(v) for v in row) + " |" for row in rows]
+    return "\n".join([head, rule, *body])
