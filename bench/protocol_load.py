@@ -2,7 +2,7 @@
 to the production stack (nginx in front of 1 and then 2 public replicas), so the
 measurement is the server's, not 40 browsers' on the same cores.
 
-    python bench/protocol_load.py [--visitors 200] [--replicas 1 2] [--interactions 6]
+    python bench/protocol_load.py [--visitors 200 [300 ...]] [--replicas 1 2] [--interactions 6]
                                   [--think 2 6] [--ramp 40] [--publish] [--out FILE]
 
 Method
@@ -33,6 +33,13 @@ Method
 5. **Snapshots under load** (``--publish``): halfway through the 2-replica run the editor
    publishes a new snapshot (``python -m dashboard publish``); interactions after it must
    run on the new snapshot with no errors.
+6. **Capacity sweep** (several ``--visitors``): one run per visitor count on the same
+   stack, in the order given. A replica count's *capacity at p95 ≤ 1 s* is the highest
+   interactions/s among its runs whose district and indicator p95 were both ≤ 1 s with no
+   error; the 2 : 1 ratio of those capacities is what "2 replicas sustain N× the
+   interactions of 1 at the same p95" means here. (At a fixed visitor count the
+   interactions/s are what the visitors ask for, not what the server could do, until it
+   saturates.) Also which snapshot each replica served after a publish is recorded.
 
 The load generator shares the machine with the server (2 cores here): its own CPU is
 reported too, so a saturated generator is visible. A benchmark, not a test: nothing is
@@ -232,6 +239,27 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def open_snapshots(pid: int) -> list[str]:
+    """The snapshot folders whose files a replica process (tree) has open."""
+    import re
+
+    found = set()
+    for p in _tree(pid):
+        try:
+            fds = os.listdir(f"/proc/{p}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{p}/fd/{fd}")
+            except OSError:
+                continue
+            m = re.search(r"/(snap-[^/]+)/", target)
+            if m:
+                found.add(m.group(1))
+    return sorted(found)
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -316,7 +344,11 @@ async def run_load(stack, visitors: int, interactions: int, think, timeout: floa
         after = [(t, k) for v in crowd for t, k in v.finished_at
                  if t > published["done"] and k != "open"]
         out["publish"] = {"folder": published["folder"], "seconds": round(
-            published["done"] - published["at"], 1), "interactions_after": len(after)}
+            published["done"] - published["at"], 1), "interactions_after": len(after),
+            # which snapshot each replica has open after the run (it switches on its
+            # next script run and keeps the previous one open for sessions mid-run)
+            "open_after": {r.name: open_snapshots(pid)
+                           for r, pid in zip(stack.replicas, pids)}}
     sessions = max(1, visitors // len(pids))
     out["rss_growth_mb_per_session"] = round(max(
         (r["rss_peak_mb"] - r["rss_before_mb"]) for r in per_replica) / sessions, 2)
@@ -325,33 +357,64 @@ async def run_load(stack, visitors: int, interactions: int, think, timeout: floa
 
 def render(results: list[dict], args: argparse.Namespace, load_start: str) -> str:
     lines = [MARKERS[0], "",
-             f"`python bench/protocol_load.py --visitors {args.visitors} --replicas "
+             f"`python bench/protocol_load.py --visitors "
+             f"{' '.join(map(str, args.visitors))} --replicas "
              f"{' '.join(map(str, args.replicas))} --interactions {args.interactions} "
              f"--think {args.think[0]:g} {args.think[1]:g} --ramp {args.ramp:g}"
              f"{' --publish' if args.publish else ''}`, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores,"
              f" load average at the start {load_start}.", "",
-             "| replicas | interactions/s | open p50 / p95 | district p50 / p95 / max | "
-             "indicator p50 / p95 / max | errors | server CPU s | RSS growth MB/session |"
-             " generator CPU s | load avg at the end |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| replicas | visitors | interactions/s | open p50 / p95 | "
+             "district p50 / p95 / max | indicator p50 / p95 / max | errors | server CPU s |"
+             " RSS growth MB/session | generator CPU s | load avg at the end |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         lat = r["latency"]
         cell = _latency_cell
         cpu = " + ".join(f"{p['cpu_s']:g}" for p in r["per_replica"])
-        lines.append(f"| {r['replicas']} | {r['interactions_per_s']:g} | "
+        lines.append(f"| {r['replicas']} | {r['visitors']} | {r['interactions_per_s']:g} | "
                      f"{cell(lat, 'open', False)} | {cell(lat, 'district')} | "
                      f"{cell(lat, 'indicator')} | "
                      f"{r['errors']} | {cpu} | {r['rss_growth_mb_per_session']:g} | "
                      f"{r['generator_cpu_s']:g} | {r['loadavg_end']} |")
+    capacity = capacities(results)
+    if len(capacity) > 1 or len(args.visitors) > 1:
+        lines += ["", "Capacity at p95 ≤ 1 s (the highest interactions/s of a run whose district "
+                  "and indicator p95 were both ≤ 1 s, with no error): " + "; ".join(
+                      f"{n} replica{'s' if n > 1 else ''}: "
+                      + (f"{c:g}/s" if c is not None else "none of the runs")
+                      for n, c in sorted(capacity.items())) + "."]
+        if capacity.get(1) and capacity.get(2):
+            lines[-1] += f" Ratio 2 : 1 = {capacity[2] / capacity[1]:.2f}."
     for r in results:
         if "publish" in r:
             p = r["publish"]
-            lines += ["", f"Snapshot published during the {r['replicas']}-replica run "
+            new = Path(str(p["folder"])).name
+            switched = ", ".join(
+                f"{name} {'has' if new in folders else 'does not have'} it open"
+                f" ({' + '.join(folders) or 'none'})"
+                for name, folders in p.get("open_after", {}).items())
+            lines += ["", f"Snapshot {new} published during the {r['replicas']}-replica run "
                       f"({p['seconds']:g} s); {p['interactions_after']} interactions ran "
-                      f"after it, {r['errors']} errors in the whole run."]
+                      f"after it, {r['errors']} errors in the whole run. After the run: "
+                      f"{switched}."]
     lines += ["", MARKERS[1]]
     return "\n".join(lines)
+
+
+def capacities(results: list[dict], p95: float = 1.0) -> dict[int, float | None]:
+    """Replica count → the highest interactions/s among its runs whose district and
+    indicator p95 were both at most ``p95`` seconds with no error (None: no such run)."""
+    out: dict[int, float | None] = {}
+    for r in results:
+        ok = r["errors"] == 0 and all(r["latency"].get(k, {}).get("p95", 0) <= p95
+                                      for k in ("district", "indicator"))
+        best = out.get(r["replicas"])
+        if ok and (best is None or r["interactions_per_s"] > best):
+            out[r["replicas"]] = r["interactions_per_s"]
+        else:
+            out.setdefault(r["replicas"], best)
+    return out
 
 
 def _latency_cell(lat: dict, kind: str, with_max: bool = True) -> str:
@@ -374,7 +437,8 @@ def write_doc(path: Path, block: str, markers: tuple[str, str] = MARKERS) -> Non
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--visitors", type=int, default=200)
+    ap.add_argument("--visitors", type=int, nargs="+", default=[200],
+                    help="one run per count, on the same stack (a capacity sweep)")
     ap.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--interactions", type=int, default=6)
     ap.add_argument("--think", type=float, nargs=2, default=(2.0, 6.0))
@@ -390,11 +454,13 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for i, n in enumerate(args.replicas):
         with stack_mod.running(Path(args.root), n, editor=False) as stack:
-            result = asyncio.run(run_load(
-                stack, args.visitors, args.interactions, tuple(args.think), args.timeout,
-                args.ramp, args.publish and i == len(args.replicas) - 1))
-        results.append(result)
-        print(json.dumps(result, indent=1))
+            for j, visitors in enumerate(args.visitors):
+                last = i == len(args.replicas) - 1 and j == len(args.visitors) - 1
+                result = asyncio.run(run_load(
+                    stack, visitors, args.interactions, tuple(args.think), args.timeout,
+                    args.ramp, args.publish and last))
+                results.append(result)
+                print(json.dumps(result, indent=1))
     block = render(results, args, load_start)
     print(block)
     if args.json:

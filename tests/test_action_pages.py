@@ -43,9 +43,14 @@ def action_list(at: AppTest) -> str:
 
 
 def listed(at: AppTest) -> set[str]:
-    """The action ids whose title links appear in the list."""
+    """The action ids whose title links appear in the list, opened in full first (a long
+    list starts with its first ten)."""
     import re
 
+    toggle = [w for w in at.toggle if w.key == "sp5_act_all"]
+    if toggle and not toggle[0].value:
+        toggle[0].set_value(True).run()
+        assert not at.exception
     return set(re.findall(r"actie\?id=([a-z0-9.]+)", action_list(at)))
 
 
@@ -59,6 +64,9 @@ def test_section_shows_rollup_in_counts_and_every_action(env):
     assert "Acties" in [h.value for h in at.header]
     assert "55 acties" in body and "55 nog niet beoordeeld" in body and "0 te laat" in body
     assert "%" not in next(m.value for m in at.markdown if m.value.startswith("55 acties"))
+    # the first ten, then every one on request
+    assert action_list(at).count("actie?id=") == 10
+    assert "Toon alle 55 acties" in [w.label for w in at.toggle]
     assert len(listed(at)) == 55
     assert f"[{HEAT_TITLE}](<actie?id={HEAT}>)" in action_list(at)
 
@@ -171,6 +179,7 @@ def test_pinned_link_shows_the_status_as_it_was(env):
 def test_links_from_a_pinned_page_keep_the_stand(env):
     day = clock.now_local().date().isoformat()
     at = run_app("speerpunt-5", {"stand": day})
+    assert HEAT in listed(at)
     assert f"actie?id={HEAT}&stand={day}" in action_list(at)
 
 
@@ -194,6 +203,7 @@ def test_text_from_an_update_and_a_service_stays_text(env):
     set_status(Store(env.db_path), HEAT, "in uitvoering", "zie [hier](https://voorbeeld.be) | x",
                dt.date(2026, 2, 2), "test", service="Dienst *Milieu* | Klimaat")
     at = run_app("speerpunt-5")
+    assert HEAT in listed(at)
     row = next(line for line in action_list(at).splitlines() if f"id={HEAT}" in line)
     assert "Dienst \\*Milieu\\* \\| Klimaat" in row
     assert row.count(" | ") == 3  # four cells: the service's pipe did not add one

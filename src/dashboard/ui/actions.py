@@ -85,6 +85,7 @@ def action_table(frame_: pd.DataFrame) -> str:
 
 
 # ---------------------------------------------------------------------- spearhead page
+LIST_PAGE = 10  # actions listed before "Toon alle … acties"
 def spearhead_section(page_key: str, spearhead_id: int) -> None:
     """The "Acties" section of a spearhead page (below the maps)."""
     st.header(t("Acties"))
@@ -109,7 +110,13 @@ def _portfolio(page_key: str, spearhead_id: int) -> None:
     if shown.empty:
         st.info(t("Geen acties voor deze filters."))
         return
-    st.markdown(action_table(shown))
+    # A long list (spearhead 5 has 55) starts with its first LIST_PAGE actions: the filters
+    # narrow it, the toggle under it opens the rest (a lighter first visit as well).
+    all_key = f"{page_key}_act_all"
+    every_row = len(shown) <= LIST_PAGE or st.session_state.get(all_key, False)
+    st.markdown(action_table(shown if every_row else shown.head(LIST_PAGE)))
+    if len(shown) > LIST_PAGE:
+        st.toggle(t("Toon alle {n} acties", n=len(shown)), key=all_key)
 
 
 def _filtered(page_key: str, spearhead_id: int, every: pd.DataFrame, v: View
