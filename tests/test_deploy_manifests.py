@@ -62,6 +62,12 @@ def test_ingress_is_sticky_blocks_uploads_and_autoscaling_targets_the_replicas()
         assert f"location {blocked} {{ return 403; }}" in \
             notes["nginx.ingress.kubernetes.io/server-snippet"]
     assert "frame-ancestors" in notes["nginx.ingress.kubernetes.io/configuration-snippet"]
+    # the same lifetimes for the static map files as the local proxy
+    for path, lifetime in re.findall(r"location (/app/static/[\w-]+/?) \{[^}]*?expires (\w+);",
+                                     nginx):
+        assert f'if ($uri ~ "^{path}") {{ expires {lifetime}; }}' in \
+            notes["nginx.ingress.kubernetes.io/configuration-snippet"], path
+    assert "/app/static/geo/" in nginx
     backend = docs[("Ingress", "board-public")]["spec"]["rules"][0]["http"]["paths"][0]
     assert backend["backend"]["service"]["name"] == "board-public"
     hpa = docs[("HorizontalPodAutoscaler", "board-public")]["spec"]
