@@ -3,6 +3,7 @@ visit to ``/speerpunt-5`` costs on the wire and in the browser, against a minima
 Streamlit page measured the same way in the same run.
 
     python bench/first_visit.py [--runs 3] [--path /speerpunt-5] [--out FILE]
+                                [--before REV] [--markers NAME]
 
 Method
 ------
@@ -139,7 +140,8 @@ def _worktree(rev: str, root: Path) -> Path:
 
 
 def render(board: list[dict], minimal: list[dict], path: str, load: tuple[str, str],
-           runs: int, before: list[dict] = (), before_rev: str | None = None) -> str:
+           runs: int, before: list[dict] = (), before_rev: str | None = None,
+           markers: tuple[str, str] = MARKERS) -> str:
     def row(name: str, rows: list[dict]) -> str:
         m = {k: _median(rows, k) for k in rows[0]}
         def t(v: float | None) -> str:
@@ -150,7 +152,7 @@ def render(board: list[dict], minimal: list[dict], path: str, load: tuple[str, s
     b = {k: _median(board, k) for k in board[0]}
     mi = {k: _median(minimal, k) for k in minimal[0]}
     return "\n".join([
-        MARKERS[0], "",
+        markers[0], "",
         f"`python bench/first_visit.py --runs {runs} --path {path}`, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average "
         f"{load[0]} before, {load[1]} after. Medians of {runs} visits each, through "
@@ -164,7 +166,7 @@ def render(board: list[dict], minimal: list[dict], path: str, load: tuple[str, s
         *([row(f"`{path}` before (`{before_rev}`)", before)] if before else []),
         row(f"`{path}`", board), "",
         f"Ratios to the minimal page: bytes {b['bytes'] / mi['bytes']:.2f}×, browser CPU "
-        f"{b['cpu_s'] / mi['cpu_s']:.2f}×.", "", MARKERS[1]])
+        f"{b['cpu_s'] / mi['cpu_s']:.2f}×.", "", markers[1]])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,8 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--before", help="also measure this earlier commit (a git worktree of "
                     "it, on the same snapshot), for a before/after in one run")
     ap.add_argument("--out")
+    ap.add_argument("--markers", default="first-visit",
+                    help="the block in --out: between <!-- NAME:start --> and <!-- NAME:end -->")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
+    markers = (f"<!-- {args.markers}:start -->", f"<!-- {args.markers}:end -->")
     root = Path(args.root)
     root.mkdir(parents=True, exist_ok=True)
     minimal_app = root / "minimal_app.py"
@@ -207,14 +212,14 @@ def main(argv: list[str] | None = None) -> int:
             if old is not None:
                 o.__exit__(None, None, None)
     block = render(board, minimal, args.path, (load_before, loadavg()), args.runs,
-                   before, args.before)
+                   before, args.before, markers)
     print(json.dumps({"board": board, "minimal": minimal, "before": before}, indent=1))
     print(block)
     if args.json:
         Path(args.json).write_text(json.dumps({"board": board, "minimal": minimal,
                                                "before": before}))
     if args.out:
-        write_doc(Path(args.out), block, MARKERS)
+        write_doc(Path(args.out), block, markers)
     return 0
 
 
