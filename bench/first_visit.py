@@ -34,6 +34,7 @@ A benchmark, not a test: nothing is asserted. ``--out`` writes the table between
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -56,6 +57,24 @@ MINIMAL = '''import streamlit as st
 
 st.title("Kortrijk 2040")
 st.write("Een minimale Streamlit-pagina: de ondergrens van elke pagina.")
+'''
+# --map-floor: the minimal page plus one map of the 14 wijken, drawn as the board draws
+# maps (maps.area_map: Leaflet from the static folder, streamlit-folium): what one map adds
+# to the floor, to read the board's CPU ratio against.
+MINIMAL_MAP = MINIMAL + '''
+import os
+
+import geopandas as gpd
+from streamlit_folium import st_folium
+
+from dashboard import maps
+
+wijken = gpd.read_file(os.path.join(os.environ["DASHBOARD_GEODATA_DIR"],
+                                    "kortrijk_wijken_2024.geojson")).to_crs(4326)
+wijken = wijken.rename(columns={"wijk_code": "code", "wijk_naam": "name"})
+wijken["geometry"] = wijken.geometry.simplify(0.0005)
+st_folium(maps.area_map(wijken, static_url="/app/static", attribution="bron",
+                        quality="official"), height=480, returned_objects=[])
 '''
 _MAPS = """() => [...document.querySelectorAll('iframe[title*="streamlit_folium"]')]
     .map(f => { try { return f.contentDocument.querySelectorAll(
@@ -107,6 +126,9 @@ def visit(playwright, url: str, maps_expected: bool) -> dict:
             if not maps_expected and page.locator("h1").count():
                 done = first = now
                 break
+            if maps_expected and not drawn and now > 10 and page.locator("h1").count():
+                break  # a page with a title and no map frame after 10 s has no map
+                # (a presentation screen of a city-only indicator): times stay empty
             page.wait_for_timeout(100)
         browserkit.rendered(page, timeout=120)
         out = {"bytes": sum(sizes.values()), "requests": len(sizes),
@@ -141,7 +163,7 @@ def _worktree(rev: str, root: Path) -> Path:
 
 def render(board: list[dict], minimal: list[dict], path: str, load: tuple[str, str],
            runs: int, before: list[dict] = (), before_rev: str | None = None,
-           markers: tuple[str, str] = MARKERS) -> str:
+           markers: tuple[str, str] = MARKERS, floor_map: list[dict] = ()) -> str:
     def row(name: str, rows: list[dict]) -> str:
         m = {k: _median(rows, k) for k in rows[0]}
         def t(v: float | None) -> str:
@@ -163,10 +185,14 @@ def render(board: list[dict], minimal: list[dict], path: str, load: tuple[str, s
         "returning visitor KB | returning requests |",
         "|---|---|---|---|---|---|---|---|",
         row("minimal Streamlit page", minimal),
+        *([row("minimal page + one map (14 wijken)", floor_map)] if floor_map else []),
         *([row(f"`{path}` before (`{before_rev}`)", before)] if before else []),
         row(f"`{path}`", board), "",
         f"Ratios to the minimal page: bytes {b['bytes'] / mi['bytes']:.2f}×, browser CPU "
-        f"{b['cpu_s'] / mi['cpu_s']:.2f}×.", "", markers[1]])
+        f"{b['cpu_s'] / mi['cpu_s']:.2f}×"
+        + (f"; the minimal page with one map: browser CPU "
+           f"{_median(floor_map, 'cpu_s') / mi['cpu_s']:.2f}×" if floor_map else "")
+        + ".", "", markers[1]])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out")
     ap.add_argument("--markers", default="first-visit",
                     help="the block in --out: between <!-- NAME:start --> and <!-- NAME:end -->")
+    ap.add_argument("--map-floor", action="store_true",
+                    help="also measure the minimal page with one map (MINIMAL_MAP)")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
     markers = (f"<!-- {args.markers}:start -->", f"<!-- {args.markers}:end -->")
@@ -189,12 +217,23 @@ def main(argv: list[str] | None = None) -> int:
     minimal_app = root / "minimal_app.py"
     minimal_app.write_text(MINIMAL)
     load_before = loadavg()
-    board, minimal, before = [], [], []
+    board, minimal, before, floor_map = [], [], [], []
     old = _worktree(args.before, root) if args.before else None
-    with stack_mod.running(root, 1, editor=False) as s, \
-            stack_mod.running(root / "minimal", 1, editor=False, app=minimal_app,
-                              prepare_data=False) as m, sync_playwright() as p:
+    with contextlib.ExitStack() as running:
+        s = running.enter_context(stack_mod.running(root, 1, editor=False))
+        m = running.enter_context(stack_mod.running(root / "minimal", 1, editor=False,
+                                                    app=minimal_app, prepare_data=False))
+        p = running.enter_context(sync_playwright())
         stacks = [(s.base, board, True), (m.base, minimal, False)]
+        if args.map_floor:
+            folder = root / "map-floor"
+            folder.mkdir(exist_ok=True)
+            (folder / "map_app.py").write_text(MINIMAL_MAP)
+            if not (folder / "static").exists():  # Streamlit serves static/ beside the app
+                (folder / "static").symlink_to(PROJECT_ROOT / "static")
+            f = running.enter_context(stack_mod.running(
+                folder, 1, editor=False, app=folder / "map_app.py", prepare_data=False))
+            stacks.append((f.base, floor_map, "/"))
         if old is not None:
             (root / "old").mkdir(exist_ok=True)
             (root / "old" / "snapshots").unlink(missing_ok=True)
@@ -203,16 +242,20 @@ def main(argv: list[str] | None = None) -> int:
                                   project=old)
             stacks.append((o.__enter__().base, before, True))
         try:
+            def url(base: str, maps) -> str:  # maps: True (the board), False, or a path
+                return base + (maps if isinstance(maps, str) else
+                               args.path if maps else "/")
+
             for base, _, maps in stacks:  # warm each replica's caches (not counted)
-                visit(p, base + (args.path if maps else "/"), maps)
+                visit(p, url(base, maps), bool(maps))
             for _ in range(args.runs):
                 for base, rows, maps in stacks:
-                    rows.append(visit(p, base + (args.path if maps else "/"), maps))
+                    rows.append(visit(p, url(base, maps), bool(maps)))
         finally:
             if old is not None:
                 o.__exit__(None, None, None)
     block = render(board, minimal, args.path, (load_before, loadavg()), args.runs,
-                   before, args.before, markers)
+                   before, args.before, markers, floor_map)
     print(json.dumps({"board": board, "minimal": minimal, "before": before}, indent=1))
     print(block)
     if args.json:
