@@ -18,7 +18,7 @@ import sys
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as hst
 
 from dashboard import clock, state
@@ -230,3 +230,19 @@ def test_finding_07_bad_feature_degrades_one_section(env, case):
         summaries = [c.value for c in at.caption if c.value.startswith("Samenvatting:")]
         assert len(summaries) == 1, (other, summaries)
         assert not [w for w in at.warning if NOTICE in w.value], other
+
+
+@settings(deadline=None)  # the first example imports the UI package
+@given(MARKDOWNISH, MARKDOWNISH)
+def test_the_plain_indicator_table_keeps_cells_literal(name, goal):
+    """The spearhead page's table at a glance (widgets.markdown_table): a catalog text with
+    pipes, line breaks or link syntax stays one cell of one row and renders nothing."""
+    from dashboard.ui.widgets import markdown_table
+
+    table = markdown_table(["Indicator", "Doelen"], [[f"evil {name}", goal], ["b", "c"]])
+    lines = table.splitlines()
+    assert len(lines) == 4, table  # header, rule, two rows: no line break got through
+    for line in lines[2:]:
+        cells = re.split(r"(?<!\\)\|", line)
+        assert len(cells) == 4, line  # outer pipes + two cells: no pipe split a cell
+    assert not live_markdown(table), table
