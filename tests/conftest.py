@@ -103,7 +103,7 @@ def run_app(page: str | None = None, params: dict[str, str] | None = None):
     assert not at.exception, [e.value for e in at.exception]
     if "presentatie" not in (params or {}):
         # The router ran (frame.py's language switch is in the sidebar), not the page alone.
-        assert [s for s in at.sidebar.selectbox if s.key == "_lang_widget"], \
+        assert [s for s in at.sidebar.radio if s.key == "_lang_widget"], \
             f"{page}: AppTest ran the page without app.py"
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -81,6 +81,9 @@ class Target:
 PAGES = {
     "home": Target("/"),
     **{f"speerpunt-{i}": Target(f"/speerpunt-{i}") for i in range(1, 7)},
+    # The other parts (tabs) of a page with maps: the indicators with a chart, the actions.
+    "speerpunt-5-indicatoren": Target("/speerpunt-5?deel=indicatoren&grafiek=1"),
+    "speerpunt-5-acties": Target("/speerpunt-5?deel=acties"),
     "indicatoren": Target("/indicatoren"),
     "bronnen": Target("/bronnen"),
     "beheer-aanmelden": Target("/beheer", ready=LOGIN_FORM),  # the login form itself

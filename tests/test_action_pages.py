@@ -47,26 +47,39 @@ def listed(at: AppTest) -> set[str]:
     list starts with its first ten)."""
     import re
 
-    toggle = [w for w in at.toggle if w.key == "sp5_act_all"]
-    if toggle and not toggle[0].value:
-        toggle[0].set_value(True).run()
-        assert not at.exception
+    if [e for e in at.expander if e.label.startswith("Toon de andere")] and \
+            not at.session_state["sp5_act_all"]:
+        open_box(at, "sp5_act_all")
     return set(re.findall(r"actie\?id=([a-z0-9.]+)", action_list(at)))
 
 
+ACTIONS = {"deel": "acties"}  # the actions part of a spearhead page (a link to it)
+
+
 def widget(at: AppTest, kind: str, key: str):
+    """A widget of the page; the action filters are in a box opened first."""
+    if key.startswith("sp5_act_") and not [w for w in getattr(at, kind) if w.key == key]:
+        open_box(at, "sp5_act_filters")
     return next(w for w in getattr(at, kind) if w.key == key)
 
 
+def open_box(at: AppTest, key: str) -> None:
+    """Open a box built on request (``widgets.on_request``), as a click on it does."""
+    at.session_state[key] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
 def test_section_shows_rollup_in_counts_and_every_action(env):
-    at = run_app("speerpunt-5")
+    at = run_app("speerpunt-5", ACTIONS)
     body = texts(at)
     assert "Acties" in [h.value for h in at.header]
     assert "55 acties" in body and "55 nog niet beoordeeld" in body and "0 te laat" in body
     assert "%" not in next(m.value for m in at.markdown if m.value.startswith("55 acties"))
     # the first ten, then every one on request
     assert action_list(at).count("actie?id=") == 10
-    assert "Toon alle 55 acties" in [w.label for w in at.toggle]
+    assert "Toon de andere 45 acties" in [e.label for e in at.expander]
+    assert not at.multiselect and not at.selectbox  # the filters are built on request
     assert len(listed(at)) == 55
     assert f"[{HEAT_TITLE}](<actie?id={HEAT}>)" in action_list(at)
 
@@ -74,7 +87,7 @@ def test_section_shows_rollup_in_counts_and_every_action(env):
 def test_status_filter_narrows_the_list(env):
     set_status(Store(env.db_path), HEAT, "in uitvoering", "gestart met de eerste aansluiting",
                dt.date(2026, 3, 1), "test")
-    at = run_app("speerpunt-5")
+    at = run_app("speerpunt-5", ACTIONS)
     assert "1 in uitvoering" in texts(at) and "54 nog niet beoordeeld" in texts(at)
     widget(at, "multiselect", "sp5_act_status").set_value(["in_progress"]).run()
     assert not at.exception
@@ -82,10 +95,15 @@ def test_status_filter_narrows_the_list(env):
     assert "1 van de 55 acties getoond." in texts(at)
     widget(at, "multiselect", "sp5_act_status").set_value(["not_assessed"]).run()
     assert HEAT not in listed(at) and len(listed(at)) == 54
+    # Closing the filter box keeps the filter (and the caption says so).
+    at.session_state["sp5_act_filters"] = False
+    at.run()
+    assert not at.multiselect and len(listed(at)) == 54
+    assert "54 van de 55 acties getoond." in texts(at)
 
 
 def test_section_filter_narrows_the_list(env):
-    at = run_app("speerpunt-5")
+    at = run_app("speerpunt-5", ACTIONS)
     widget(at, "multiselect", "sp5_act_section").set_value(["5.3 Hernieuwbare energie"]).run()
     ids = listed(at)
     assert HEAT in ids and 0 < len(ids) < 55
@@ -93,7 +111,7 @@ def test_section_filter_narrows_the_list(env):
 
 
 def test_district_filter_keeps_the_heat_network_in_kortrijk_oost(env):
-    at = run_app("speerpunt-5")
+    at = run_app("speerpunt-5", ACTIONS)
     widget(at, "selectbox", "sp5_act_district").set_value("34022WE").run()
     assert listed(at) == {HEAT}
     widget(at, "selectbox", "sp5_act_district").set_value(None).run()
@@ -101,7 +119,7 @@ def test_district_filter_keeps_the_heat_network_in_kortrijk_oost(env):
 
 
 def test_indicator_filter_narrows_the_list(env):
-    at = run_app("speerpunt-5")
+    at = run_app("speerpunt-5", ACTIONS)
     widget(at, "selectbox", "sp5_act_indicator").set_value("restwarmte_gwh").run()
     ids = listed(at)
     assert HEAT in ids and len(ids) < 55
@@ -178,13 +196,14 @@ def test_pinned_link_shows_the_status_as_it_was(env):
 
 def test_links_from_a_pinned_page_keep_the_stand(env):
     day = clock.now_local().date().isoformat()
-    at = run_app("speerpunt-5", {"stand": day})
+    at = run_app("speerpunt-5", {**ACTIONS, "stand": day})
     assert HEAT in listed(at)
     assert f"actie?id={HEAT}&stand={day}" in action_list(at)
 
 
 def test_district_profile_lists_its_actions(env):
     at = run_app("speerpunt-5")
+    widget(at, "button", "sp5_area_list_btn").click().run()  # the list, on request
     widget(at, "selectbox", "sp5_area").set_value("34022WE").run()
     assert not at.exception
     md = [m.value for m in at.markdown]
@@ -202,7 +221,7 @@ def test_action_page_in_english(env):
 def test_text_from_an_update_and_a_service_stays_text(env):
     set_status(Store(env.db_path), HEAT, "in uitvoering", "zie [hier](https://voorbeeld.be) | x",
                dt.date(2026, 2, 2), "test", service="Dienst *Milieu* | Klimaat")
-    at = run_app("speerpunt-5")
+    at = run_app("speerpunt-5", ACTIONS)
     assert HEAT in listed(at)
     row = next(line for line in action_list(at).splitlines() if f"id={HEAT}" in line)
     assert "Dienst \\*Milieu\\* \\| Klimaat" in row

@@ -332,6 +332,11 @@ def _run_all_pages(lang: str) -> dict[str, list[str]]:
             seen[("placeholder", page)] = _no_placeholder(at)
             if page == "speerpunt-5":  # the district profile, tables, all charts
                 next(w for w in at.radio if w.key == "sp5_level").set_value("sector")
+                # every box built on request, open (the area list, the chart, every
+                # column, the action filters and the rest of the list)
+                for box in ("sp5_area_list", "sp5_detail", "sp5_all_columns",
+                            "sp5_act_filters", "sp5_act_all", "_pin_box"):
+                    at.session_state[box] = True
                 at.run()
                 next(w for w in at.selectbox if w.key == "sp5_area").set_value("34022A051")
                 for toggle in at.toggle:
@@ -339,12 +344,31 @@ def _run_all_pages(lang: str) -> dict[str, list[str]]:
                 at.run()
                 assert not at.exception, (page, [e.value for e in at.exception])
                 seen[page] += visible_strings(at)
+                seen[("placeholder", page)] += _no_placeholder(at)
+                for part in ("Alle indicatoren", "Acties"):  # the page's other tabs
+                    at.session_state["sp5_part"] = i18n.t(part)
+                    at.run()
+                    for toggle in at.toggle:
+                        toggle.set_value(True)
+                    at.run()
+                    assert not at.exception, (page, [e.value for e in at.exception])
+                    seen[page] += visible_strings(at)
+                    seen[("placeholder", page)] += _no_placeholder(at)
             if page.endswith(("load.py", "history.py")):
                 at.session_state["editor_ok"] = True
                 at.run()
                 assert not at.exception, (page, [e.value for e in at.exception])
                 seen[page] += visible_strings(at)
                 seen[("placeholder", page)] += _no_placeholder(at)
+                for part in ("Alle indicatoren", "Acties"):  # the page's other tabs
+                    at.session_state["sp5_part"] = i18n.t(part)
+                    at.run()
+                    for toggle in at.toggle:
+                        toggle.set_value(True)
+                    at.run()
+                    assert not at.exception, (page, [e.value for e in at.exception])
+                    seen[page] += visible_strings(at)
+                    seen[("placeholder", page)] += _no_placeholder(at)
                 at.session_state["editor_ok"] = False
     return seen
 
@@ -368,7 +392,10 @@ def test_the_detector_sees_dutch(page_env):
     at = AppTest.from_file(APP, default_timeout=120)
     goto(at, "speerpunt-5")
     at.run()
-    found = dutch_detector("en")(visible_strings(at))
+    strings = visible_strings(at)
+    at.session_state["sp5_part"] = "Alle indicatoren"  # the indicators tab as well
+    at.run()
+    found = dutch_detector("en")(strings + visible_strings(at))
     text = "\n".join(found)
     for expected in ("Kaarten per gebied", "Laadpuntequivalenten per 100 inwoners", "Gebiedsniveau",
                      "Alle indicatoren", "Laatste waarde"):

@@ -68,11 +68,14 @@ def test_home_counts_every_category_and_never_greens_a_first_measurement(
 def test_spearhead_page_shows_pace_assumption_and_late_figures(monkeypatch, official_env):
     at = _run(monkeypatch, official_env, "speerpunt-5")
     assert not at.exception
+    at.session_state["sp5_part"] = "Alle indicatoren"  # the indicators part (its tab)
+    at.run()
     # at a glance: a plain table (no data-grid bundle on a first visit)
     glance = next(m.value for m in at.markdown if m.value.startswith("| Indicator |"))
     assert "| Laadpunten | " in glance and "verwacht sinds 30 juni 2026" in glance
     assert not [d for d in at.dataframe if "Tempo" in d.value.columns]
-    at.toggle(key="sp5_all_columns").set_value(True).run()
+    at.session_state["sp5_all_columns"] = True  # every column, on request
+    at.run()
     table = next(d.value for d in at.dataframe if "Tempo" in d.value.columns)
     row = table.set_index("Indicator").loc["Laadpunten"]
     assert row["Status"].endswith("nulmeting") and row["Tempo"].endswith("niet te beoordelen")

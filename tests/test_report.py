@@ -63,8 +63,9 @@ def test_report_contains_the_figures_on_screen(sp5_pdf, built_copy, clean_env, m
     text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
     for key, value in make_env(built_copy.db_path.parent.parent).items():
         monkeypatch.setenv(key, value)
-    at = run_app("speerpunt-5")
-    at.toggle(key="sp5_all_columns").set_value(True).run()  # every column, as a table
+    at = run_app("speerpunt-5", {"deel": "indicatoren"})
+    at.session_state["sp5_all_columns"] = True  # every column, as a table (on request)
+    at.run()
     table = [d.value for d in at.dataframe if "Laatste waarde" in d.value.columns][0]
     shown = [(n, v.replace(" (ill.)", "")) for n, v in zip(table["Indicator"],
                                                             table["Laatste waarde"])]

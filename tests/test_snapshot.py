@@ -91,6 +91,7 @@ def test_public_replica_page_serves_the_published_snapshot(built_copy, tmp_path,
     monkeypatch.setenv("DASHBOARD_SNAPSHOT_DIR", str(snaps))
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
     goto(at, "speerpunt-5")
+    at.query_params["deel"] = "indicatoren"  # the indicators part (its tab)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "660" in " ".join(m.value for m in at.markdown if m.value.startswith("| Indicator |"))

@@ -193,7 +193,8 @@ def test_a_published_snapshot_reaches_an_open_session_without_an_error(running):
         errors: list[str] = []
         async with websockets.connect(uri, subprotocols=["streamlit"], max_size=None,
                                       additional_headers={"Cookie": cookie}) as ws:
-            first = await _recorded_run(protocol_load, ws, errors)
+            # the actions part, whose roll-up counts the published edit changes
+            first = await _recorded_run(protocol_load, ws, errors, "deel=acties")
             with Store(running.root / "editor" / "dashboard.duckdb") as store:
                 edit.set_status(store, "a5.3.07", "afgerond", "opgeleverd",
                                 dt.date(2026, 11, 30), "test")
@@ -244,13 +245,17 @@ def test_the_maps_polygons_come_once_per_level_with_a_long_lifetime(running):
     assert status == 200 and "max-age=2592000" in headers["Cache-Control"], headers
 
 
-async def _recorded_run(protocol_load, ws, errors: list[str]) -> bytes:
-    """One full run of the spearhead-5 page on an open socket: every message's bytes."""
+async def _recorded_run(protocol_load, ws, errors: list[str], query: str | None = None
+                        ) -> bytes:
+    """One full run of the spearhead-5 page on an open socket: every message's bytes
+    (``query``: the URL's query instead of the load test's)."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     msg = BackMsg()
     msg.rerun_script.CopyFrom(protocol_load._state(protocol_load.PAGE))
+    if query is not None:
+        msg.rerun_script.query_string = query
     await ws.send(msg.SerializeToString())
     seen = b""
     while True:

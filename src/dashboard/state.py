@@ -17,7 +17,10 @@ from .safety import markdown_text
 from .tables import level_name
 
 PARAMS = {"indicator": "ind", "level": "niveau", "area": "gebied", "year": "jaar",
-          "section": "kaart"}
+          "section": "kaart", "chart": "grafiek", "part": "deel"}
+# The parts of a spearhead page, one shown at a time (``deel``): the maps, the indicators
+# (table, chart per indicator), the note's actions.
+PARTS = ("kaart", "indicatoren", "acties")
 # Parameters that hold for every page of a session (kept when a page rewrites its URL).
 GLOBAL_PARAMS = {"lang": "taal", "as_of": "stand"}
 LEVEL_CHOICES = ("wijk", "sector", "deelgemeente")
@@ -33,6 +36,8 @@ class ViewState:
     area: str | None = None
     year: int | None = None
     section: str | None = None  # the map section shown (one at a time)
+    chart: bool = False  # the chosen indicator's chart and figures are open
+    part: str | None = None  # the part of the page shown (PARTS); None: the first
     notices: list[str] = field(default_factory=list)
 
     def to_params(self) -> dict[str, str]:
@@ -45,6 +50,10 @@ class ViewState:
             out[PARAMS["area"]] = self.area
         if self.year is not None:
             out[PARAMS["year"]] = str(self.year)
+        if self.chart:
+            out[PARAMS["chart"]] = "1"
+        if self.part:
+            out[PARAMS["part"]] = self.part
         return out
 
 
@@ -94,6 +103,22 @@ def parse(params: Mapping[str, str], *, indicators: Sequence[str], areas_by_leve
         else:
             state.notices.append(t("Ongeldig jaar '{value}' genegeerd; toon het laatste jaar.",
                                    value=markdown_text(raw)))
+    raw = _get(params, "chart")
+    if raw is not None:
+        if raw in ("1", "ja", "yes", "oui"):
+            state.chart = True
+        elif raw not in ("0", "nee", "no", "non"):
+            state.notices.append(t("Ongeldige waarde '{value}' voor grafiek genegeerd.",
+                                   value=markdown_text(raw)))
+    raw = _get(params, "part")
+    if raw is not None:
+        if raw in PARTS and (raw != "kaart" or sections):
+            state.part = raw
+        else:
+            state.notices.append(t("Onbekend deel '{value}' van de pagina genegeerd.",
+                                   value=markdown_text(raw)))
+    if state.chart and state.part is None:
+        state.part = "indicatoren"  # a link to a chart opens the part that holds it
     if sections:
         raw = _get(params, "section")
         if raw is not None and raw in sections:

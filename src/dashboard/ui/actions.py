@@ -103,7 +103,7 @@ def _portfolio(page_key: str, spearhead_id: int) -> None:
         return
     rollup = b.action_rollup(v, spearhead_id)
     st.markdown(md(rollup_text(rollup)))
-    st.markdown(rollup_bar(rollup), unsafe_allow_html=True)
+    st.html(rollup_bar(rollup))
     shown = _filtered(page_key, spearhead_id, every, v)
     st.caption(tn("{n} van de {total} acties getoond.", "{n} van de {total} acties getoond.",
                   len(shown), total=len(every)))
@@ -111,52 +111,69 @@ def _portfolio(page_key: str, spearhead_id: int) -> None:
         st.info(t("Geen acties voor deze filters."))
         return
     # A long list (spearhead 5 has 55) starts with its first LIST_PAGE actions: the filters
-    # narrow it, the toggle under it opens the rest (a lighter first visit as well).
-    all_key = f"{page_key}_act_all"
-    every_row = len(shown) <= LIST_PAGE or st.session_state.get(all_key, False)
-    st.markdown(action_table(shown if every_row else shown.head(LIST_PAGE)))
+    # narrow it, the box under it holds the rest, built when opened (a lighter first visit).
+    st.markdown(action_table(shown.head(LIST_PAGE)))
     if len(shown) > LIST_PAGE:
-        st.toggle(t("Toon alle {n} acties", n=len(shown)), key=all_key)
+        with widgets.on_request(tn("Toon de andere {n} actie", "Toon de andere {n} acties",
+                                   len(shown) - LIST_PAGE),
+                                f"{page_key}_act_all") as rest:
+            if rest.open:
+                st.markdown(action_table(shown.iloc[LIST_PAGE:]))
 
 
 def _filtered(page_key: str, spearhead_id: int, every: pd.DataFrame, v: View
               ) -> pd.DataFrame:
-    """The filter widgets and the actions that pass them."""
+    """The filters (in a box opened on request; its select boxes are their own script
+    bundle in the browser) and the actions that pass them. A filter keeps its choice
+    while the box is closed (``persist_state``), and the caption under the box says how
+    many actions it lets through."""
     b = appstate.board()
-    labels = model.status_labels()
-    c1, c2, c3 = st.columns(3)
-    statuses = c1.multiselect(t("Status"), list(portfolio.ROLLUP_ORDER),
-                              format_func=lambda k: labels[k], key=f"{page_key}_act_status",
-                              placeholder=t("Alle statussen"))
-    sections = c2.multiselect(t("Onderdeel"), sorted(every["section"].dropna().unique()),
-                              key=f"{page_key}_act_section",
-                              placeholder=t("Alle onderdelen"))
-    services = c3.multiselect(
-        t("Verantwoordelijke dienst"),
-        sorted({s for s in every["service"] if isinstance(s, str) and s}),
-        key=f"{page_key}_act_service",
-        placeholder=t("Kies een dienst") if every["service"].notna().any()
-        else t("Nog geen diensten toegewezen"))
-    c4, c5 = st.columns(2)
-    names = dict(zip(appstate.indicators(v)["id"], appstate.indicators(v)["name"]))
-    linked = sorted({i for ids in every["indicator_ids"] for i in ids},
-                    key=lambda i: names.get(i, i))
-    indicator = c4.selectbox(t("Gekoppelde indicator"), [None, *linked],
-                             format_func=lambda i: t("alle") if i is None
-                             else names.get(i, i), key=f"{page_key}_act_indicator",
-                             placeholder=widgets.choose())
-    wijken = appstate.geometry("wijk")
-    wijk_names = dict(zip(wijken["code"], wijken["name"]))
-    district = c5.selectbox(t("Wijk"), [None, *sorted(wijk_names, key=wijk_names.get)],
-                            format_func=lambda c: t("alle") if c is None else wijk_names[c],
-                            key=f"{page_key}_act_district",
-                            placeholder=widgets.choose())
-    shown = portfolio.filter_actions(every, statuses=statuses, sections=sections,
-                                     services=services, indicator=indicator)
+    with widgets.on_request(t("Filter de acties (status, onderdeel, dienst, indicator, "
+                              "wijk)"), f"{page_key}_act_filters") as box:
+        if box.open:
+            _filter_widgets(page_key, every, v)
+    get = st.session_state.get
+    shown = portfolio.filter_actions(every, statuses=get(f"{page_key}_act_status") or [],
+                                     sections=get(f"{page_key}_act_section") or [],
+                                     services=get(f"{page_key}_act_service") or [],
+                                     indicator=get(f"{page_key}_act_indicator"))
+    district = get(f"{page_key}_act_district")
     if district:
         inside = set(b.district_actions(v, district, "wijk", spearhead_id)["id"])
         shown = shown[shown["id"].isin(inside)]
     return shown
+
+
+def _filter_widgets(page_key: str, every: pd.DataFrame, v: View) -> None:
+    labels = model.status_labels()
+    keep = {"persist_state": "page"}
+    c1, c2, c3 = st.columns(3)
+    c1.multiselect(t("Status"), list(portfolio.ROLLUP_ORDER),
+                   format_func=lambda k: labels[k], key=f"{page_key}_act_status",
+                   placeholder=t("Alle statussen"), **keep)
+    c2.multiselect(t("Onderdeel"), sorted(every["section"].dropna().unique()),
+                   key=f"{page_key}_act_section",
+                   placeholder=t("Alle onderdelen"), **keep)
+    c3.multiselect(
+        t("Verantwoordelijke dienst"),
+        sorted({s for s in every["service"] if isinstance(s, str) and s}),
+        key=f"{page_key}_act_service",
+        placeholder=t("Kies een dienst") if every["service"].notna().any()
+        else t("Nog geen diensten toegewezen"), **keep)
+    c4, c5 = st.columns(2)
+    names = dict(zip(appstate.indicators(v)["id"], appstate.indicators(v)["name"]))
+    linked = sorted({i for ids in every["indicator_ids"] for i in ids},
+                    key=lambda i: names.get(i, i))
+    c4.selectbox(t("Gekoppelde indicator"), [None, *linked],
+                 format_func=lambda i: t("alle") if i is None
+                 else names.get(i, i), key=f"{page_key}_act_indicator",
+                 placeholder=widgets.choose(), **keep)
+    wijken = appstate.geometry("wijk")
+    wijk_names = dict(zip(wijken["code"], wijken["name"]))
+    c5.selectbox(t("Wijk"), [None, *sorted(wijk_names, key=wijk_names.get)],
+                 format_func=lambda c: t("alle") if c is None else wijk_names[c],
+                 key=f"{page_key}_act_district",
+                 placeholder=widgets.choose(), **keep)
 
 
 def district_section(spearhead_id: int, code: str, level: str) -> None:

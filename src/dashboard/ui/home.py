@@ -30,7 +30,7 @@ def page() -> None:
     for card, column in zip(cards, widgets.grid(len(cards), 3)):
         with column.container(border=True):
             st.subheader(f"{card['id']}. {md(card['name'])}")
-            st.markdown(widgets.sdg_badges(card["sdgs"]), unsafe_allow_html=True)
+            st.html(widgets.sdg_badges(card["sdgs"]))
             st.markdown(widgets.status_line(card["counts"]))
             for line in card["headlines"]:
                 st.markdown(f"- {line}")

@@ -22,7 +22,7 @@ def page() -> None:
                           format_func=lambda i: f"{i}. {names[i]}",
                           placeholder=widgets.choose())
     row = summary[summary["id"] == choice].iloc[0]
-    st.markdown(widgets.sdg_badges(row["sdgs"]), unsafe_allow_html=True)
+    st.html(widgets.sdg_badges(row["sdgs"]))
     table = tables.indicator_table(appstate.indicators(version, int(choice)),
                                    appstate.goals(version))
     st.dataframe(table, hide_index=True, width="stretch")

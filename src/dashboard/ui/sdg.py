@@ -74,7 +74,7 @@ def _grid(summaries) -> None:
     st.header(t("De 17 SDG's"))
     for s, column in zip(summaries, widgets.grid(len(summaries), 3)):
         with column.container(border=True):
-            st.markdown(badge(s.number), unsafe_allow_html=True)
+            st.html(badge(s.number))
             if s.indicator_count:
                 st.markdown(tn("{n} indicator · speerpunt {spearheads}",
                                "{n} indicatoren · speerpunt {spearheads}", s.indicator_count,

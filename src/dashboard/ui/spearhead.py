@@ -71,6 +71,11 @@ def _init_from_url(page_key: str, view: state.ViewState) -> None:
         st.session_state[f"{page_key}_area"] = view.area
     if view.section:
         st.session_state[f"{page_key}_section"] = view.section
+    if view.chart:
+        st.session_state[f"{page_key}_detail"] = True
+    if view.part:
+        st.session_state[f"_{page_key}_part_id"] = view.part
+        st.session_state.pop(f"{page_key}_part", None)
     for n in view.notices:
         st.toast(n)
     st.session_state[f"{page_key}_notices"] = view.notices
@@ -86,7 +91,7 @@ def spearhead_page(spearhead_id: int) -> None:
     sp = summary.loc[spearhead_id]
     page_key = f"sp{spearhead_id}"
     st.title(t("Speerpunt {n}: {name}", n=spearhead_id, name=md(sp["name"])))
-    st.markdown(widgets.sdg_badges(sp["sdgs"]), unsafe_allow_html=True)
+    st.html(widgets.sdg_badges(sp["sdgs"]))
     widgets.startup_notices()
 
     inds = appstate.indicators(version, spearhead_id)
@@ -96,6 +101,8 @@ def spearhead_page(spearhead_id: int) -> None:
     goals = appstate.goals(version)
     statuses = appstate.statuses(version, spearhead_id)
     district_ids = _district_indicators(inds)
+    st.session_state[f"_{page_key}_has_years"] = bool(district_ids)  # the URL names a year
+    st.session_state[f"_{page_key}_has_maps"] = bool(appstate.map_sections(spearhead_id))
     areas = appstate.areas(version)
     areas_by_level = {lv: list(areas.loc[areas["level"] == lv, "code"])
                       for lv in state.LEVEL_CHOICES}
@@ -115,36 +122,82 @@ def spearhead_page(spearhead_id: int) -> None:
         exports.report_button([spearhead_id], key=f"{page_key}_pdf")
     _spotlights(version, spearhead_id, inds)
 
-    st.header(t("Kaarten per gebied"))
     if not sections:
         st.info(t("De indicatoren van dit speerpunt zijn **alleen gekend voor de hele stad**; "
                   "er is geen kaart per wijk of sector."))
-    else:
-        c1, c2 = st.columns([1, 2])
-        level = c1.radio(t("Gebiedsniveau"), list(state.LEVEL_CHOICES), horizontal=True,
-                         format_func=level_plural, key=f"{page_key}_level")
-        if st.session_state.get(f"{page_key}_year") not in years and years:
-            st.session_state[f"{page_key}_year"] = years[-1]
-        year = c2.select_slider(t("Jaar"), options=years, key=f"{page_key}_year") if len(
-            years) > 1 else (years[0] if years else None)
-        if st.session_state.get("basemap") not in maps.BASEMAPS:
-            st.session_state["basemap"] = a.settings.tiles
-        tiles = st.sidebar.selectbox(
-            t("Achtergrondkaart"), list(maps.BASEMAPS), key="basemap",
-            format_func=maps.basemap_label,
-            help=t("Zonder internet blijft 'geen achtergrond' de enige die laadt; de gebieden "
-                   "blijven altijd leesbaar."),
-            placeholder=widgets.choose())
-        _maps_and_profile(page_key, spearhead_id, sections, level, year, inds, tiles)
+    # One part at a time (stateful tabs: only the open one is built and sent), so a
+    # first visit mounts the maps and not the tables and the action list as well.
+    parts = _part_labels(bool(sections))
+    tabs = dict(zip(parts, st.tabs(list(parts.values()), key=_part_key(page_key, parts),
+                                   on_change="rerun")))
+    if "kaart" in tabs and tabs["kaart"].open:
+        with tabs["kaart"]:
+            _maps_part(page_key, spearhead_id, sections, years, inds, a)
+    if tabs["indicatoren"].open:
+        with tabs["indicatoren"]:
+            with guarded("indicator table"):
+                _indicator_table(page_key, statuses)
+            _indicator_detail(page_key, inds, goals, statuses)
+    if tabs["acties"].open:
+        with tabs["acties"], guarded("actions"):
+            actions.spearhead_section(page_key, spearhead_id)
+    _write_url(page_key)
 
-    with guarded("actions"):
-        actions.spearhead_section(page_key, spearhead_id)
 
-    st.header(t("Alle indicatoren"))
-    with guarded("indicator table"):
-        _indicator_table(page_key, statuses)
-    _indicator_detail(page_key, inds, goals, statuses)
-    _write_url(page_key, district_ids)
+def _part_labels(with_maps: bool) -> dict[str, str]:
+    """The tabs of a spearhead page: part (``deel`` in the URL) → label."""
+    labels = {"kaart": t("Kaarten per gebied"), "indicatoren": t("Alle indicatoren"),
+              "acties": t("Acties")}
+    return {k: v for k, v in labels.items() if with_maps or k != "kaart"}
+
+
+def _part_key(page_key: str, parts: dict[str, str]) -> str:
+    """The tabs' session key, its value set to the remembered part's label in this
+    language (the tabs hold a label; a language switch changes every label)."""
+    key = f"{page_key}_part"
+    by_label = {v: k for k, v in parts.items()}
+    part = by_label.get(st.session_state.get(key)) or st.session_state.get(f"_{key}_id")
+    if part not in parts:
+        part = next(iter(parts))
+    st.session_state[key] = parts[part]
+    st.session_state[f"_{key}_id"] = part
+    return key
+
+
+def _current_part(page_key: str) -> str | None:
+    """The part shown, for the URL (None: the first, the default)."""
+    key = f"{page_key}_part"
+    part = st.session_state.get(f"_{key}_id")
+    parts = _part_labels(True)
+    by_label = {v: k for k, v in parts.items()}
+    part = by_label.get(st.session_state.get(key), part)
+    first = "kaart" if st.session_state.get(f"_{page_key}_has_maps") else "indicatoren"
+    return None if part in (None, first) else part
+
+
+def _maps_part(page_key: str, spearhead_id: int, sections: list[MapSection],
+               years: list[int], inds: pd.DataFrame, a) -> None:
+    """The maps part: level, year and background, the chosen map and the area profile.
+    Its choices keep their values while another part is shown (``persist_state``)."""
+    keep = {"persist_state": "page"}
+    # One under the other, not in columns: two fewer blocks for the browser to lay out,
+    # and a phone shows them so anyway.
+    level = st.radio(t("Gebiedsniveau"), list(state.LEVEL_CHOICES), horizontal=True,
+                     format_func=level_plural, key=f"{page_key}_level", **keep)
+    if st.session_state.get(f"{page_key}_year") not in years and years:
+        st.session_state[f"{page_key}_year"] = years[-1]
+    # Years as radio buttons (one bundle for every choice on the page; a slider is
+    # another script bundle for the browser to fetch and run on a first visit).
+    year = (st.radio(t("Jaar"), years, key=f"{page_key}_year", horizontal=True, **keep)
+            if len(years) > 1 else (years[0] if years else None))
+    if st.session_state.get("basemap") not in maps.BASEMAPS:
+        st.session_state["basemap"] = a.settings.tiles
+    tiles = st.sidebar.radio(
+        t("Achtergrondkaart"), list(maps.BASEMAPS), key="basemap",
+        format_func=maps.basemap_label,
+        help=t("Zonder internet blijft 'geen achtergrond' de enige die laadt; de gebieden "
+               "blijven altijd leesbaar."), persist_state="session")
+    _maps_and_profile(page_key, spearhead_id, sections, level, year, inds, tiles)
 
 
 def _spotlights(version: str, spearhead_id: int, inds: pd.DataFrame) -> None:
@@ -191,9 +244,9 @@ def _spotlight(spot: dict, city: pd.DataFrame, known: pd.DataFrame, docs: dict) 
 
 def _status_summary(statuses: pd.DataFrame) -> None:
     counts = statuses["status"].value_counts()
-    widgets.metric_row([(f"{STATUS_ICON[code]} {status_label(code)}", int(counts.get(code, 0)))
-                   for code in ("on_track", "behind", "far_behind", "baseline_only",
-                                "no_data")])
+    st.html(widgets.count_strip(
+        [(f"{STATUS_ICON[code]} {status_label(code)}", int(counts.get(code, 0)))
+         for code in ("on_track", "behind", "far_behind", "baseline_only", "no_data")]))
     late = int(statuses["late"].sum()) if "late" in statuses else 0
     st.caption(method_text() + " " + t("{n} contextindicatoren zonder doel.",
                                        n=int(counts.get("no_goal", 0)))
@@ -221,7 +274,7 @@ def _maps_and_profile(page_key: str, spearhead_id: int, sections: list[MapSectio
         st.session_state[section_key] = sections[0].key
     if len(sections) > 1:
         st.radio(t("Kaart"), list(by_key), key=section_key, horizontal=True,
-                 format_func=lambda k: md(by_key[k].title))
+                 format_func=lambda k: md(by_key[k].title), persist_state="page")
         st.query_params[state.PARAMS["section"]] = st.session_state[section_key]
     section = by_key[st.session_state[section_key]]
     clicked = None
@@ -247,9 +300,20 @@ def _area_choice(page_key: str, spearhead_id: int, area_key: str, geo, codes: li
                  level: str, inds: pd.DataFrame, version: View) -> None:
     st.subheader(t("Gebiedsprofiel"))
     names = dict(zip(geo["code"], geo["name"]))
+    # The list of areas is a select box, its own script bundle in the browser: it is
+    # mounted once an area is chosen (a click on the map, a shared link) or on request.
+    listing = f"{area_key}_list"
+    if not st.session_state.get(area_key) and not st.session_state.get(listing):
+        st.caption(t("Klik op een gebied op de kaart voor zijn profiel, of kies het uit de "
+                     "lijst."))
+        st.button(t("Kies een gebied uit de lijst"), key=f"{listing}_btn",
+                  on_click=st.session_state.__setitem__, args=(listing, True))
+        if state.PARAMS["area"] in st.query_params:
+            del st.query_params[state.PARAMS["area"]]
+        return
     choice = st.selectbox(t("Kies een gebied (of klik op de kaart)"), options=[None] + codes,
                           format_func=lambda c: "—" if c is None else names[c], key=area_key,
-                          placeholder=widgets.choose())
+                          placeholder=widgets.choose(), persist_state="page")
     if choice:
         st.query_params[state.PARAMS["area"]] = choice
     elif state.PARAMS["area"] in st.query_params:
@@ -272,7 +336,8 @@ def _map_section(page_key: str, section: MapSection, level: str, year: int | Non
         if default in options and f"{key}_ind" not in st.session_state:
             st.session_state[f"{key}_ind"] = default
         indicator_id = st.radio(t("Indicator"), options, key=f"{key}_ind", horizontal=True,
-                                format_func=lambda i: md(ind_by_id.loc[i, "name"]))
+                                format_func=lambda i: md(ind_by_id.loc[i, "name"]),
+                                persist_state="page")
     else:
         indicator_id = options[0]
     m, data = section_map(version, section, indicator_id, level, year, tiles)
@@ -288,17 +353,25 @@ def _map_section(page_key: str, section: MapSection, level: str, year: int | Non
     geo = appstate.geometry(level)
     names = dict(zip(geo["code"], geo["name"]))
     st.caption(text_summary(data, names))
-    if st.toggle(t("Toon de cijfers als tabel"), key=f"{key}_table"):
-        table = pd.DataFrame({
-            t("Gebied"): [names.get(c, c) for c in data.values],
-            f"{data.title} ({data.unit})": [format_number(v) for v in data.values.values()],
-            t("Jaar"): data.year,
-            t("Illustratief"): t("ja") if data.illustrative else t("nee"),
-        })
-        st.dataframe(table, hide_index=True, width="stretch")
-    exports.map_exports(m, version, indicator_id, data.values, names, data.year,
-                            data.illustrative, key=f"{key}_{level}_export")
+    # The figures and the exports in one box built when opened: the data grid and the
+    # download button are script bundles a first visit does not need.
+    with widgets.on_request(t("De cijfers van deze kaart: tabel, CSV en PNG"),
+                            f"{key}_table") as box:
+        if box.open:
+            _map_table(data, names)
+            exports.map_exports(m, version, indicator_id, data.values, names, data.year,
+                                data.illustrative, key=f"{key}_{level}_export")
     return result
+
+
+def _map_table(data: MapData, names: dict) -> None:
+    table = pd.DataFrame({
+        t("Gebied"): [names.get(c, c) for c in data.values],
+        f"{data.title} ({data.unit})": [format_number(v) for v in data.values.values()],
+        t("Jaar"): data.year,
+        t("Illustratief"): t("ja") if data.illustrative else t("nee"),
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
@@ -373,9 +446,15 @@ def _indicator_table(page_key: str, statuses: pd.DataFrame) -> None:
         [list(r) for r in zip(statuses["name"], statuses["status_label"],
                               statuses["pace_label"], values, years, statuses["goals"],
                               late)]))
-    if not st.toggle(t("Toon alle kolommen (doeltype, aanname, vergelijking, bron)"),
-                     key=f"{page_key}_all_columns"):
-        return
+    with widgets.on_request(t("Alle kolommen (doeltype, aanname, vergelijking, bron)"),
+                            f"{page_key}_all_columns") as box:
+        if box.open:
+            _full_indicator_table(statuses, years, late)
+
+
+def _full_indicator_table(statuses: pd.DataFrame, years: list[str], late: list[str]
+                          ) -> None:
+    ill = " " + t("(ill.)")
     table = pd.DataFrame({
         t("Indicator"): statuses["name"],
         t("Status"): statuses["status_label"],
@@ -397,15 +476,28 @@ def _indicator_table(page_key: str, statuses: pd.DataFrame) -> None:
 @st.fragment
 def _indicator_detail(page_key: str, inds: pd.DataFrame, goals: pd.DataFrame,
                       statuses: pd.DataFrame) -> None:
+    """Per indicator: status, judgement, definition, source, chart and figures, in a box
+    opened on request (``grafiek=1`` in a shared link opens it): the select box, the
+    chart and plotly's bundle are sent only then."""
     names = dict(zip(inds["id"], inds["name"]))
     ids = list(inds["id"])
     current = st.session_state.get(f"{page_key}_ind")
     if current not in ids:
         st.session_state[f"{page_key}_ind"] = ids[0]
+    with widgets.on_request(t("Grafiek, definitie en bron per indicator"),
+                            f"{page_key}_detail") as box:
+        if box.open:
+            _detail_body(page_key, ids, names, inds, statuses)
+    frame.write_params(_view_params(page_key))  # a fragment rerun updates the URL too
+
+
+def _detail_body(page_key: str, ids: list[str], names: dict, inds: pd.DataFrame,
+                 statuses: pd.DataFrame) -> None:
+    # persist_state: the choice survives the box being closed (the map and the URL
+    # read it).
     choice = st.selectbox(t("Grafiek van indicator"), ids, format_func=lambda i: names[i],
-                          key=f"{page_key}_ind",
-                          placeholder=widgets.choose())
-    st.query_params[state.PARAMS["indicator"]] = choice  # a fragment rerun updates the URL too
+                          key=f"{page_key}_ind", placeholder=widgets.choose(),
+                          persist_state="page")
     version = appstate.data_version()
     with guarded(f"chart {choice}"):
         _chart_detail(page_key, version, choice, names, inds, statuses)
@@ -432,13 +524,12 @@ def _chart_detail(page_key: str, version: str, choice: str, names: dict,
         st.caption(md(line))
     st.caption(t("{definition} Bron: {source}.", definition=md(ind["definition"]),
                  source=md(row["source"])))
-    # The chart on request: plotly's bundle (1.4 MB compressed) loads only when a chart
-    # is shown, not on every first visit.
-    if st.toggle(t("Toon de grafiek"), key=f"{page_key}_chart_on"):
-        st.plotly_chart(indicator_chart(version, choice), key=f"{page_key}_chart",
-                        config=exports.chart_config(names[choice]))
-        st.caption(t("Trend: rechte lijn door de laatste {n} gemeten punten, doorgetrokken "
-                     "tot het doeljaar; geen voorspelling.", n=FORECAST_POINTS))
+    # The box was opened to see this: the chart is shown (plotly's bundle, 1.4 MB
+    # compressed, loads with it and never on a first visit).
+    st.plotly_chart(indicator_chart(version, choice), key=f"{page_key}_chart",
+                    config=exports.chart_config(names[choice]))
+    st.caption(t("Trend: rechte lijn door de laatste {n} gemeten punten, doorgetrokken "
+                 "tot het doeljaar; geen voorspelling.", n=FORECAST_POINTS))
     exports.chart_data(version, choice, key=f"{page_key}_chart_data")
 
 
@@ -453,12 +544,19 @@ def indicator_chart(version: str, indicator_id: str):
                                   title=ind["name"], height=300)
 
 
-def _write_url(page_key: str, district_ids: list[str]) -> None:
-    view = state.ViewState(
+def _view_params(page_key: str) -> dict[str, str]:
+    """The page's URL parameters from the session (what a copied link reopens)."""
+    return state.ViewState(
         indicator=st.session_state.get(f"{page_key}_ind"),
         level=st.session_state.get(f"{page_key}_level", "wijk"),
         area=st.session_state.get(f"{page_key}_area"),
-        year=st.session_state.get(f"{page_key}_year") if district_ids else None,
+        year=st.session_state.get(f"{page_key}_year")
+        if st.session_state.get(f"_{page_key}_has_years") else None,
         section=st.session_state.get(f"{page_key}_section"),
-    )
-    frame.write_params(view.to_params())
+        chart=bool(st.session_state.get(f"{page_key}_detail")),
+        part=_current_part(page_key),
+    ).to_params()
+
+
+def _write_url(page_key: str) -> None:
+    frame.write_params(_view_params(page_key))

@@ -1,5 +1,9 @@
 """Small shared Streamlit pieces used by several pages (rendering only).
 
+HTML pieces (badges, count strips, bars) go to ``st.html`` (sanitised once more by the
+browser's DOMPurify), not to ``st.markdown(unsafe_allow_html=True)``: a page without raw
+HTML in Markdown does not fetch and run the raw-HTML Markdown parser.
+
 Text from data (catalog, geodata, loads, the URL) reaches Markdown only through
 :func:`md` (``safety.markdown_text``): the Dutch messages keep their own Markdown, the
 values filled into them are shown as written.
@@ -111,6 +115,26 @@ def metric_row(items: list[tuple[str, object]]) -> None:
     row = st.container(horizontal=True, gap="medium")
     for label, value in items:  # labels are code's (status and judgement words)
         row.metric(label, value, width=METRIC_WIDTH)
+
+
+def count_strip(items: list[tuple[str, int]]) -> str:
+    """A wrapping row of counts (label above, number large), as HTML for ``st.html``:
+    what a row of ``st.metric`` shows, without the metric's own script bundle in the
+    browser. Labels are escaped; counts are integers."""
+    boxes = "".join(
+        f'<div style="min-width:{METRIC_WIDTH}px;flex:0 1 auto" role="group" '
+        f'aria-label="{html.escape(str(label))}: {int(value)}">'
+        f'<div style="font-size:0.875rem">{html.escape(str(label), quote=False)}</div>'
+        f'<div style="font-size:2.25rem;line-height:1.2">{int(value)}</div></div>'
+        for label, value in items)
+    return f'<div style="display:flex;flex-wrap:wrap;gap:1rem">{boxes}</div>'
+
+
+def on_request(label: str, key: str, expanded: bool = False):
+    """A closed box whose content is built only once the visitor opens it (Streamlit's
+    stateful expander: ``with on_request(...) as box: if box.open: ...``). Its open state
+    is in ``st.session_state[key]``; a first visit sends and mounts nothing of it."""
+    return st.expander(label, expanded=expanded, key=key, on_change="rerun")
 
 
 def startup_notices() -> None:
