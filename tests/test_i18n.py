@@ -312,6 +312,16 @@ def _no_placeholder(at: AppTest) -> list[str]:
     return [w.label for w in [*at.selectbox, *at.multiselect] if not w.proto.placeholder]
 
 
+def _collect_with_toggles_on(at: AppTest, page: str, seen: dict) -> None:
+    """Switch every toggle on, rerun, and add what the page shows to ``seen``."""
+    for toggle in at.toggle:
+        toggle.set_value(True)
+    at.run()
+    assert not at.exception, (page, [e.value for e in at.exception])
+    seen[page] += visible_strings(at)
+    seen[("placeholder", page)] += _no_placeholder(at)
+
+
 def _run_all_pages(lang: str) -> dict[str, list[str]]:
     """Every page (the editor pages before and after login) in one session; the labels
     of widgets without a placeholder are listed under ``("placeholder", page)``."""
@@ -339,36 +349,17 @@ def _run_all_pages(lang: str) -> dict[str, list[str]]:
                     at.session_state[box] = True
                 at.run()
                 next(w for w in at.selectbox if w.key == "sp5_area").set_value("34022A051")
-                for toggle in at.toggle:
-                    toggle.set_value(True)
-                at.run()
-                assert not at.exception, (page, [e.value for e in at.exception])
-                seen[page] += visible_strings(at)
-                seen[("placeholder", page)] += _no_placeholder(at)
+                _collect_with_toggles_on(at, page, seen)
                 for part in ("Alle indicatoren", "Acties"):  # the page's other tabs
                     at.session_state["sp5_part"] = i18n.t(part)
                     at.run()
-                    for toggle in at.toggle:
-                        toggle.set_value(True)
-                    at.run()
-                    assert not at.exception, (page, [e.value for e in at.exception])
-                    seen[page] += visible_strings(at)
-                    seen[("placeholder", page)] += _no_placeholder(at)
+                    _collect_with_toggles_on(at, page, seen)
             if page.endswith(("load.py", "history.py")):
                 at.session_state["editor_ok"] = True
                 at.run()
                 assert not at.exception, (page, [e.value for e in at.exception])
                 seen[page] += visible_strings(at)
                 seen[("placeholder", page)] += _no_placeholder(at)
-                for part in ("Alle indicatoren", "Acties"):  # the page's other tabs
-                    at.session_state["sp5_part"] = i18n.t(part)
-                    at.run()
-                    for toggle in at.toggle:
-                        toggle.set_value(True)
-                    at.run()
-                    assert not at.exception, (page, [e.value for e in at.exception])
-                    seen[page] += visible_strings(at)
-                    seen[("placeholder", page)] += _no_placeholder(at)
                 at.session_state["editor_ok"] = False
     return seen
 
