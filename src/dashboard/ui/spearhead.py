@@ -102,13 +102,13 @@ def spearhead_page(spearhead_id: int) -> None:
     statuses = appstate.statuses(version, spearhead_id)
     district_ids = _district_indicators(inds)
     st.session_state[f"_{page_key}_has_years"] = bool(district_ids)  # the URL names a year
-    st.session_state[f"_{page_key}_has_maps"] = bool(appstate.map_sections(spearhead_id))
     areas = appstate.areas(version)
     areas_by_level = {lv: list(areas.loc[areas["level"] == lv, "code"])
                       for lv in state.LEVEL_CHOICES}
     years = sorted({int(y) for i in district_ids
                     for y in appstate.measurements(version, i, "wijk")["period"]})
     sections = appstate.map_sections(spearhead_id)
+    st.session_state[f"_{page_key}_has_maps"] = bool(sections)  # the first part: the maps
     view = state.parse(st.query_params, indicators=list(inds["id"]),
                        areas_by_level=areas_by_level, years=years,
                        default_indicator=str(inds["id"].iloc[0]) if len(inds) else None,
@@ -165,12 +165,9 @@ def _part_key(page_key: str, parts: dict[str, str]) -> str:
 
 
 def _current_part(page_key: str) -> str | None:
-    """The part shown, for the URL (None: the first, the default)."""
-    key = f"{page_key}_part"
-    part = st.session_state.get(f"_{key}_id")
-    parts = _part_labels(True)
-    by_label = {v: k for k, v in parts.items()}
-    part = by_label.get(st.session_state.get(key), part)
+    """The part shown, for the URL (None: the first, the default). Read from what
+    :func:`_part_key` recorded at the start of this run (a click on a tab reruns)."""
+    part = st.session_state.get(f"_{page_key}_part_id")
     first = "kaart" if st.session_state.get(f"_{page_key}_has_maps") else "indicatoren"
     return None if part in (None, first) else part
 
