@@ -82,7 +82,6 @@ def _init_from_url(page_key: str, view: state.ViewState) -> None:
 
 
 def spearhead_page(spearhead_id: int) -> None:
-    a = appstate.app()
     version = appstate.data_version()
     summary = appstate.spearhead_summary(version).set_index("id")
     if spearhead_id not in summary.index:
@@ -132,7 +131,7 @@ def spearhead_page(spearhead_id: int) -> None:
                                    on_change="rerun")))
     if "kaart" in tabs and tabs["kaart"].open:
         with tabs["kaart"]:
-            _maps_part(page_key, spearhead_id, sections, years, inds, a)
+            _maps_part(page_key, spearhead_id, sections, years, inds)
     if tabs["indicatoren"].open:
         with tabs["indicatoren"]:
             with guarded("indicator table"):
@@ -173,7 +172,7 @@ def _current_part(page_key: str) -> str | None:
 
 
 def _maps_part(page_key: str, spearhead_id: int, sections: list[MapSection],
-               years: list[int], inds: pd.DataFrame, a) -> None:
+               years: list[int], inds: pd.DataFrame) -> None:
     """The maps part: level, year and background, the chosen map and the area profile.
     Its choices keep their values while another part is shown (``persist_state``)."""
     keep = {"persist_state": "page"}
@@ -188,7 +187,7 @@ def _maps_part(page_key: str, spearhead_id: int, sections: list[MapSection],
     year = (st.radio(t("Jaar"), years, key=f"{page_key}_year", horizontal=True, **keep)
             if len(years) > 1 else (years[0] if years else None))
     if st.session_state.get("basemap") not in maps.BASEMAPS:
-        st.session_state["basemap"] = a.settings.tiles
+        st.session_state["basemap"] = appstate.app().settings.tiles
     tiles = st.sidebar.radio(
         t("Achtergrondkaart"), list(maps.BASEMAPS), key="basemap",
         format_func=maps.basemap_label,
