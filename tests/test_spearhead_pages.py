@@ -247,3 +247,29 @@ def test_a_garbage_part_falls_back_to_the_maps_with_a_notice(env):
     at = open_page(5, {"deel": "<b>x"})
     assert any("Onbekend deel" in i.value for i in at.info)
     assert _qp(at, "niveau") == "wijk" and "deel" not in at.query_params
+
+
+def _map_args(at: AppTest) -> str:
+    """The arguments the page sends to its one map component (Leaflet script, HTML)."""
+    (node,) = [n for n in at._tree if getattr(n, "type", "") == "component_instance"]
+    return node.proto.json_args
+
+
+def test_the_background_map_is_chosen_in_the_maps_own_box(env):
+    """The background map is chosen with the map's figures (built on request, not a
+    sidebar control on every visit); the choice redraws the map with those tiles and holds
+    for the session, also for another map section whose box is closed."""
+    at = open_page(5)
+    assert [r.key for r in at.sidebar.radio] == ["_lang_widget"]
+    assert not [r for r in at.radio if r.key == "basemap"]
+    assert "tile.openstreetmap.org" not in _map_args(at)  # offline default: no tiles
+    first = at.session_state["sp5_section"]
+    open_box(at, f"sp5_{first}_table")
+    radio = widget(at, "radio", "basemap")
+    assert radio.value == "none" and "OpenStreetMap" in radio.options
+    radio.set_value("osm").run()
+    assert not at.exception
+    assert "tile.openstreetmap.org" in _map_args(at)
+    other = next(o for o in widget(at, "radio", "sp5_section").options if o != first)
+    widget(at, "radio", "sp5_section").set_value(other).run()
+    assert "tile.openstreetmap.org" in _map_args(at)

@@ -180,9 +180,17 @@ def _replace_layer(settings, layer: str, extra: dict) -> None:
 
 
 def _sequence(at) -> list[tuple[str, str]]:
-    """(type, text) of the page's subheaders, headers and warnings, in page order."""
-    return [(n.type, n.proto.body) for n in at._tree
-            if getattr(n, "type", "") in ("header", "subheader", "warning")]
+    """(type, text) of the page's subheaders, headers and warnings, in page order. A
+    section title written as Markdown with its intro (``### title``) counts as a
+    subheader."""
+    out = []
+    for n in at._tree:
+        kind = getattr(n, "type", "")
+        if kind in ("header", "subheader", "warning"):
+            out.append((kind, n.proto.body))
+        elif kind == "markdown" and n.proto.body.startswith("### "):
+            out.append(("subheader", n.proto.body.splitlines()[0][4:]))
+    return out
 
 
 BAD_FEATURES = {

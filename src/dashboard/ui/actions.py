@@ -289,9 +289,7 @@ def _location(v: View, a: dict) -> None:
         return
     if a["area_names"]:
         st.markdown(t("Gebieden: {names}", names=md(", ".join(a["area_names"]))))
-    tiles = st.session_state.get("basemap", appstate.app().settings.tiles)
-    if tiles not in maps.BASEMAPS:
-        tiles = "none"
+    tiles = widgets.basemap()
     m = action_map(v, a["id"], tiles)
     if m is None:
         st.caption(t("De kaart kan voor deze actie niet getekend worden."))

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import benchmark, i18n, maps, state
+from .. import benchmark, i18n, state
 from . import appstate, exports, frame, mapview, widgets
 from ..board import View
 from ..cityconfig import Benchmark
@@ -139,11 +139,6 @@ def group_map(indicator_id: str, tiles: str) -> tuple[folium.Map, tuple]:
     return _map(*key), ("benchmark", *key)
 
 
-def _tiles() -> str:
-    chosen = st.session_state.get("basemap")
-    return chosen if chosen in maps.BASEMAPS else appstate.app().settings.tiles
-
-
 def _choose_indicator(tab: pd.DataFrame) -> str:
     """The indicator selector, seeded once per session from ``ind=`` in the URL."""
     ids = list(tab["indicator_id"])
@@ -241,7 +236,7 @@ def page() -> None:
                   "Laad ze met `python -m dashboard geodata --from MAP` (bestand volgens "
                   "benchmark.geodata in data/city.yaml).", group=md_group))
         return
-    m, key = group_map(chosen, _tiles())
+    m, key = group_map(chosen, widgets.basemap())
     mapview.show_map(m, key, key=f"bench_map_{chosen}", height=MAP_HEIGHT)
     st.caption(md(_attribution()) + " — " + (
         t("Kleur: afstand tot het gemiddelde, gericht volgens de richting (blauwgroen beter, "

@@ -36,18 +36,18 @@ MAP_HEIGHT = 460
 
 @contextlib.contextmanager
 def guarded(part: str) -> Iterator[None]:
-    """Render one part of a page in its own container; if building it raises, log the
-    exception and show a short notice in that part instead (the rest of the page runs).
+    """Render one part of a page; if building it raises, log the exception and show a
+    short notice where the part stopped (what it drew before stays, e.g. its title), and
+    the rest of the page runs.
 
-    Streamlit's own control flow (``st.rerun``, ``st.stop``) derives from BaseException
-    and passes through."""
-    box = st.container()
+    No container of its own: every block is one more node for the browser to lay out on
+    each update, and the notice lands in the part's place anyway. Streamlit's own control
+    flow (``st.rerun``, ``st.stop``) derives from BaseException and passes through."""
     try:
-        with box:
-            yield
+        yield
     except Exception:  # noqa: BLE001 - one part's failure must not take the page down
         log.exception("page part %r could not be shown", part)
-        box.warning(t("Dit onderdeel kan nu niet getoond worden: de gegevens ervan konden "
+        st.warning(t("Dit onderdeel kan nu niet getoond worden: de gegevens ervan konden "
                       "niet verwerkt worden. De rest van de pagina werkt wel; de fout is "
                       "gemeld aan de beheerders."))
 
@@ -90,7 +90,6 @@ def spearhead_page(spearhead_id: int) -> None:
     sp = summary.loc[spearhead_id]
     page_key = f"sp{spearhead_id}"
     st.title(t("Speerpunt {n}: {name}", n=spearhead_id, name=md(sp["name"])))
-    st.html(widgets.sdg_badges(sp["sdgs"]))
     widgets.startup_notices()
 
     inds = appstate.indicators(version, spearhead_id)
@@ -117,7 +116,7 @@ def spearhead_page(spearhead_id: int) -> None:
         st.info(n)
 
     with guarded("status"):
-        _status_summary(statuses)
+        _status_summary(statuses, sp["sdgs"])
         exports.report_button([spearhead_id], key=f"{page_key}_pdf")
     _spotlights(version, spearhead_id, inds)
 
@@ -186,14 +185,7 @@ def _maps_part(page_key: str, spearhead_id: int, sections: list[MapSection],
     # another script bundle for the browser to fetch and run on a first visit).
     year = (st.radio(t("Jaar"), years, key=f"{page_key}_year", horizontal=True, **keep)
             if len(years) > 1 else (years[0] if years else None))
-    if st.session_state.get("basemap") not in maps.BASEMAPS:
-        st.session_state["basemap"] = appstate.app().settings.tiles
-    tiles = st.sidebar.radio(
-        t("Achtergrondkaart"), list(maps.BASEMAPS), key="basemap",
-        format_func=maps.basemap_label,
-        help=t("Zonder internet blijft 'geen achtergrond' de enige die laadt; de gebieden "
-               "blijven altijd leesbaar."), persist_state="session")
-    _maps_and_profile(page_key, spearhead_id, sections, level, year, inds, tiles)
+    _maps_and_profile(page_key, spearhead_id, sections, level, year, inds)
 
 
 def _spotlights(version: str, spearhead_id: int, inds: pd.DataFrame) -> None:
@@ -238,9 +230,12 @@ def _spotlight(spot: dict, city: pd.DataFrame, known: pd.DataFrame, docs: dict) 
         st.caption(t("Bron: {source}", source=md(source)))
 
 
-def _status_summary(statuses: pd.DataFrame) -> None:
+def _status_summary(statuses: pd.DataFrame, sdgs) -> None:
+    """The SDG badges and the status counts (one HTML element: one node fewer for the
+    browser than two), then the judgement rules."""
     counts = statuses["status"].value_counts()
-    st.html(widgets.count_strip(
+    st.html('<div style="margin-bottom:0.75rem">' + widgets.sdg_badges(sdgs) + "</div>"
+            + widgets.count_strip(
         [(f"{STATUS_ICON[code]} {status_label(code)}", int(counts.get(code, 0)))
          for code in ("on_track", "behind", "far_behind", "baseline_only", "no_data")]))
     late = int(statuses["late"].sum()) if "late" in statuses else 0
@@ -252,11 +247,12 @@ def _status_summary(statuses: pd.DataFrame) -> None:
 
 @st.fragment
 def _maps_and_profile(page_key: str, spearhead_id: int, sections: list[MapSection],
-                      level: str, year: int | None, inds: pd.DataFrame, tiles: str) -> None:
+                      level: str, year: int | None, inds: pd.DataFrame) -> None:
     """The chosen map section (one map mounted: every map is its own component frame
     with its own Leaflet) plus the district profile: a click or a switch of map reruns
     only this part."""
     version = appstate.data_version()
+    tiles = widgets.basemap()  # chosen in the map's own box (a choice reruns this part)
     area_key = f"{page_key}_area"
     selected = st.session_state.get(area_key)
     geo = appstate.geometry(level)
@@ -271,7 +267,6 @@ def _maps_and_profile(page_key: str, spearhead_id: int, sections: list[MapSectio
     if len(sections) > 1:
         st.radio(t("Kaart"), list(by_key), key=section_key, horizontal=True,
                  format_func=lambda k: md(by_key[k].title), persist_state="page")
-        st.query_params[state.PARAMS["section"]] = st.session_state[section_key]
     section = by_key[st.session_state[section_key]]
     clicked = None
     result = None
@@ -290,30 +285,27 @@ def _maps_and_profile(page_key: str, spearhead_id: int, sections: list[MapSectio
 
     with guarded("area profile"):
         _area_choice(page_key, spearhead_id, area_key, geo, codes, level, inds, version)
+    # The URL once, at the end (a fragment rerun does not reach the page's own write).
+    frame.write_params(_view_params(page_key))
 
 
 def _area_choice(page_key: str, spearhead_id: int, area_key: str, geo, codes: list[str],
                  level: str, inds: pd.DataFrame, version: View) -> None:
-    st.subheader(t("Gebiedsprofiel"))
     names = dict(zip(geo["code"], geo["name"]))
     # The list of areas is a select box, its own script bundle in the browser: it is
     # mounted once an area is chosen (a click on the map, a shared link) or on request.
     listing = f"{area_key}_list"
     if not st.session_state.get(area_key) and not st.session_state.get(listing):
-        st.caption(t("Klik op een gebied op de kaart voor zijn profiel, of kies het uit de "
-                     "lijst."))
+        st.markdown(widgets.heading(t("Gebiedsprofiel"), t(
+            "Klik op een gebied op de kaart voor zijn profiel, of kies het uit de lijst."),
+            trusted=True))
         st.button(t("Kies een gebied uit de lijst"), key=f"{listing}_btn",
                   on_click=st.session_state.__setitem__, args=(listing, True))
-        if state.PARAMS["area"] in st.query_params:
-            del st.query_params[state.PARAMS["area"]]
         return
+    st.subheader(t("Gebiedsprofiel"))
     choice = st.selectbox(t("Kies een gebied (of klik op de kaart)"), options=[None] + codes,
                           format_func=lambda c: "—" if c is None else names[c], key=area_key,
                           placeholder=widgets.choose(), persist_state="page")
-    if choice:
-        st.query_params[state.PARAMS["area"]] = choice
-    elif state.PARAMS["area"] in st.query_params:
-        del st.query_params[state.PARAMS["area"]]
     if choice:
         _profile(spearhead_id, choice, names[choice], level, inds, version)
 
@@ -323,9 +315,8 @@ def _map_section(page_key: str, section: MapSection, level: str, year: int | Non
                  ) -> dict | None:
     ind_by_id = inds.set_index("id")
     options = [i for i in section.indicators if i in ind_by_id.index]
-    st.subheader(md(section.title))
-    if section.intro:
-        st.markdown(md(section.intro))
+    # Title and intro in one Markdown element (one node fewer to lay out on each update).
+    st.markdown(widgets.heading(section.title, section.intro))
     key = f"{page_key}_{section.key}"
     default = st.session_state.get(f"{page_key}_ind")
     if len(options) > 1:
@@ -345,15 +336,16 @@ def _map_section(page_key: str, section: MapSection, level: str, year: int | Non
     result = mapview.show_map(m, (version, section.key, indicator_id, level, year, tiles,
                                   selected), key=f"{key}_map_{level}", height=MAP_HEIGHT,
                               returned_objects=["last_active_drawing"])
-    widgets.map_caption(level)
     geo = appstate.geometry(level)
     names = dict(zip(geo["code"], geo["name"]))
-    st.caption(text_summary(data, names))
+    # What the map says in words, then its source and geometry note: one caption.
+    st.caption(text_summary(data, names) + "  \n" + widgets.map_source(level))
     # The figures and the exports in one box built when opened: the data grid and the
     # download button are script bundles a first visit does not need.
-    with widgets.on_request(t("De cijfers van deze kaart: tabel, CSV en PNG"),
+    with widgets.on_request(t("Achtergrondkaart, cijfers, CSV en PNG van deze kaart"),
                             f"{key}_table") as box:
         if box.open:
+            widgets.basemap_choice()
             _map_table(data, names)
             exports.map_exports(m, version, indicator_id, data.values, names, data.year,
                                 data.illustrative, key=f"{key}_{level}_export")

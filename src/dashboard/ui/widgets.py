@@ -20,7 +20,7 @@ import streamlit as st
 
 from . import appstate
 from ..i18n import t
-from ..maps import quality_note
+from ..maps import BASEMAPS, basemap_label, quality_note
 from ..safety import markdown_text as md
 
 # Characters an address keeps as they are; everything else (spaces, ``<`` ``>`` ``\\``,
@@ -152,11 +152,46 @@ def startup_notices() -> None:
         ))
 
 
-def map_caption(level: str) -> None:
-    """Attribution and geometry-quality note under every map."""
+BASEMAP_KEY = "basemap"  # the visitor's background map, one for every map of the session
+
+
+def basemap() -> str:
+    """The background map the visitor chose (the settings' default until they choose)."""
+    chosen = st.session_state.get(BASEMAP_KEY)
+    return chosen if chosen in BASEMAPS else appstate.app().settings.tiles
+
+
+def basemap_choice() -> str:
+    """The background-map choice (radio buttons: the board's choices share one script
+    bundle). Placed with a map's own figures, built on request: a first visit sends
+    nothing of it. The choice holds for every map of the session."""
+    st.session_state[BASEMAP_KEY] = basemap()
+    return st.radio(t("Achtergrondkaart"), list(BASEMAPS), key=BASEMAP_KEY, horizontal=True,
+                    format_func=basemap_label, persist_state="session",
+                    help=t("Zonder internet blijft 'geen achtergrond' de enige die laadt; "
+                           "de gebieden blijven altijd leesbaar."))
+
+
+def map_source(level: str) -> str:
+    """Attribution and geometry-quality note of a map, as Markdown (data escaped)."""
     note = quality_note(appstate.geometry_quality(level))
     text = t("Bron kaart: {attribution}", attribution=md(appstate.attribution()))
-    st.caption(text + (f" — {note}" if note else ""))
+    return text + (f" — {note}" if note else "")
+
+
+def map_caption(level: str) -> None:
+    """Attribution and geometry-quality note under a map."""
+    st.caption(map_source(level))
+
+
+def heading(title: str, text: str | None = None, trusted: bool = False) -> str:
+    """A section title (level 3, as ``st.subheader``) and its intro as one Markdown
+    element: one node fewer for the browser on every update. Data (``trusted=False``:
+    catalog or configuration texts) is escaped; the board's own messages keep their
+    Markdown."""
+    esc = (lambda v: str(v)) if trusted else md
+    title = " ".join(esc(title).split())  # one line: a line break would end the heading
+    return f"### {title}" + (f"\n\n{esc(text)}" if text else "")
 
 
 def status_line(counts: dict) -> str:
