@@ -256,3 +256,16 @@ def test_the_plain_indicator_table_keeps_cells_literal(name, goal):
         cells = re.split(r"(?<!\\)\|", line)
         assert len(cells) == 4, line  # outer pipes + two cells: no pipe split a cell
     assert not live_markdown(table), table
+
+
+@settings(deadline=None)
+@given(MARKDOWNISH, MARKDOWNISH)
+def test_a_section_heading_keeps_title_and_intro_literal(title, intro):
+    """widgets.heading (a map section's title and intro from the city configuration, one
+    Markdown element): the title stays one heading line, neither part renders a link."""
+    from dashboard.ui.widgets import heading
+
+    out = heading(f"evil {title}", f"x {intro}")
+    head, _, rest = out.partition("\n\n")
+    assert head.startswith("### ") and "\n" not in head, out
+    assert not live_markdown(out), out
