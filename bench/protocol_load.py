@@ -19,7 +19,9 @@ Method
    ``ForwardMsg``\\ s until ``script_finished``. From the deltas it learns the page's
    widgets (id, options, fragment). Then, at a person's pace (a think time drawn
    uniformly from ``--think`` seconds, seeded per visitor), it
-   alternates **district** switches (the "Kies een gebied" select box: the next wijk) and
+   alternates **district** switches (the "Kies een gebied" select box: the next wijk;
+   before the first one it opens the box that holds the list, a run of its own, counted
+   as an interaction and timed as *list*) and
    **indicator** switches (the unsealing section's indicator radio), each a
    ``rerun_script`` with that widget's new value (and its fragment id when the widget is
    in one), timed from send to ``script_finished``. An exception element in the reply,
@@ -74,6 +76,9 @@ PAGE = "speerpunt-5"
 # mounted at a time, chosen by the link's ``kaart``.
 QUERY = "kaart=ontharding"
 DISTRICT_KEY = "sp5_area"
+# Until an area is chosen its list waits in a closed box (built on request): a visitor
+# opens it once, as a person does before the first choice from the list.
+DISTRICT_BOX_KEY = "sp5_area_list"
 INDICATOR_KEY = "sp5_ontharding_ind"
 MARKERS = ("<!-- protocol-load:start -->", "<!-- protocol-load:end -->")
 
@@ -130,6 +135,11 @@ async def _run_script(ws, client_state, widgets: dict[str, Widget], timeout: flo
             if wid:
                 widgets[_key(wid)] = Widget(wid, etype, list(getattr(sub, "options", [])),
                                             fm.delta.fragment_id)
+        elif kind == "delta" and fm.delta.WhichOneof("type") == "add_block":
+            block = fm.delta.add_block
+            if block.WhichOneof("type") == "expandable" and block.expandable.id:
+                widgets[_key(block.expandable.id)] = Widget(block.expandable.id, "expander",
+                                                            [], fm.delta.fragment_id)
         elif kind == "page_not_found":
             error = "page not found"
         elif kind == "script_finished":
@@ -145,7 +155,10 @@ def _state(page: str, widget: Widget | None = None, value: str | None = None):
     if widget is not None:
         w = state.widget_states.widgets.add()
         w.id = widget.id
-        w.string_value = value
+        if widget.kind == "expander":
+            w.bool_value = value == "open"
+        else:
+            w.string_value = value
         if widget.fragment:
             state.fragment_id = widget.fragment
     return state
@@ -173,6 +186,16 @@ async def visitor(v: Visitor, base: str, interactions: int, think: tuple[float, 
             for i in range(interactions):
                 await asyncio.sleep(rng.uniform(*think))
                 kind = "district" if i % 2 == 0 else "indicator"
+                box = widgets.get(DISTRICT_BOX_KEY)
+                if kind == "district" and DISTRICT_KEY not in widgets and box is not None:
+                    # The area list's box, opened (timed apart: "list").
+                    seconds, error = await _run_script(ws, _state(PAGE, box, "open"),
+                                                       widgets, timeout)
+                    v.latencies.setdefault("list", []).append(seconds)
+                    v.finished_at.append((time.time(), "list"))
+                    if error:
+                        v.errors.append(f"list: {error}")
+                        continue
                 widget = widgets.get(DISTRICT_KEY if kind == "district" else INDICATOR_KEY)
                 if widget is None or len(widget.options) < 2:
                     v.errors.append(f"{kind}: widget not on the page")

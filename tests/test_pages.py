@@ -28,6 +28,7 @@ def _texts(at: AppTest) -> str:
     parts += [e.value for e in at.markdown] + [e.value for e in at.caption]
     parts += [e.value for e in at.warning] + [e.value for e in at.error]
     parts += [e.value for e in at.info]
+    parts += [n.proto.body for n in at._tree if getattr(n, "type", "") == "html"]
     return "\n".join(str(p) for p in parts)
 
 

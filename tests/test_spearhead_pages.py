@@ -60,7 +60,7 @@ def open_part(at: AppTest, n: int, label: str) -> AppTest:
 def choose_area(at: AppTest, page_key: str, code: str) -> None:
     """Choose an area from the list (mounted on request) of the area profile."""
     if not [w for w in at.selectbox if w.key == f"{page_key}_area"]:
-        widget(at, "button", f"{page_key}_area_list_btn").click().run()
+        open_box(at, f"{page_key}_area_list")
     widget(at, "selectbox", f"{page_key}_area").set_value(code).run()
 
 

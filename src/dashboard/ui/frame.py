@@ -30,10 +30,9 @@ def _param(name: str) -> str | None:
 
 
 def setup() -> None:
-    """Page config, then ``taal`` and ``stand`` from the URL (when they changed) into the
-    session; then the shared sidebar controls."""
-    st.set_page_config(layout="wide",
-                       initial_sidebar_state="collapsed" if presenting() else "auto")
+    """``taal`` and ``stand`` from the URL (when they changed) into the session; then the
+    shared sidebar controls. The page config follows in :func:`run`, once the page (and
+    so its title) is known: one message to the browser instead of two."""
     _read_url()
     document_language()
     sidebar()
@@ -63,9 +62,12 @@ def document_language() -> None:
 
 
 def run(page) -> None:
-    """Run the chosen page with a meaningful browser title: "<page> – <city> 2040"."""
+    """Run the chosen page with a meaningful browser title: "<page> – <city> 2040", the
+    wide layout, and the sidebar closed while presenting."""
     st.set_page_config(page_title=t("{page} – {city} 2040", page=page.title,
-                                    city=appstate.city_name()))
+                                    city=appstate.city_name()),
+                       layout="wide",
+                       initial_sidebar_state="collapsed" if presenting() else "auto")
     page.run()
 
 

@@ -231,18 +231,19 @@ def _spotlight(spot: dict, city: pd.DataFrame, known: pd.DataFrame, docs: dict) 
 
 
 def _status_summary(statuses: pd.DataFrame, sdgs) -> None:
-    """The SDG badges and the status counts (one HTML element: one node fewer for the
-    browser than two), then the judgement rules."""
+    """The SDG badges, the status counts and the judgement rules under them: one HTML
+    element (one node for the browser instead of three; every text escaped)."""
     counts = statuses["status"].value_counts()
+    late = int(statuses["late"].sum()) if "late" in statuses else 0
+    rules = (method_text() + " " + t("{n} contextindicatoren zonder doel.",
+                                     n=int(counts.get("no_goal", 0)))
+             + (" " + t("{n} cijfers worden verwacht maar zijn er nog niet.", n=late)
+                if late else ""))
     st.html('<div style="margin-bottom:0.75rem">' + widgets.sdg_badges(sdgs) + "</div>"
             + widgets.count_strip(
         [(f"{STATUS_ICON[code]} {status_label(code)}", int(counts.get(code, 0)))
-         for code in ("on_track", "behind", "far_behind", "baseline_only", "no_data")]))
-    late = int(statuses["late"].sum()) if "late" in statuses else 0
-    st.caption(method_text() + " " + t("{n} contextindicatoren zonder doel.",
-                                       n=int(counts.get("no_goal", 0)))
-               + (" " + t("{n} cijfers worden verwacht maar zijn er nog niet.", n=late)
-                  if late else ""))
+         for code in ("on_track", "behind", "far_behind", "baseline_only", "no_data")])
+            + widgets.small_print(rules))
 
 
 @st.fragment
@@ -292,22 +293,25 @@ def _maps_and_profile(page_key: str, spearhead_id: int, sections: list[MapSectio
 def _area_choice(page_key: str, spearhead_id: int, area_key: str, geo, codes: list[str],
                  level: str, inds: pd.DataFrame, version: View) -> None:
     names = dict(zip(geo["code"], geo["name"]))
-    # The list of areas is a select box, its own script bundle in the browser: it is
-    # mounted once an area is chosen (a click on the map, a shared link) or on request.
-    listing = f"{area_key}_list"
-    if not st.session_state.get(area_key) and not st.session_state.get(listing):
-        st.markdown(widgets.heading(t("Gebiedsprofiel"), t(
-            "Klik op een gebied op de kaart voor zijn profiel, of kies het uit de lijst."),
-            trusted=True))
-        st.button(t("Kies een gebied uit de lijst"), key=f"{listing}_btn",
-                  on_click=st.session_state.__setitem__, args=(listing, True))
+    # The list of areas is a select box, its own script bundle in the browser: until an
+    # area is chosen (a click on the map, a shared link) it waits in a closed box whose
+    # label says what to do (one element on a first visit, not a heading and a button).
+    if not st.session_state.get(area_key):
+        with widgets.on_request(t("Gebiedsprofiel: klik op een gebied op de kaart, of kies "
+                                  "het hier uit de lijst"), f"{area_key}_list") as box:
+            if box.open:
+                _area_select(area_key, codes, names)
         return
     st.subheader(t("Gebiedsprofiel"))
-    choice = st.selectbox(t("Kies een gebied (of klik op de kaart)"), options=[None] + codes,
-                          format_func=lambda c: "—" if c is None else names[c], key=area_key,
-                          placeholder=widgets.choose(), persist_state="page")
+    choice = _area_select(area_key, codes, names)
     if choice:
         _profile(spearhead_id, choice, names[choice], level, inds, version)
+
+
+def _area_select(area_key: str, codes: list[str], names: dict) -> str | None:
+    return st.selectbox(t("Kies een gebied (of klik op de kaart)"), options=[None] + codes,
+                        format_func=lambda c: "—" if c is None else names[c], key=area_key,
+                        placeholder=widgets.choose(), persist_state="page")
 
 
 def _map_section(page_key: str, section: MapSection, level: str, year: int | None,

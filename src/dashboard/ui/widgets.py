@@ -130,6 +130,13 @@ def count_strip(items: list[tuple[str, int]]) -> str:
     return f'<div style="display:flex;flex-wrap:wrap;gap:1rem">{boxes}</div>'
 
 
+def small_print(text: str) -> str:
+    """A paragraph in caption size, as HTML for ``st.html`` (the text escaped; the colour
+    stays the body's, so its contrast is the page's)."""
+    return ('<p style="font-size:0.875rem;margin:0.75rem 0 0">'
+            + html.escape(str(text), quote=False) + "</p>")
+
+
 def on_request(label: str, key: str, expanded: bool = False):
     """A closed box whose content is built only once the visitor opens it (Streamlit's
     stateful expander: ``with on_request(...) as box: if box.open: ...``). Its open state
