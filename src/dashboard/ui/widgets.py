@@ -191,14 +191,12 @@ def map_caption(level: str) -> None:
     st.caption(map_source(level))
 
 
-def heading(title: str, text: str | None = None, trusted: bool = False) -> str:
+def heading(title: str, text: str | None = None) -> str:
     """A section title (level 3, as ``st.subheader``) and its intro as one Markdown
-    element: one node fewer for the browser on every update. Data (``trusted=False``:
-    catalog or configuration texts) is escaped; the board's own messages keep their
-    Markdown."""
-    esc = (lambda v: str(v)) if trusted else md
-    title = " ".join(esc(title).split())  # one line: a line break would end the heading
-    return f"### {title}" + (f"\n\n{esc(text)}" if text else "")
+    element: one node fewer for the browser on every update. Both are data (catalog or
+    configuration texts) and are escaped."""
+    title = " ".join(md(title).split())  # one line: a line break would end the heading
+    return f"### {title}" + (f"\n\n{md(text)}" if text else "")
 
 
 def status_line(counts: dict) -> str:
