@@ -4,6 +4,10 @@ for any page of the app (run finished, title drawn, every map drawn)."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
+import threading
 import time
 from pathlib import Path
 
@@ -35,6 +39,26 @@ def serve_with(root: Path, geodata: Path | None, extra_env: dict[str, str]):
         yield base
     finally:
         server.close()  # runs _serve's finally: stops the process group
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep the test output clean
+        pass
+
+
+@contextlib.contextmanager
+def static_files(root: Path):
+    """The files under ``root`` served by a local http.server on a free port (its base URL),
+    for pages built outside the app (a map's HTML next to the Leaflet it links to)."""
+    handler = functools.partial(_Quiet, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # (run over and ``ready`` shown, map iframes, map iframes with drawn paths, elements)
@@ -132,3 +156,33 @@ def show_everything(page: Page, max_height: int = 20_000) -> int:
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(300)
     return height
+
+
+# Run in a map's frame: the boxes of the map, its scale bar, attribution line and legend,
+# and the box around every drawn shape (the city).
+MAP_LAYOUT = """(_) => {
+    const r = s => { const e = document.querySelector(s);
+                     return e ? e.getBoundingClientRect().toJSON() : null; };
+    const paths = [...document.querySelectorAll('path.leaflet-interactive')]
+        .map(p => p.getBoundingClientRect());
+    const box = paths.reduce((a, b) => ({left: Math.min(a.left, b.left),
+        top: Math.min(a.top, b.top), right: Math.max(a.right, b.right),
+        bottom: Math.max(a.bottom, b.bottom)}),
+        {left: 1e9, top: 1e9, right: -1e9, bottom: -1e9});
+    return {map: r('.leaflet-container'), scale: r('.leaflet-control-scale'),
+            credit: r('.leaflet-control-attribution'), legend: r('.dashboard-legend'),
+            city: box};
+}"""
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return not (a["right"] <= b["left"] or b["right"] <= a["left"]
+                or a["bottom"] <= b["top"] or b["bottom"] <= a["top"])
+
+
+def city_share(box: dict) -> float:
+    """How much of the map (a :data:`MAP_LAYOUT` result) the city spans: its larger share
+    of the height or the width (fitted with a small margin: close to 1)."""
+    m, city = box["map"], box["city"]
+    return max((city["bottom"] - city["top"]) / m["height"],
+               (city["right"] - city["left"]) / m["width"])

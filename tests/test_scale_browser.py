@@ -10,9 +10,6 @@ request that is not for the local test server blocked, and counts the polygons L
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from urllib.parse import urlparse
 
 import pytest
@@ -22,6 +19,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from dashboard.scale import FLANDERS_WIJK_COUNT, flanders_map, flanders_wijken
 from dashboard import maps
 
+from .browserkit import static_files
 from .conftest import SHARED_GEO
 from .test_browser import CHROMIUM, LOCAL_HOSTS, POLYGONS, browser, session  # noqa: F401
 
@@ -114,11 +112,6 @@ def test_polyline_encoding_edge_cases():
 
 
 # ------------------------------------------------------------------ browser
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep the test output clean
-        pass
-
-
 @pytest.fixture(scope="module")
 def map_server(flanders_html, tmp_path_factory):
     """The map page and Leaflet (installed from xstatic-leaflet into a temp folder) served
@@ -126,15 +119,8 @@ def map_server(flanders_html, tmp_path_factory):
     root = tmp_path_factory.mktemp("flanders_map")
     maps.install_leaflet(root / STATIC_URL.strip("/"))
     (root / "index.html").write_text(flanders_html, encoding="utf-8")
-    handler = functools.partial(_Quiet, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with static_files(root) as base:
+        yield base
 
 
 # The first feature's decoded outer ring, found through Leaflet's own layer objects.

@@ -15,6 +15,7 @@ import pytest
 
 from deploy import stack
 
+from .browserkit import MAP_LAYOUT, city_share, overlap
 from .conftest import SHARED_GEO
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -270,26 +271,6 @@ async def _recorded_run(protocol_load, ws, errors: list[str], query: str | None 
             return seen
 
 
-_LAYOUT = """() => {
-    const r = s => { const e = document.querySelector(s);
-                     return e ? e.getBoundingClientRect().toJSON() : null; };
-    const paths = [...document.querySelectorAll('path.leaflet-interactive')]
-        .map(p => p.getBoundingClientRect());
-    const box = paths.reduce((a, b) => ({left: Math.min(a.left, b.left),
-        top: Math.min(a.top, b.top), right: Math.max(a.right, b.right),
-        bottom: Math.max(a.bottom, b.bottom)}),
-        {left: 1e9, top: 1e9, right: -1e9, bottom: -1e9});
-    return {map: r('.leaflet-container'), scale: r('.leaflet-control-scale'),
-            credit: r('.leaflet-control-attribution'), legend: r('.dashboard-legend'),
-            city: box};
-}"""
-
-
-def _overlap(a: dict, b: dict) -> bool:
-    return not (a["right"] <= b["left"] or b["right"] <= a["left"]
-                or a["bottom"] <= b["top"] or b["bottom"] <= a["top"])
-
-
 def _check_map_layout(page) -> None:
     """What a visitor sees on the first map (issue 15, point 5): the scale bar and the
     legend clear of the attribution line, and the city fitted to the map with a small
@@ -297,14 +278,11 @@ def _check_map_layout(page) -> None:
     frame = page.frame_locator('iframe[title*="streamlit_folium"]').first
     frame.locator("path.leaflet-interactive").first.wait_for()
     page.wait_for_timeout(500)
-    box = frame.locator("body").evaluate(_LAYOUT.replace("() =>", "(_) =>", 1))
+    box = frame.locator("body").evaluate(MAP_LAYOUT)
     assert box["scale"] and box["credit"] and box["legend"], box
-    assert not _overlap(box["scale"], box["credit"]), box
-    assert not _overlap(box["legend"], box["credit"]), box
-    m, city = box["map"], box["city"]
-    share = max((city["bottom"] - city["top"]) / m["height"],
-                (city["right"] - city["left"]) / m["width"])
-    assert share >= 0.85, (share, box)
+    assert not overlap(box["scale"], box["credit"]), box
+    assert not overlap(box["legend"], box["credit"]), box
+    assert city_share(box) >= 0.85, box
 
 
 def test_the_stack_command_is_documented_and_its_nginx_file_passes_the_check(tmp_path):

@@ -149,7 +149,8 @@ NARROW_CSS = (f"<style>@media (max-width: {NARROW_MAP - 1}px) {{"
 
 
 class FitBounds(MacroElement):
-    """``fitBounds`` run in the browser with the map's real size: a 12 px margin, and
+    """``fitBounds`` run in the browser with the map's real size (deferred while the map has
+    no room, e.g. in a hidden frame, until it has): a 12 px margin, and
 
     - on a map at least :data:`NARROW_MAP` px wide, ``legend_room`` px kept free on the
       left, where the legend sits (for layers whose western shapes it would cover);
@@ -162,10 +163,33 @@ class FitBounds(MacroElement):
         {% macro script(this, kwargs) %}
         (function() {
             var map = {{ this._parent.get_name() }};
-            var wide = map.getSize().x >= {{ this.narrow }};
-            map.fitBounds({{ this.bounds|tojson }}, {
-                paddingTopLeft: [wide ? {{ this.legend_room }} : 12, 12],
-                paddingBottomRight: [12, wide ? 12 : 36]});
+            var bounds = L.latLngBounds({{ this.bounds|tojson }});
+            function padding() {
+                var wide = map.getSize().x >= {{ this.narrow }};
+                return {paddingTopLeft: [wide ? {{ this.legend_room }} : 12, 12],
+                        paddingBottomRight: [12, wide ? 12 : 36]};
+            }
+            function roomy() {
+                var size = map.getSize(), pad = padding();
+                return size.x > pad.paddingTopLeft[0] + pad.paddingBottomRight[0]
+                    && size.y > pad.paddingTopLeft[1] + pad.paddingBottomRight[1];
+            }
+            if (roomy()) {
+                map.fitBounds(bounds, padding());
+                return;
+            }
+            // No room yet: the map's frame is hidden (a tab opened while it loaded).
+            // A fit now would ask for zoom NaN; a provisional view instead, and the fit
+            // once the map has a size.
+            map.setView(bounds.getCenter(), 12);
+            var watch = new ResizeObserver(function() {
+                map.invalidateSize();
+                if (roomy()) {
+                    watch.disconnect();
+                    map.fitBounds(bounds, padding());
+                }
+            });
+            watch.observe(map.getContainer());
         })();
         {% endmacro %}
         """
