@@ -192,7 +192,28 @@ def render(board: list[dict], minimal: list[dict], path: str, load: tuple[str, s
         f"{b['cpu_s'] / mi['cpu_s']:.2f}×"
         + (f"; the minimal page with one map: browser CPU "
            f"{_median(floor_map, 'cpu_s') / mi['cpu_s']:.2f}×" if floor_map else "")
-        + ".", "", markers[1]])
+        + ".", "", _spread(board, minimal, before, before_rev), "", markers[1]])
+
+
+def _paired(rows: list[dict], minimal: list[dict]) -> list[float]:
+    """Browser CPU of each visit over the minimal page's visit of the same round (the
+    visits of a round follow each other, so a slow minute slows both)."""
+    return sorted(r["cpu_s"] / m["cpu_s"] for r, m in zip(rows, minimal))
+
+
+def _spread(board: list[dict], minimal: list[dict], before: list[dict] = (),
+            before_rev: str | None = None) -> str:
+    """How far the CPU ratio moves from round to round: the median of the per-round
+    ratios and their range, for the board (and the earlier commit)."""
+    def one(name: str, rows: list[dict]) -> str:
+        r = _paired(rows, minimal)
+        return (f"{name} median {statistics.median(r):.2f}×, range {r[0]:.2f}–{r[-1]:.2f}× "
+                f"({len(r)} rounds)")
+    parts = [one("the board", board)]
+    if before:
+        parts.append(one(f"`{before_rev}`", before))
+    return ("Browser CPU ratio per round (each visit over the minimal page's visit of its "
+            "round): " + "; ".join(parts) + ".")
 
 
 def main(argv: list[str] | None = None) -> int:
