@@ -76,6 +76,7 @@ wijken["geometry"] = wijken.geometry.simplify(0.0005)
 st_folium(maps.area_map(wijken, static_url="/app/static", attribution="bron",
                         quality="official"), height=480, returned_objects=[])
 '''
+BROWSER_VERSIONS: set[str] = set()  # the chromium versions the visits ran in (for the block)
 _MAPS = """() => [...document.querySelectorAll('iframe[title*="streamlit_folium"]')]
     .map(f => { try { return f.contentDocument.querySelectorAll(
         'path.leaflet-interactive').length > 0; } catch (e) { return false; } })"""
@@ -102,6 +103,7 @@ def visit(playwright, url: str, maps_expected: bool) -> dict:
 
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                          args=ARGS)
+    BROWSER_VERSIONS.add(browser.version)
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
@@ -179,7 +181,8 @@ def render(board: list[dict], minimal: list[dict], path: str, load: tuple[str, s
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average "
         f"{load[0]} before, {load[1]} after. Medians of {runs} visits each, through "
         "nginx (brotli where the browser takes it, else gzip) in front of one replica; fresh "
-        "chromium per visit.", "",
+        f"chromium per visit (Debian's Chromium {', '.join(sorted(BROWSER_VERSIONS)) or '?'}).",
+        "",
         "| page | MB on the wire | requests | browser CPU s | first map s (minimal: title) | "
         "all maps s | "
         "returning visitor KB | returning requests |",

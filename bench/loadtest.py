@@ -192,9 +192,9 @@ MILESTONES = [
 def server_env(root: Path) -> dict[str, str]:
     """The outer environment without any DASHBOARD_* setting, paths pointing into root."""
     sys.path.insert(0, str(PROJECT_ROOT / "src"))
-    from dashboard.settings import SETTINGS
+    from dashboard.settings import environ_without_settings
 
-    env = {k: v for k, v in os.environ.items() if k not in {s.env for s in SETTINGS}}
+    env = environ_without_settings()
     env.update({
         "DASHBOARD_DB_PATH": str(root / "data" / "dashboard.duckdb"),
         "DASHBOARD_GEO_DIR": str(root / "geo"),

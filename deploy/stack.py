@@ -153,9 +153,9 @@ class Stack:
 
 def base_env(root: Path) -> dict[str, str]:
     sys.path.insert(0, str(PROJECT_ROOT / "src"))
-    from dashboard.settings import SETTINGS
+    from dashboard.settings import environ_without_settings
 
-    env = {k: v for k, v in os.environ.items() if k not in {s.env for s in SETTINGS}}
+    env = environ_without_settings()
     env.update({
         "DASHBOARD_GEO_DIR": str(root / "editor" / "geo"),
         "DASHBOARD_STATIC_DIR": str(PROJECT_ROOT / "static"),

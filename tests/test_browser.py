@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Frame, Page, sync_playwright
 
-from dashboard.settings import PROJECT_ROOT, SETTINGS
+from dashboard.settings import PROJECT_ROOT, environ_without_settings
 
 from .conftest import SHARED_GEO, make_env
 
@@ -100,7 +100,7 @@ def _server_env(root: Path, geodata: Path | None) -> dict[str, str]:
     # No DASHBOARD_* setting of the outer environment may leak in (a stray
     # DASHBOARD_GEODATA_DIR would turn the schematic server official, DASHBOARD_TILES=osm
     # would fetch tiles from the internet, ...): start from a clean slate.
-    env = {k: v for k, v in os.environ.items() if k not in {s.env for s in SETTINGS}}
+    env = environ_without_settings()
     env.update(make_env(root, geodata))
     if geodata is None:
         env.pop("DASHBOARD_GEODATA_DIR", None)

@@ -227,3 +227,16 @@ def test_the_dict_rule_can_fail():
                      "def h(a):\n    return a.settings.city.get('benchmark') or {}\n"
                      "def ok(city: pd.DataFrame):\n    return city[city['x'] == 1]\n")
     assert [line for line, _ in _dict_reads(tree)] == [3, 5, 7]
+
+
+def test_environ_without_settings_drops_every_setting_and_keeps_the_rest():
+    """The clean start of every server the stack, the tests and the load test launch: a
+    stray DASHBOARD_* of the outer shell (a geodata folder, tiles from the internet) must
+    not reach it, anything else must."""
+    from dashboard.settings import SETTINGS, environ_without_settings
+
+    outer = {"PATH": "/usr/bin", "LANG": "C.UTF-8", "DASHBOARD_UNRELATED_NOTE": "kept",
+             **{s.env: "x" for s in SETTINGS}}
+    assert environ_without_settings(outer) == {"PATH": "/usr/bin", "LANG": "C.UTF-8",
+                                               "DASHBOARD_UNRELATED_NOTE": "kept"}
+    assert "DASHBOARD_GEODATA_DIR" in {s.env for s in SETTINGS}

@@ -8,6 +8,7 @@ text. Values come from the environment (and, inside Streamlit, may be mirrored i
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -315,3 +316,12 @@ def env_fingerprint(env: dict[str, str] | None = None) -> tuple[str | None, ...]
     """The values of every setting's variable: a cache key that changes with the config."""
     env = os.environ if env is None else env
     return tuple(env.get(s.env) for s in SETTINGS)
+
+
+def environ_without_settings(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``env`` (the process environment by default) without any setting's variable: the
+    clean start for a server process that is then given its own settings (the stack, the
+    browser tests, the load test)."""
+    env = os.environ if env is None else env
+    ours = {s.env for s in SETTINGS}
+    return {k: v for k, v in env.items() if k not in ours}

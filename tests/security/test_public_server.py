@@ -35,7 +35,7 @@ import pytest
 
 from dashboard import snapshot
 from deploy import stack
-from dashboard.settings import PROJECT_ROOT, SETTINGS
+from dashboard.settings import PROJECT_ROOT, environ_without_settings
 from dashboard.store import Store
 
 UPLOAD_MB = 45
@@ -108,9 +108,8 @@ class Server:
 def _replica_env(root: Path, snaps: Path, static: Path, **extra: str) -> dict[str, str]:
     """A clean environment (no DASHBOARD_* or STREAMLIT_* of the outer shell) for a public
     replica serving ``snaps``; nothing of its own is built."""
-    ours = {s.env for s in SETTINGS}
-    env = {k: v for k, v in os.environ.items()
-           if k not in ours and not k.startswith("STREAMLIT_")}
+    env = {k: v for k, v in environ_without_settings().items()
+           if not k.startswith("STREAMLIT_")}
     env.update({
         "PUBLIC_MODE": "1",
         "DASHBOARD_SNAPSHOT_DIR": str(snaps),
