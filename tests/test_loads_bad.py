@@ -204,6 +204,11 @@ CASES: list[Case] = [
     Case("xlsx_sheet_missing", "xlsx_two_sheets.xlsx",
          ((0, "", "werkblad 'Data' bestaat niet; wel: Gegevens, Toelichting"),), sheet="Data"),
     Case("xlsx_empty_sheet", "xlsx_empty_sheet.xlsx", ((0, "", "werkblad 'Blad1' is leeg"),)),
+    # A workbook written by a program (openpyxl here) holds formulas without the value
+    # Excel would calculate: read as empty cells, row 6 would have vanished without a word.
+    Case("xlsx_formula_without_value", "xlsx_formula_without_value.xlsx",
+         ((5, "waarde", "formule zonder berekende waarde"),
+          (6, "jaar", "formule zonder berekende waarde"))),
     Case("xlsx_title_row_bad_rows", "xlsx_bad_rows.xlsx",
          ((5, "waarde", "'veel' is geen getal"),
           (6, "gebied", "naam 'Bissegem' komt meer dan eens voor"))),
@@ -427,6 +432,7 @@ def test_cli_missing_file_is_refused(built_official, tmp_path):
 
 # ------------------------------------------------------------------------------ good paths
 GOOD_FILES = {"good_semicolon_cp1252.csv", "good_template_title_row.xlsx", "good_replace.csv",
+              "good_formula_with_cached_value.xlsx",
               "warning_jump.csv", "layer_good_laadpunten.geojson"}
 
 
@@ -463,6 +469,16 @@ def test_semicolon_cp1252_csv_with_dutch_numbers_and_names_commits(built_copy):
         b = store.batches().set_index("id").loc[batch]
         assert (b["who"], b["file_name"], b["row_count"]) == ("tester", path.name, 5)
         assert b["sha256"] == _sha(path)
+
+
+def test_excel_formula_with_its_calculated_value_reads_that_value(built_copy):
+    """A formula that Excel calculated and stored (``<v>``) is read as its value."""
+    path = CASES_DIR / "good_formula_with_cached_value.xlsx"
+    with Store(built_copy.db_path) as store:
+        v = loads.validate_file(path.read_bytes(), path.name, store)
+    assert v.ok, v.errors
+    assert list(v.rows["_row"]) == [4, 5]
+    assert [float(x) for x in v.rows["value"]] == [77.2, 77.7]
 
 
 def test_excel_template_with_title_row_commits(built_copy):

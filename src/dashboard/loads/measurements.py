@@ -24,8 +24,8 @@ from ..errors import Problem
 from ..i18n import t
 from ..safety import bytes_sha256
 from ..tables import level_plural
-from .columns import Context, Mapping, Resolved, apply, detect, grid_preview
-from .read import RawTable, read_grid
+from .columns import Context, Mapping, Resolved, detect, grid_preview
+from .read import RawTable, apply_columns, read_grid
 
 FIRST_YEAR = 2000
 JUMP_WARNING = 0.5          # warn when a value changes more than 50 % on the previous year
@@ -424,7 +424,7 @@ def validate_file(data: bytes, file: str, store, indicator: str | None = None,
     if res.problems:
         return refused(res.problems, res, preview, grid.sheet)
     try:
-        frame, labels = apply(grid.body(res.header_at, res.header), res)
+        frame, labels = apply_columns(grid, res)
     except InputError as exc:
         return refused(exc.problems, res, preview, grid.sheet)
     raw = RawTable(file, frame, grid.sheet, labels, res)

@@ -50,6 +50,12 @@ class RawTable:
     columns: columns.Resolved | None = None
 
 
+# An Excel cell that holds a formula but no calculated value (a workbook written by a
+# program, never opened and saved in Excel or LibreOffice). U+FFFE cannot occur in XML, so
+# no cell text of an .xlsx can be this.
+UNCALCULATED = "\ufffe="
+
+
 @dataclass
 class Grid:
     """A sheet or CSV as rows of text before its header is known: ``head`` holds the first
@@ -62,6 +68,7 @@ class Grid:
     head: list[list[str]]
     body: Callable[[int, list[str]], pd.DataFrame]
     sheet: str | None = None
+    uncalculated: bool = False  # some cell is UNCALCULATED (an Excel sheet only)
 
 
 def _problem(file: str, reason: str, row: int | None = None, field: str | None = None):
@@ -160,7 +167,7 @@ def grid_from_rows(rows: list[list[str]], file: str, sheet: str | None = None) -
         return frame
 
     head = [[("" if c is None else str(c)).strip() for c in r] for r in rows[:HEAD_ROWS]]
-    return Grid(file, head, body, sheet)
+    return Grid(file, head, body, sheet, uncalculated=any(UNCALCULATED in r for r in rows))
 
 
 def read_csv_grid(data: bytes, file: str) -> Grid:
@@ -292,15 +299,25 @@ def _sheet_rows(ws, file: str) -> list[list[str]]:
     """The sheet's rows as text, streamed from its XML: only the cells that hold a value
     (the declared dimension and styled empty cells build nothing), within the limits."""
     from openpyxl.chartsheet import Chartsheet
-    from openpyxl.worksheet._reader import WorkSheetParser
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
     if isinstance(ws, Chartsheet):  # no cells (a renamed _get_source fails loudly below)
         return []
     wb = ws.parent
     rows: list[list[str]] = []
     cells = 0
+    class Parser(WorkSheetParser):
+        """The cached values (``data_only``), and UNCALCULATED for a formula without one:
+        read as an empty cell, a whole row of them would vanish without a word."""
+
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = UNCALCULATED
+            return cell
+
     with ws._get_source() as src:
-        parser = WorkSheetParser(src, ws._shared_strings, data_only=wb.data_only,
+        parser = Parser(src, ws._shared_strings, data_only=wb.data_only,
                                  epoch=wb.epoch, date_formats=wb._date_formats,
                                  timedelta_formats=wb._timedelta_formats)
         for idx, row in parser.parse():
@@ -364,8 +381,33 @@ def table_from_grid(grid: Grid, needed: set[str], mapping: columns.Mapping | Non
                          needed)
     if res.problems:
         raise InputError(res.problems)
-    frame, labels = columns.apply(grid.body(res.header_at, res.header), res)
+    frame, labels = apply_columns(grid, res)
     return RawTable(grid.file, frame, grid.sheet, labels, res)
+
+
+def apply_columns(grid: Grid, res: columns.Resolved) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The grid's rows below the header in canonical columns (:func:`columns.apply`);
+    an InputError naming each formula cell without a calculated value among them."""
+    frame, labels = columns.apply(grid.body(res.header_at, res.header), res)
+    if grid.uncalculated:
+        _refuse_uncalculated(grid.file, frame)
+    return frame, labels
+
+
+def _refuse_uncalculated(file: str, frame: pd.DataFrame) -> None:
+    """Every read cell that is a formula without a calculated value, as one InputError
+    (row and field named); cells of columns the load does not read do not matter."""
+    problems = []
+    for name in frame.columns:
+        if str(name).startswith("_"):
+            continue
+        hit = frame[name].astype(str) == UNCALCULATED
+        problems.extend(Problem(file, int(row), columns.FIELD.get(name, str(name)), t(
+            "formule zonder berekende waarde: het bestand is niet in Excel of LibreOffice "
+            "bewaard; open en bewaar het daar opnieuw, of plak de cijfers als waarden"))
+            for row in frame.loc[hit, "_row"])
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.field or "")))
 
 
 def read_table(data: bytes, file: str, needed: set[str], sheet: str | None = None,
