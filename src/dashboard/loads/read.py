@@ -166,7 +166,10 @@ def grid_from_rows(rows: list[list[str]], file: str, sheet: str | None = None) -
         frame["_extra"] = extra
         return frame
 
-    head = [[("" if c is None else str(c)).strip() for c in r] for r in rows[:HEAD_ROWS]]
+    # The head is what the preview shows: a formula without a value as "=…" there (its
+    # rows below the header are refused by apply_columns).
+    head = [[("" if c is None else "=…" if c == UNCALCULATED else str(c)).strip() for c in r]
+            for r in rows[:HEAD_ROWS]]
     return Grid(file, head, body, sheet, uncalculated=any(UNCALCULATED in r for r in rows))
 
 
