@@ -309,6 +309,7 @@ def _sheet_rows(ws, file: str) -> list[list[str]]:
     wb = ws.parent
     rows: list[list[str]] = []
     cells = 0
+
     class Parser(WorkSheetParser):
         """The cached values (``data_only``), and UNCALCULATED for a formula without one:
         read as an empty cell, a whole row of them would vanish without a word."""
@@ -321,8 +322,8 @@ def _sheet_rows(ws, file: str) -> list[list[str]]:
 
     with ws._get_source() as src:
         parser = Parser(src, ws._shared_strings, data_only=wb.data_only,
-                                 epoch=wb.epoch, date_formats=wb._date_formats,
-                                 timedelta_formats=wb._timedelta_formats)
+                        epoch=wb.epoch, date_formats=wb._date_formats,
+                        timedelta_formats=wb._timedelta_formats)
         for idx, row in parser.parse():
             values = [(c["column"], c["value"]) for c in row if c["value"] is not None]
             if not values:
