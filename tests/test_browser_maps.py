@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import geodata, maps
+from dashboard import maps
 
 from .browserkit import MAP_LAYOUT, city_share, static_files
-from .conftest import settings_for
 from .test_browser import CHROMIUM, POLYGONS, browser, session  # noqa: F401
+from .test_maps import wijken  # noqa: F401  (the real wijken, imported once per module)
 
 STATIC_URL = "/static"
 
@@ -28,11 +28,8 @@ PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"></head><bod
 
 
 @pytest.fixture(scope="module")
-def hidden_map_site(tmp_path_factory):
+def hidden_map_site(wijken, tmp_path_factory):  # noqa: F811
     root = tmp_path_factory.mktemp("hidden_map")
-    settings = settings_for(root / "board")
-    geodata.import_geodata(settings.geodata_dir, settings)
-    wijken = geodata.load_level(settings.geo_dir, "wijk")
     m = maps.area_map(wijken, static_url=STATIC_URL, attribution="bron", quality="official")
     maps.install_leaflet(root / STATIC_URL.strip("/"))
     (root / "map.html").write_text(m.get_root().render(), encoding="utf-8")
